@@ -1,0 +1,94 @@
+// Runs amu: parses the command line, runs the chosen command, reports errors and returns the exit code.
+import { buildCli } from './root.js';
+import type { CliIo, RunContext } from './context.js';
+import { GLOBAL_OPTIONS, type PendingRun } from './command.js';
+import { AmuError, ExitCode, InterruptedError, exitCodeFor, type ExitCodeValue } from './errors.js';
+import { Output } from './output.js';
+import { resolveOptions } from './options.js';
+
+interface ParseOutcome {
+  error?: Error;
+  output: string;
+  argv: Record<string, unknown>;
+}
+
+function parse(args: string[], io: CliIo, pending: PendingRun): Promise<ParseOutcome> {
+  const width = (io.stdout as { columns?: number }).columns ?? 100;
+  const parser = buildCli(io.env, pending, Math.min(width, 120));
+  return new Promise((resolve) => {
+    void parser.parse(args, {}, (error, argv, output) => {
+      resolve({ ...(error ? { error } : {}), output, argv: argv as Record<string, unknown> });
+    });
+  });
+}
+
+function globalOutput(argv: Record<string, unknown>, io: CliIo): Output {
+  let flags: Record<string, unknown> = {};
+  try {
+    flags = resolveOptions(argv, GLOBAL_OPTIONS, io.env);
+  } catch {
+    flags = { debug: argv.debug, quiet: argv.quiet };
+  }
+  return new Output(io, { debug: flags.debug === true, quiet: flags.quiet === true });
+}
+
+/** Shows an error the way users should see it: message and details, a stack trace only with --debug. */
+export function reportError(err: unknown, out: Output): ExitCodeValue {
+  if (err instanceof AmuError) {
+    out.error([err.message, ...err.details].join('\n'));
+    if (err.cause) out.debug(`cause: ${String((err.cause as Error)?.stack ?? err.cause)}`);
+    out.debug(err.stack ?? '');
+  } else {
+    const message = err instanceof Error ? err.message : String(err);
+    out.error(`internal error: ${message}${out.debugEnabled ? '' : ' (run with --debug for details)'}`);
+    out.debug(err instanceof Error ? (err.stack ?? '') : '');
+  }
+  return exitCodeFor(err);
+}
+
+/** Runs one amu invocation in-process; `signal` aborts it (SIGINT). */
+export async function runCli(args: string[], io: CliIo, signal: AbortSignal = new AbortController().signal): Promise<number> {
+  const pending: PendingRun = {};
+  const { error, output, argv } = await parse(args, io, pending);
+  const out = globalOutput(argv, io);
+  if (error) {
+    out.error(error.message);
+    const commandPath = (argv._ as string[] | undefined)?.join(' ') ?? '';
+    out.info(`Run "amu ${commandPath ? `${commandPath} ` : ''}--help" for usage.`);
+    return ExitCode.usage;
+  }
+  if (!pending.run) {
+    if (output) out.result(output);
+    return ExitCode.ok;
+  }
+  const ctx: RunContext = { io, out, signal };
+  try {
+    await pending.run(ctx);
+    return ExitCode.ok;
+  } catch (err) {
+    if (signal.aborted && !(err instanceof AmuError)) return reportError(new InterruptedError('interrupted'), out);
+    return reportError(err, out);
+  }
+}
+
+/** The process entry point used by bin/amu. */
+export async function main(): Promise<void> {
+  const controller = new AbortController();
+  const onSignal = (name: string) => {
+    if (controller.signal.aborted) process.exit(ExitCode.interrupted);
+    process.stderr.write(`\namu: ${name} received, stopping and cleaning up (again to force)\n`);
+    controller.abort(new InterruptedError(`interrupted by ${name}`));
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  const io: CliIo = {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    isTTY: Boolean(process.stderr.isTTY),
+  };
+  const code = await runCli(process.argv.slice(2), io, controller.signal);
+  process.exitCode = code;
+}

@@ -1,0 +1,41 @@
+// Every option amu knows, described once; commands pick theirs from here so flags, variables and help stay alike.
+import type { OptionSpec } from './options.js';
+
+export const SOURCES = ['opdk', 'hybrid'] as const;
+export const TARGETS = ['apigeecli', 'maven'] as const;
+
+export const OPTION = {
+  src: { type: 'string', choices: SOURCES, describe: 'Source platform: opdk (Edge for Private Cloud) or hybrid' },
+  org: { type: 'string', describe: 'Organization name' },
+  env: { type: 'string', describe: 'Environment name' },
+  'emigrate-dir': { type: 'string', describe: 'Folder of the dumps read from Cassandra' },
+  'export-dir': { type: 'string', describe: 'Folder the export tree is written to (must be empty unless --overwrite)' },
+  tgt: { type: 'string', choices: TARGETS, describe: 'Export target: apigeecli (kvms import -f) or maven (apigee-config-maven-plugin)' },
+  kek: { type: 'string', secret: true, describe: 'Edge KEK as hex (from "amu kek export"); prefer the variable to the flag' },
+  vault: { type: 'string', describe: 'Edge vault (JCEKS keystore), e.g. the vault.filepath of credentials.properties' },
+  storepass: { type: 'string', secret: true, describe: 'Store password of the vault (vault.passphrase); prefer the variable' },
+  keypass: { type: 'string', secret: true, describe: 'Key password of the entry (default: the store password)' },
+  alias: { type: 'string', default: 'datastore-alias', describe: 'Alias of the KEK entry in the vault' },
+  'cass-ip': { type: 'string', default: 'localhost', describe: 'Cassandra host (Edge)' },
+  'cass-port': { type: 'number', describe: 'Cassandra Thrift port for cassandra-cli (default: its own, 9160)' },
+  'cassandra-cli': { type: 'string', describe: 'Path of cassandra-cli (default: /opt/apigee/apigee-cassandra/bin/cassandra-cli, else PATH)' },
+  overwrite: { type: 'boolean', default: false, describe: 'Replace a non-empty export folder whole once the new export is complete' },
+  'include-custom-reports': { type: 'boolean', default: false, describe: "Also export Edge's CustomReports<org>#<uuid> KVMs" },
+  'apigeecli-naming': {
+    type: 'string',
+    choices: ['current', 'legacy'],
+    default: 'current',
+    describe: 'apigeecli file names: current (org__<kvm>__kvmfile__0.json) or legacy, before March 2024 (org_<kvm>_kvmfile_0.json)',
+  },
+  'maven-project': { type: 'boolean', default: false, describe: 'maven: write a whole project (pom.xml, resources/edge/) instead of the bare config tree' },
+  'maven-plugin-version': { type: 'string', default: '2.9.3', describe: 'maven: apigee-config-maven-plugin version in the pom' },
+} as const satisfies Record<string, OptionSpec>;
+
+export type OptionName = keyof typeof OPTION;
+
+/** Picks option specs by name. */
+export function pick<K extends OptionName>(...names: K[]): Record<K, OptionSpec> {
+  const picked = {} as Record<K, OptionSpec>;
+  for (const name of names) picked[name] = OPTION[name];
+  return picked;
+}

@@ -1,0 +1,47 @@
+// What the export stage needs from a dump, whatever read it (cassandra-cli text, cqlsh tables, CQL line dumps).
+import type { Kvm, Scope } from '../kvm/model.js';
+
+/** A KVM known from the first pass over a dump, before its values are read. */
+export interface KvmDescriptor {
+  scope: Scope;
+  name: string;
+  encrypted: boolean;
+  /** Where it is in the dump, for messages: `validate-kvms.out:12`. */
+  origin: string;
+}
+
+/** Things the source itself left out, with counts, for the summary (e.g. hybrid rows of old map versions). */
+export interface SourceNote {
+  reason: string;
+  count: number;
+  detail?: string;
+}
+
+export interface SourceIndex {
+  kvms: KvmDescriptor[];
+  notes: SourceNote[];
+  /** Rows or columns read, for the summary. */
+  rowsRead: number;
+}
+
+/** One KVM read in the second pass: decrypted, or the reason it could not be. */
+export type SourceItem =
+  | { kind: 'kvm'; descriptor: KvmDescriptor; kvm: Kvm }
+  | { kind: 'failed'; descriptor: KvmDescriptor; reason: string };
+
+export interface KvmSource {
+  /** A short description of the input, e.g. the dump's path. */
+  readonly description: string;
+  /** First pass: every KVM with scope, name and encryption flag; key problems (a wrong KEK) fail here. */
+  index(): Promise<SourceIndex>;
+  /** Second pass: the KVMs `wanted` selects, decrypted, in dump order. */
+  read(wanted: (d: KvmDescriptor) => boolean): AsyncIterable<SourceItem>;
+}
+
+/** Identifies a KVM within a dump: scope and exact name. */
+export function descriptorKey(d: { scope: Scope; name: string }): string {
+  const s = d.scope;
+  const scopePart =
+    s.kind === 'org' ? 'org' : s.kind === 'env' ? `env\0${s.env}` : s.kind === 'proxy' ? `proxy\0${s.proxy}` : `rev\0${s.proxy}\0${s.revision}`;
+  return `${scopePart}\0${d.name}`;
+}
