@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// `npm run bench`: times `amu kvms export` on generated encrypted Edge dumps of 100k and 1M entries; prints entries/s and peak RSS.
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { once } from 'node:events';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const { seededRandomBytes, syntheticEdgeDumpLines } = await import(path.join(root, 'dist', 'testkit', 'opdkDump.js'));
+const { values: opts } = parseArgs({ options: { sizes: { type: 'string', default: '100000,1000000' }, targets: { type: 'string', default: 'apigeecli,maven' } } });
+
+const KEK = '14dadc9f2e3e0d3cc774f07f5a0357f1';
+const ENTRIES_PER_KVM = 1000;
+const benchDir = path.join(root, 'bench-out');
+const scopes = [{ kind: 'org' }, { kind: 'env', env: 'prod' }, { kind: 'env', env: 'test' }, { kind: 'proxy', proxy: 'orders' }];
+
+/** Writes the dump once per size; later runs reuse it (the spec is recorded beside it). */
+async function ensureDump(entries) {
+  const dir = path.join(benchDir, `dump-${entries}`);
+  const file = path.join(dir, 'bench-kvms.out');
+  const spec = { org: 'bench', scopes, kvmsPerScope: Math.ceil(entries / ENTRIES_PER_KVM / scopes.length), entriesPerKvm: ENTRIES_PER_KVM, valueBytes: 32 };
+  const specFile = path.join(dir, 'spec.json');
+  if (existsSync(file) && existsSync(specFile) && readFileSync(specFile, 'utf8') === JSON.stringify(spec)) return { dir, file, spec };
+  await mkdir(dir, { recursive: true });
+  const out = createWriteStream(file);
+  for (const line of syntheticEdgeDumpLines({ ...spec, kek: Buffer.from(KEK, 'hex'), rng: seededRandomBytes('bench') })) {
+    if (!out.write(line)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+  await writeFile(specFile, JSON.stringify(spec));
+  return { dir, file, spec };
+}
+
+/** Peak resident set (VmHWM) of a running process, from /proc. */
+function peakRssKb(pid) {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function timeExport(dump, target) {
+  const exportDir = path.join(benchDir, `export-${target}`);
+  await rm(exportDir, { recursive: true, force: true });
+  const args = [path.join(root, 'bin', 'amu'), 'kvms', 'export', '--src', 'opdk', '--org', 'bench', '--emigrate-dir', dump.dir, '--export-dir', exportDir, '--tgt', target, '--quiet'];
+  const started = process.hrtime.bigint();
+  const child = spawn(process.execPath, args, { env: { ...process.env, KEK }, stdio: ['ignore', 'ignore', 'inherit'] });
+  let peak = 0;
+  const timer = setInterval(() => (peak = Math.max(peak, peakRssKb(child.pid))), 20);
+  const [code] = await once(child, 'exit');
+  clearInterval(timer);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (code !== 0) throw new Error(`amu kvms export exited with ${code}`);
+  await rm(exportDir, { recursive: true, force: true });
+  return { seconds, peakMb: peak / 1024 };
+}
+
+const rows = [];
+for (const size of opts.sizes.split(',').map(Number)) {
+  const dump = await ensureDump(size);
+  const entries = dump.spec.kvmsPerScope * scopes.length * ENTRIES_PER_KVM;
+  const mb = statSync(dump.file).size / 1e6;
+  for (const target of opts.targets.split(',')) {
+    const { seconds, peakMb } = await timeExport(dump, target);
+    rows.push({ entries, mb, target, seconds, rate: entries / seconds, peakMb });
+    console.log(`kvms export --tgt ${target.padEnd(9)} ${String(entries).padStart(8)} entries (${mb.toFixed(0)} MB dump): ${seconds.toFixed(2)} s, ${Math.round(entries / seconds).toLocaleString('en-US')} entries/s, peak RSS ${peakMb.toFixed(0)} MB`);
+  }
+}
+
+const big = rows.filter((r) => r.entries >= 1_000_000);
+const slowest = Math.min(...rows.map((r) => r.rate));
+console.log(`\ntarget: >= 200,000 entries/s: ${slowest >= 200_000 ? 'met' : 'NOT met'} (slowest ${Math.round(slowest).toLocaleString('en-US')})`);
+if (big.length > 0) {
+  const worst = Math.max(...big.map((r) => r.peakMb));
+  console.log(`target: peak RSS < 300 MB at 1M entries: ${worst < 300 ? 'met' : 'NOT met'} (worst ${worst.toFixed(0)} MB)`);
+}
