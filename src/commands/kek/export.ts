@@ -3,8 +3,6 @@ import { promises as fsp } from 'node:fs';
 import { defineCommand, type PendingRun } from '../../cli/command.js';
 import { InputError } from '../../cli/errors.js';
 import { OPTION, pick } from '../../cli/optionCatalog.js';
-import { toHex } from '../../core/crypto/hex.js';
-import { readJceksSecretKey } from '../../core/jceks/jceks.js';
 
 interface KekExportValues {
   [key: string]: unknown;
@@ -37,6 +35,8 @@ export const kekExportCommand = (pending: PendingRun, env: NodeJS.ProcessEnv) =>
       ],
       required: () => ['src', 'vault', 'storepass'],
       run: async (values, ctx) => {
+        const { readJceksSecretKey } = await import('../../core/jceks/jceks.js');
+        const { toHex } = await import('../../core/crypto/hex.js');
         const vault = await readVault(values.vault!);
         const key = readJceksSecretKey(
           vault,

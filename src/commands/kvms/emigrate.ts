@@ -1,7 +1,6 @@
 // `amu kvms emigrate`: reads the org's KVM rows from Cassandra into the emigrate folder.
 import { defineCommand, type PendingRun } from '../../cli/command.js';
 import { OPTION, pick } from '../../cli/optionCatalog.js';
-import { emigrateWithCassandraCli } from '../../core/emigrate/cassandraCli.js';
 
 interface EmigrateValues {
   [key: string]: unknown;
@@ -23,6 +22,7 @@ export const kvmsEmigrateCommand = (pending: PendingRun, env: NodeJS.ProcessEnv)
       required: () => ['src', 'org', 'emigrate-dir'],
       run: async (values, ctx) => {
         ctx.out.info(`Reading the KVMs of org ${values.org} from Cassandra at ${values['cass-ip']} with cassandra-cli...`);
+        const { emigrateWithCassandraCli } = await import('../../core/emigrate/cassandraCli.js');
         const result = await emigrateWithCassandraCli({
           org: values.org!,
           emigrateDir: values['emigrate-dir']!,

@@ -3,12 +3,8 @@ import { defineCommand, type PendingRun } from '../../cli/command.js';
 import { PartialError } from '../../cli/errors.js';
 import { OPTION, pick } from '../../cli/optionCatalog.js';
 import type { RunContext } from '../../cli/context.js';
-import { parseHexKey } from '../../core/crypto/hex.js';
-import { kvmDumpPath } from '../../core/emigrate/dumpFiles.js';
-import { EdgeKvmSource } from '../../core/export/edgeSource.js';
-import { cassandraCliColumns, checkDumpExists } from '../../core/export/edgeColumns.js';
-import { exportKvms, type TargetKind } from '../../core/export/exportKvms.js';
-import { formatSummary, type ExportSummary } from '../../core/export/summary.js';
+import type { TargetKind } from '../../core/export/exportKvms.js';
+import type { ExportSummary } from '../../core/export/summary.js';
 import type { KvmSource } from '../../core/export/source.js';
 import type { ApigeecliNaming } from '../../core/targets/apigeecli.js';
 
@@ -28,13 +24,18 @@ interface ExportValues {
 }
 
 async function edgeSource(values: ExportValues): Promise<KvmSource> {
+  const { parseHexKey } = await import('../../core/crypto/hex.js');
+  const { kvmDumpPath } = await import('../../core/emigrate/dumpFiles.js');
+  const { EdgeKvmSource } = await import('../../core/export/edgeSource.js');
+  const { cassandraCliColumns, checkDumpExists } = await import('../../core/export/edgeColumns.js');
   const kek = parseHexKey(values.kek!, 'the KEK (--kek / KEK)');
   const file = kvmDumpPath(values['emigrate-dir']!, values.org!);
   await checkDumpExists(file, `amu kvms emigrate --src opdk --org ${values.org} --emigrate-dir ${values['emigrate-dir']}`);
   return new EdgeKvmSource(file, cassandraCliColumns(file), kek);
 }
 
-function report(summary: ExportSummary, ctx: RunContext): void {
+async function report(summary: ExportSummary, ctx: RunContext): Promise<void> {
+  const { formatSummary } = await import('../../core/export/summary.js');
   ctx.out.result(formatSummary(summary));
   if (!summary.complete) {
     const lost = summary.skipped.filter((s) => s.reason !== 'custom-report' && s.reason !== 'superseded-revision');
@@ -57,6 +58,7 @@ export const kvmsExportCommand = (pending: PendingRun, env: NodeJS.ProcessEnv) =
       required: () => ['src', 'org', 'kek', 'emigrate-dir', 'export-dir', 'tgt'],
       run: async (values, ctx) => {
         const source = await edgeSource(values);
+        const { exportKvms } = await import('../../core/export/exportKvms.js');
         const summary = await exportKvms({
           org: values.org!,
           source,
@@ -69,7 +71,7 @@ export const kvmsExportCommand = (pending: PendingRun, env: NodeJS.ProcessEnv) =
           mavenPluginVersion: values['maven-plugin-version'],
           signal: ctx.signal,
         });
-        report(summary, ctx);
+        await report(summary, ctx);
       },
     },
     pending,

@@ -2,8 +2,8 @@
 import type { Kvm, KvmEntry, Scope } from '../kvm/model.js';
 import { scopeKey, scopeLabel } from '../kvm/model.js';
 import { decodeColumnName } from '../opdk/columns.js';
-import { decodeRowValue } from '../opdk/rowValue.js';
-import { decryptEdgeValue, unwrapEdgeDek } from '../crypto/aesEcb.js';
+import { decodeRowHeader, decodeRowValue } from '../opdk/rowValue.js';
+import { DecryptFailure, decryptEdgeValues, unwrapEdgeDek } from '../crypto/aesEcb.js';
 import { KeyError } from '../../cli/errors.js';
 import { type KvmDescriptor, type KvmSource, type SourceIndex, type SourceItem } from './source.js';
 
@@ -38,7 +38,7 @@ export class EdgeKvmSource implements KvmSource {
     for await (const column of this.readColumns()) {
       rowsRead += 1;
       const { scope } = decodeColumnName(column.name, column.where);
-      const row = decodeRowValue(column.value, column.where);
+      const row = decodeRowHeader(column.value, column.where);
       if (row.kind === 'keystore') wrapped.push({ scope, key: row.wrappedDek, where: column.where });
       else kvms.push({ scope, name: row.name, encrypted: row.encrypted, origin: column.where });
     }
@@ -85,15 +85,16 @@ export class EdgeKvmSource implements KvmSource {
       const reason = key?.failure ?? `no data key (keystore pseudo-KVM) for ${scopeLabel(descriptor.scope)} in the dump`;
       return { kind: 'failed', descriptor, reason };
     }
-    const plain: KvmEntry[] = [];
-    for (const entry of entries) {
-      try {
-        plain.push({ name: entry.name, value: decryptEdgeValue(key.dek, entry.value) });
-      } catch {
-        const reason = `the value of entry "${entry.name}" does not decrypt with the scope's data key (corrupt value, or a wrong KEK)`;
-        return { kind: 'failed', descriptor, reason };
-      }
+    let values: string[];
+    try {
+      values = decryptEdgeValues(key.dek, entries.map((e) => e.value));
+    } catch (err) {
+      if (!(err instanceof DecryptFailure)) throw err;
+      const entry = err.index === undefined ? 'an entry' : `entry "${entries[err.index]!.name}"`;
+      const reason = `the value of ${entry} does not decrypt with the scope's data key: ${err.reason} check failed (corrupt value, or a wrong KEK)`;
+      return { kind: 'failed', descriptor, reason };
     }
+    const plain: KvmEntry[] = entries.map((e, i) => ({ name: e.name, value: values[i]! }));
     return { kind: 'kvm', descriptor, kvm: { ...kvm, entries: plain } };
   }
 }

@@ -4,7 +4,6 @@ import { InterruptedError, UsageError } from '../../cli/errors.js';
 import { isMissingOrEmpty, StagingDir, writeFileAtomic } from '../fs/secureFs.js';
 import { ApigeecliWriter, type ApigeecliNaming } from '../targets/apigeecli.js';
 import { MavenConfigWriter } from '../targets/maven.js';
-import { buildPom } from '../targets/mavenPom.js';
 import type { TargetWriter } from '../targets/target.js';
 import { planExport, type PlannedKvm } from './plan.js';
 import { descriptorKey, type KvmSource } from './source.js';
@@ -112,6 +111,7 @@ export async function exportKvms(options: ExportOptions): Promise<ExportSummary>
     summary.files = await writer.finish();
     if (options.target === 'maven' && options.mavenProject) {
       const environments = [...new Set(plans.filter((p) => !p.skip && p.target.scope.kind === 'env').map((p) => (p.target.scope as { env: string }).env))];
+      const { buildPom } = await import('../targets/mavenPom.js');
       await writeFileAtomic(path.join(staging.dir, 'pom.xml'), buildPom({ org: options.org, environments, pluginVersion: options.mavenPluginVersion }));
       summary.files.unshift('pom.xml');
     }

@@ -43,6 +43,18 @@ export function decodeRowValue(json: string, where: string): RowValue {
   return { kind: 'kvm', name, encrypted, entries };
 }
 
+/** A KVM row without its entries parsed: what the export's first pass needs. */
+export type RowHeader = KeystoreRow | { kind: 'kvm'; name: string; encrypted: boolean };
+
+/** Like decodeRowValue, but leaves a KVM's entry array unparsed (a keystore's is small and is parsed). */
+export function decodeRowHeader(json: string, where: string): RowHeader {
+  const row = parseRowObject(json, where);
+  const name = kvmNameOf(row, where);
+  const encrypted = encryptedFlagOf(row, where);
+  if (name === KEYSTORE_KVM_NAME) return { kind: 'keystore', wrappedDek: wrappedDekOf(parseEntries(row[name], name, where), where) };
+  return { kind: 'kvm', name, encrypted };
+}
+
 function parseRowObject(json: string, where: string): Record<string, unknown> {
   let row: unknown;
   try {
