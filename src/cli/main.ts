@@ -46,8 +46,21 @@ export function reportError(err: unknown, out: Output): ExitCodeValue {
   return exitCodeFor(err);
 }
 
+/** Answers the shell completion script's `amu --get-yargs-completions <words>` call. */
+async function complete(words: string[], io: CliIo): Promise<number> {
+  const parser = buildCli(io.env, {});
+  // yargs calls back once per pass and answers completions in a later pass: keep the last output.
+  let answer = '';
+  await parser.parseAsync(['--get-yargs-completions', ...words], {}, (_err, _argv, output) => {
+    if (output) answer = output;
+  });
+  io.stdout.write(answer ? `${answer}\n` : '');
+  return ExitCode.ok;
+}
+
 /** Runs one amu invocation in-process; `signal` aborts it (SIGINT). */
 export async function runCli(args: string[], io: CliIo, signal: AbortSignal = new AbortController().signal): Promise<number> {
+  if (args[0] === '--get-yargs-completions') return complete(args.slice(1), io);
   const pending: PendingRun = {};
   const { error, output, argv } = await parse(args, io, pending);
   const out = globalOutput(argv, io);

@@ -28,6 +28,7 @@ export const OPTION = {
     describe: 'apigeecli file names: current (org__<kvm>__kvmfile__0.json) or legacy, before March 2024 (org_<kvm>_kvmfile_0.json)',
   },
   'maven-project': { type: 'boolean', default: false, describe: 'maven: write a whole project (pom.xml, resources/edge/) instead of the bare config tree' },
+  json: { type: 'boolean', default: false, describe: 'Print the summary as JSON on stdout' },
   'maven-plugin-version': { type: 'string', default: '2.9.3', describe: 'maven: apigee-config-maven-plugin version in the pom' },
 } as const satisfies Record<string, OptionSpec>;
 

@@ -29,6 +29,7 @@ export function buildCli(env: NodeJS.ProcessEnv, pending: PendingRun, width = 10
   y = declareOptions(y, GLOBAL_OPTIONS);
   for (const group of commandGroups) y = addGroup(y, group, pending, env);
   return y
+    .completion('completion', 'Print a bash/zsh completion script: amu completion >> ~/.bashrc')
     .demandCommand(1, 'name a command group (see amu --help)')
     .epilogue('Every option --some-thing may also be given as the environment variable SOME_THING; flags win. Manual: README-amu.md')
     .help();

@@ -109,6 +109,11 @@ export async function exportKvms(options: ExportOptions): Promise<ExportSummary>
     countFound(plans, summary);
     await writeAll(options, writer, plans, summary);
     summary.files = await writer.finish();
+    if (options.target === 'apigeecli') {
+      const { buildImportScript, IMPORT_SCRIPT } = await import('../targets/apigeecliScript.js');
+      const written = plans.filter((p) => !p.skip).map((p) => p.target);
+      await writeFileAtomic(path.join(staging.dir, IMPORT_SCRIPT), buildImportScript(written, options.apigeecliNaming), 0o700);
+    }
     if (options.target === 'maven' && options.mavenProject) {
       const environments = [...new Set(plans.filter((p) => !p.skip && p.target.scope.kind === 'env').map((p) => (p.target.scope as { env: string }).env))];
       const { buildPom } = await import('../targets/mavenPom.js');

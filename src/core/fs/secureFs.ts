@@ -26,10 +26,10 @@ export function temporaryNameFor(finalPath: string): string {
   return path.join(dir, `.${path.basename(finalPath)}.amu-tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
-/** Writes `data` to a temporary name (0600), flushes it and renames it to `finalPath`. */
-export async function writeFileAtomic(finalPath: string, data: string | Uint8Array): Promise<void> {
+/** Writes `data` to a temporary name (0600 unless told), flushes it and renames it to `finalPath`. */
+export async function writeFileAtomic(finalPath: string, data: string | Uint8Array, mode = FILE_MODE): Promise<void> {
   const tmp = temporaryNameFor(finalPath);
-  const handle = await fsp.open(tmp, 'wx', FILE_MODE);
+  const handle = await fsp.open(tmp, 'wx', mode);
   try {
     await handle.writeFile(data);
     await handle.sync();
