@@ -12,6 +12,8 @@ export const OPTION = {
   'export-dir': { type: 'string', describe: 'Folder the export tree is written to (must be empty unless --overwrite)' },
   tgt: { type: 'string', choices: TARGETS, describe: 'Export target: apigeecli (kvms import -f) or maven (apigee-config-maven-plugin)' },
   kek: { type: 'string', secret: true, describe: 'Edge KEK as hex (from "amu kek export"); prefer the variable to the flag' },
+  dek: { type: 'string', secret: true, describe: 'hybrid: one KVM key (hex) for every scope, as the bash amu used; prefer --keys-file' },
+  'keys-file': { type: 'string', describe: 'hybrid: JSON file of the org and environment KVM keys, from "amu kek export --src hybrid --keys-file"' },
   vault: { type: 'string', describe: 'Edge vault (JCEKS keystore), e.g. the vault.filepath of credentials.properties' },
   storepass: { type: 'string', secret: true, describe: 'Store password of the vault (vault.passphrase); prefer the variable' },
   keypass: { type: 'string', secret: true, describe: 'Key password of the entry (default: the store password)' },

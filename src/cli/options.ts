@@ -87,11 +87,14 @@ export function resolveOptions(
   return values;
 }
 
-/** Fails with one message naming every missing option, as flag and as variable. */
+/**
+ * Fails with one message naming every missing option, as flag and as variable. An entry `a|b` means
+ * one of the two is needed.
+ */
 export function requireOptions(values: Record<string, unknown>, flags: readonly string[], context = ''): void {
-  const missing = flags.filter((flag) => values[flag] === undefined);
+  const missing = flags.filter((entry) => entry.split('|').every((flag) => values[flag] === undefined));
   if (missing.length === 0) return;
-  const lines = missing.map((flag) => `  --${flag}  (or ${envVarName(flag)})`);
+  const lines = missing.map((entry) => `  ${entry.split('|').map((flag) => `--${flag}  (or ${envVarName(flag)})`).join(', or ')}`);
   const noun = missing.length === 1 ? 'option' : 'options';
   throw new UsageError(`missing required ${noun}${context ? ` ${context}` : ''}:`, lines);
 }
