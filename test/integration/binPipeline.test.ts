@@ -74,7 +74,7 @@ describeJava('the whole Edge pipeline through bin/amu, with a vault made by the 
     expect(exp.exitCode).toBe(0);
     expect(exp.stdout).toMatch(/complete/);
     expect(exp.stdout + exp.stderr).not.toContain(kek);
-    expect((await readdir(exportDir)).sort()).toEqual(['amu-export-report.json', 'env__prod__secrets__kvmfile__0.json', 'proxy__p__r__kvmfile__0.json']);
+    expect((await readdir(exportDir)).sort()).toEqual(['amu-export-report.json', 'env__prod__secrets__kvmfile__0.json', 'import-kvms.sh', 'proxy__p__r__kvmfile__0.json']);
     const body = JSON.parse(await readFile(path.join(exportDir, 'env__prod__secrets__kvmfile__0.json'), 'utf8'));
     expect(body.keyValueEntries).toEqual([{ name: 'db', value: 'pa55, value=w0rd' }]);
     const childArgv = await readFile(fake.argvFile, 'utf8');

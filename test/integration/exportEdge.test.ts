@@ -125,7 +125,7 @@ describe('amu kvms export --src opdk on synthetic dumps', () => {
     expect(r.stdout).toMatch(/\[unrepresentable-name\] env prod \/ \.\./);
     expect(r.stderr).toMatch(/4 KVM\(s\) could not be exported/);
     const files = await readdir(out);
-    expect(files.sort()).toEqual(['amu-export-report.json', 'env__prod__fine__kvmfile__0.json']);
+    expect(files.sort()).toEqual(['amu-export-report.json', 'env__prod__fine__kvmfile__0.json', 'import-kvms.sh']);
     expect((await readdir(path.dirname(out))).filter((f) => f.startsWith('a') || f === '..')).toEqual([]);
   });
 
