@@ -184,3 +184,20 @@ describe('amu kvms export --src opdk on synthetic dumps', () => {
     expect(await readdir(out)).toContain('env_prod_plain_kvmfile_0.json');
   });
 });
+
+describe('interrupting an export', () => {
+  test('an abort (Ctrl-C) mid-export exits 130 and leaves neither export folder nor staging folder', async () => {
+    const work = await mkdtemp(path.join(os.tmpdir(), 'amu-abort-'));
+    const dir = path.join(work, 'emigrate');
+    const many: EdgeKvmSpec[] = Array.from({ length: 400 }, (_, i) => ({ scope: env('prod'), name: `kvm${i}`, encrypted: true, entries: [{ name: 'k', value: `v${i}` }] }));
+    await writeDump(dir, many);
+    const controller = new AbortController();
+    const out = path.join(work, 'out');
+    const run = runAmu(['kvms', 'export', '--tgt', 'maven', '--export-dir', out], { SRC: 'opdk', ORG: 'acme', KEK: kek.toString('hex'), EMIGRATE_DIR: dir }, process.cwd(), controller.signal);
+    controller.abort();
+    const r = await run;
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(/interrupted/);
+    expect((await readdir(work)).sort()).toEqual(['emigrate']);
+  });
+});

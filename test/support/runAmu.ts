@@ -15,7 +15,7 @@ function collect(stream: PassThrough): () => string {
 }
 
 /** Runs `amu <args>` in this process; `env` replaces the process environment entirely (PATH is kept unless given). */
-export async function runAmu(args: string[], env: NodeJS.ProcessEnv = {}, cwd = process.cwd()): Promise<AmuRun> {
+export async function runAmu(args: string[], env: NodeJS.ProcessEnv = {}, cwd = process.cwd(), signal?: AbortSignal): Promise<AmuRun> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const out = collect(stdout);
@@ -27,6 +27,6 @@ export async function runAmu(args: string[], env: NodeJS.ProcessEnv = {}, cwd = 
     env: { PATH: process.env.PATH, ...env },
     cwd,
     isTTY: false,
-  });
+  }, signal);
   return { code, stdout: out(), stderr: err() };
 }
