@@ -25,6 +25,11 @@ export interface CqlOpenOptions {
   retryDelayMs?: number;
   /** Default LOCAL_QUORUM: an export must not read a stale replica. */
   consistency?: CqlConsistency;
+  /**
+   * Talk to the contact points only, never to the peers they announce: for a tunnel (a Kubernetes
+   * port-forward) where the peers' own addresses cannot be reached.
+   */
+  onlyContactPoints?: boolean;
 }
 
 /** A bound parameter. */
@@ -147,7 +152,9 @@ function clientOptions(opts: CqlOpenOptions, policy: LocalDcPolicy): cassandra.D
     ...(opts.tls ? { sslOptions: sslOptions(opts.tls) } : {}),
     socketOptions: { connectTimeout: opts.connectTimeoutMs ?? 10_000, readTimeout: opts.readTimeoutMs ?? 30_000 },
     policies: {
-      loadBalancing: policy,
+      loadBalancing: opts.onlyContactPoints
+        ? new policies.loadBalancing.AllowListPolicy(policy, opts.contactPoints.map((cp) => `${cp}:${opts.port ?? 9042}`))
+        : policy,
       // amu retries pages itself, from the same paging state, and counts the attempts.
       retry: new policies.retry.FallthroughRetryPolicy(),
       reconnection: new policies.reconnection.ExponentialReconnectionPolicy(retryDelay, MAX_RETRY_DELAY_MS, true),

@@ -58,7 +58,9 @@ async function openEdgeSource(values: SourceValues): Promise<KvmSource> {
   const kek = parseHexKey(values.kek!, 'the KEK (--kek / KEK)');
   const file = kvmDumpPath(values['emigrate-dir']!, values.org!);
   await checkDumpExists(file, `amu kvms emigrate --src opdk --org ${values.org} --emigrate-dir ${values['emigrate-dir']}`);
-  return new EdgeKvmSource(file, cassandraCliColumns(file), kek);
+  const { cqlEdgeColumns, isCqlDumpFile } = await import('../../core/dump/dumpReaders.js');
+  const columns = (await isCqlDumpFile(file)) ? cqlEdgeColumns(file) : cassandraCliColumns(file);
+  return new EdgeKvmSource(file, columns, kek);
 }
 
 async function fileExists(file: string): Promise<boolean> {
@@ -76,8 +78,10 @@ async function openHybridSource(values: SourceValues): Promise<KvmSource> {
   const keys: HybridKeys = values.dek ? { all: parseHexKey(values.dek, 'the key (--dek / DEK)') } : await readKeysFile(values['keys-file']!);
   const entries = kvmDumpPath(values['emigrate-dir']!, values.org!);
   await checkDumpExists(entries, `amu kvms emigrate --src hybrid --org ${values.org} --emigrate-dir ${values['emigrate-dir']} --hybrid-version <version>`);
-  const descriptors = descriptorDumpPath(values['emigrate-dir']!, values.org!);
-  const readers = cqlshEntryReaders(entries, (await fileExists(descriptors)) ? descriptors : undefined);
+  const descriptorFile = descriptorDumpPath(values['emigrate-dir']!, values.org!);
+  const descriptors = (await fileExists(descriptorFile)) ? descriptorFile : undefined;
+  const { cqlHybridReaders, isCqlDumpFile } = await import('../../core/dump/dumpReaders.js');
+  const readers = (await isCqlDumpFile(entries)) ? cqlHybridReaders(entries, descriptors) : cqlshEntryReaders(entries, descriptors);
   return new HybridKvmSource(entries, readers, keys);
 }
 

@@ -14,7 +14,7 @@ import { InputError } from '../../cli/errors.js';
 export const CQL_DUMP_FORMAT = 'amu-cql-dump';
 export const CQL_DUMP_VERSION = 1;
 
-export type CqlDumpType = 'text' | 'int' | 'bigint' | 'timestamp' | 'blob';
+export type CqlDumpType = 'text' | 'int' | 'bigint' | 'timestamp' | 'blob' | 'uuid';
 export type CqlDumpSource = 'edge' | 'hybrid';
 
 export interface CqlDumpColumn {
@@ -44,7 +44,8 @@ export interface CqlDumpRow {
   lineNo: number;
 }
 
-const DUMP_TYPES: ReadonlySet<string> = new Set(['text', 'int', 'bigint', 'timestamp', 'blob']);
+const DUMP_TYPES: ReadonlySet<string> = new Set(['text', 'int', 'bigint', 'timestamp', 'blob', 'uuid']);
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const INT32 = { min: -(2n ** 31n), max: 2n ** 31n - 1n };
 const INT64 = { min: -(2n ** 63n), max: 2n ** 63n - 1n };
 const ISO_RE = /^[+-]?\d{4,6}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -66,6 +67,9 @@ export function dumpTypeOf(cqlType: string): CqlDumpType | undefined {
       return 'timestamp';
     case 'blob':
       return 'blob';
+    case 'uuid':
+    case 'timeuuid':
+      return 'uuid';
     default:
       return undefined;
   }
@@ -90,6 +94,10 @@ export function renderCell(column: CqlDumpColumn, value: unknown): CqlDumpCell {
       break;
     case 'blob':
       if (Buffer.isBuffer(value)) return { b64: value.toString('base64') };
+      break;
+    case 'uuid':
+      // cassandra-driver's Uuid and TimeUuid print as the canonical 8-4-4-4-12 form.
+      if (typeof value === 'string' || (typeof value === 'object' && /^(Time)?Uuid$/.test(kindOf(value)))) return String(value);
       break;
   }
   throw new TypeError(`column ${column.name} (${column.type}) cannot hold a value of kind ${kindOf(value)}`);
@@ -315,6 +323,9 @@ function parseCell(column: CqlDumpColumn, cell: unknown, at: string): string | n
       return checkInteger(cell, INT64, bad);
     case 'timestamp':
       if (!isCanonicalIso(cell)) throw bad(`not an ISO timestamp: ${cell.slice(0, 40)}`);
+      return cell;
+    case 'uuid':
+      if (!UUID_RE.test(cell)) throw bad(`not a UUID: ${cell.slice(0, 40)}`);
       return cell;
     default:
       return cell;
