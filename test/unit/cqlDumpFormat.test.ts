@@ -123,10 +123,10 @@ describe('cells', () => {
   });
 
   test('dumpTypeOf maps CQL types and refuses the rest', () => {
-    expect(['varchar', 'text', 'ascii', 'int', 'bigint', 'counter', 'timestamp', 'blob'].map(dumpTypeOf)).toEqual([
-      'text', 'text', 'text', 'int', 'bigint', 'bigint', 'timestamp', 'blob',
+    expect(['varchar', 'text', 'ascii', 'int', 'bigint', 'counter', 'timestamp', 'blob', 'uuid', 'timeuuid'].map(dumpTypeOf)).toEqual([
+      'text', 'text', 'text', 'int', 'bigint', 'bigint', 'timestamp', 'blob', 'uuid', 'uuid',
     ]);
-    expect(dumpTypeOf('uuid')).toBeUndefined();
+    expect(dumpTypeOf('inet')).toBeUndefined();
     expect(dumpTypeOf('map<varchar, varchar>')).toBeUndefined();
   });
 });
@@ -183,7 +183,15 @@ describe('reading damaged dumps', () => {
 
   test('a header without usable columns', async () => {
     await expect(readAll(`${typed([])}\n`)).rejects.toThrow(/no valid "columns"/);
-    await expect(readAll(`${typed([{ name: 'a', type: 'uuid' as 'text' }])}\n`)).rejects.toThrow(/no valid "columns"/);
+    await expect(readAll(`${typed([{ name: 'a', type: 'inet' as 'text' }])}\n`)).rejects.toThrow(/no valid "columns"/);
     await expect(readAll(`${typed([{ name: 'a', type: 'text' }, { name: 'a', type: 'int' }])}\n`)).rejects.toThrow(/no valid "columns"/);
+  });
+});
+
+describe('uuid columns', () => {
+  test('a uuid cell is kept as its canonical text; anything else is refused', () => {
+    const column = { name: 'ver', type: 'uuid' as const };
+    expect(renderCell(column, '0b6d5a9c-1d2e-11ef-9a3b-0242ac120002')).toBe('0b6d5a9c-1d2e-11ef-9a3b-0242ac120002');
+    expect(() => renderCell(column, 42)).toThrow(TypeError);
   });
 });
