@@ -67,6 +67,8 @@ describe('amu kvms export --src opdk on synthetic dumps', () => {
     // The proxy-scoped KVM wins over revision 3; revision 10 wins over revision 2.
     expect((await read(path.join(out, 'proxy__p1__shared__kvmfile__0.json'))).keyValueEntries).toEqual([{ name: 'k', value: 'proxy' }]);
     expect((await read(path.join(out, 'proxy__p2__shared__kvmfile__0.json'))).keyValueEntries).toEqual([{ name: 'k', value: 'p2rev10' }]);
+    expect(r.stdout).toMatch(/Warning: KVM "shared" exists in 2 environments \(prod, test\).*import-kvms\.sh/);
+    expect(r.stdout).toMatch(/Warning: KVM "shared" exists in 2 proxies \(p1, p2\)/);
     expect(r.stdout).toMatch(/\[superseded-revision\] proxy p1 revision 3 \/ shared/);
     expect(r.stdout).toMatch(/\[superseded-revision\] proxy p2 revision 2 \/ shared/);
   });

@@ -83,6 +83,30 @@ async function writeAll(options: ExportOptions, writer: TargetWriter, plans: Pla
   }
 }
 
+/**
+ * `apigeecli kvms import -f` keeps its file list per scope kind keyed by KVM name only, so a KVM name used in
+ * two environments (or two proxies) reaches it once: the files are right, the bulk import is not.
+ */
+function bulkImportCollisions(plans: PlannedKvm[]): string[] {
+  const places = new Map<string, string[]>();
+  for (const p of plans) {
+    const scope = p.target.scope;
+    if (p.skip || (scope.kind !== 'env' && scope.kind !== 'proxy')) continue;
+    const key = `${scope.kind}\0${p.target.name}`;
+    places.set(key, [...(places.get(key) ?? []), scope.kind === 'env' ? scope.env : scope.proxy]);
+  }
+  const warnings: string[] = [];
+  for (const [key, where] of places) {
+    if (where.length < 2) continue;
+    const [kind, name] = key.split('\0');
+    warnings.push(
+      `KVM "${name}" exists in ${where.length} ${kind === 'env' ? 'environments' : 'proxies'} (${where.join(', ')}): ` +
+        '"apigeecli kvms import -f" keys its files by KVM name and would import only one of them; import with import-kvms.sh, which imports each file by itself',
+    );
+  }
+  return warnings;
+}
+
 /** Runs the whole export; the export folder appears only when everything that could be written was. */
 export async function exportKvms(options: ExportOptions): Promise<ExportSummary> {
   await checkExportDir(options.exportDir, options.overwrite);
@@ -99,6 +123,7 @@ export async function exportKvms(options: ExportOptions): Promise<ExportSummary>
     skipped: [],
     sourceNotes: index.notes,
     files: [],
+    warnings: [],
     complete: false,
   };
   try {
@@ -107,6 +132,7 @@ export async function exportKvms(options: ExportOptions): Promise<ExportSummary>
       unrepresentable: (kvm) => writer.unrepresentable(kvm),
     });
     countFound(plans, summary);
+    if (options.target === 'apigeecli') summary.warnings.push(...bulkImportCollisions(plans));
     await writeAll(options, writer, plans, summary);
     summary.files = await writer.finish();
     if (options.target === 'apigeecli') {

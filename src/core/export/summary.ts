@@ -33,6 +33,8 @@ export interface ExportSummary {
   skipped: SkippedKvm[];
   sourceNotes: SourceNote[];
   files: string[];
+  /** Things about the export the user must know before importing it. */
+  warnings: string[];
   complete: boolean;
 }
 
@@ -76,6 +78,7 @@ export function formatSummary(s: ExportSummary): string {
     lines.push(`Not exported: ${s.skipped.length} KVM(s)`);
     for (const k of s.skipped) lines.push(`  [${k.reason}] ${k.scope} / ${k.name}: ${k.detail}`);
   }
+  for (const warning of s.warnings) lines.push(`Warning: ${warning}`);
   for (const note of s.sourceNotes) lines.push(`Left out by the reader: ${note.count} ${note.reason}${note.detail ? ` (${note.detail})` : ''}`);
   lines.push(`Rows read: ${s.rowsRead}. Files written: ${s.files.length} in ${s.exportDir}`);
   return lines.join('\n');
