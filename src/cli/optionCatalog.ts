@@ -32,6 +32,15 @@ export const OPTION = {
   'maven-project': { type: 'boolean', default: false, describe: 'maven: write a whole project (pom.xml, resources/edge/) instead of the bare config tree' },
   json: { type: 'boolean', default: false, describe: 'Print the summary as JSON on stdout' },
   'maven-plugin-version': { type: 'string', default: '2.9.3', describe: 'maven: apigee-config-maven-plugin version in the pom' },
+  kubeconfig: { type: 'string', describe: 'Kubernetes config file (default: ~/.kube/config, else the in-cluster service account)' },
+  context: { type: 'string', describe: "Kubernetes context (default: the kubeconfig's current context)" },
+  namespace: { type: 'string', default: 'apigee', describe: 'Kubernetes namespace of Apigee hybrid (secrets, Cassandra, the cqlsh client pod)' },
+  'hybrid-version': { type: 'string', describe: 'Apigee hybrid version, e.g. 1.10.3: the tag of the cqlsh client image' },
+  registry: { type: 'string', describe: 'Image registry replacing gcr.io/apigee-release/hybrid for the cqlsh client image (private mirrors)' },
+  'pod-ttl': { type: 'number', default: 3600, describe: 'Lifetime in seconds of the cqlsh client pod amu runs (it then ends by itself)' },
+  secret: { type: 'string', describe: 'Name of the Kubernetes secret holding the key (default: the names Apigee hybrid uses are tried)' },
+  envs: { type: 'string', describe: 'Environments whose keys go into --keys-file, comma-separated (default: those whose secrets are found)' },
+  'backup-dir': { type: 'string', describe: 'Folder the backup is written to (one CSV file per table)' },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTION;

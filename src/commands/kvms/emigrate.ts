@@ -1,10 +1,11 @@
-// `amu kvms emigrate`: reads the org's KVM rows from Cassandra into the emigrate folder.
+// `amu kvms emigrate`: reads the org's KVM rows from Cassandra into the emigrate folder (Edge: cassandra-cli; hybrid: cqlsh in a pod).
 import { defineCommand, type PendingRun } from '../../cli/command.js';
+import type { RunContext } from '../../cli/context.js';
 import { OPTION, pick } from '../../cli/optionCatalog.js';
+import { KUBE_OPTIONS, openClusterPod, POD_OPTIONS, tableProgress, type PodValues } from '../hybridCluster.js';
 
-interface EmigrateValues {
-  [key: string]: unknown;
-  src?: 'opdk';
+interface EmigrateValues extends PodValues {
+  src?: 'opdk' | 'hybrid';
   org?: string;
   'emigrate-dir'?: string;
   'cass-ip': string;
@@ -12,28 +13,68 @@ interface EmigrateValues {
   'cassandra-cli'?: string;
 }
 
+/** The options each source needs. */
+function requiredOptions(values: EmigrateValues): string[] {
+  const always = ['src', 'org', 'emigrate-dir'];
+  return values.src === 'hybrid' ? [...always, 'hybrid-version'] : always;
+}
+
+/** Edge 4.50–4.52.00: cassandra-cli on a Cassandra or management node. */
+async function emigrateOpdk(values: EmigrateValues, ctx: RunContext): Promise<void> {
+  ctx.out.info(`Reading the KVMs of org ${values.org} from Cassandra at ${values['cass-ip']} with cassandra-cli...`);
+  const { emigrateWithCassandraCli } = await import('../../core/emigrate/cassandraCli.js');
+  const result = await emigrateWithCassandraCli({
+    org: values.org!,
+    emigrateDir: values['emigrate-dir']!,
+    host: values['cass-ip'],
+    ...(values['cass-port'] ? { port: values['cass-port'] } : {}),
+    ...(values['cassandra-cli'] ? { cassandraCli: values['cassandra-cli'] } : {}),
+    env: ctx.io.env,
+    signal: ctx.signal,
+    onCommand: (text) => ctx.out.debug(`running ${text}`),
+  });
+  ctx.out.result(`Wrote ${result.file}: ${result.rows} rows (KVMs and key pseudo-KVMs), ${result.bytes} bytes.`);
+}
+
+/** Apigee hybrid: kvm_map_entry and kvm_map_descriptor with cqlsh in amu's client pod. */
+async function emigrateHybrid(values: EmigrateValues, ctx: RunContext): Promise<void> {
+  const { checkHybridOrgName } = await import('../../core/hybrid/keyspaces.js');
+  checkHybridOrgName(values.org!);
+  const { kube, pod } = await openClusterPod(values, ctx);
+  const { emigrateWithCqlshPod } = await import('../../core/emigrate/cqlshPod.js');
+  ctx.out.info(`Reading the KVMs of org ${values.org} with cqlsh in pod ${pod.namespace}/${pod.name}...`);
+  const progress = await tableProgress(ctx);
+  const dumps = await emigrateWithCqlshPod({
+    kube,
+    pod,
+    org: values.org!,
+    emigrateDir: values['emigrate-dir']!,
+    onProgress: progress.update,
+    onWarning: (text) => ctx.out.warn(text),
+    signal: ctx.signal,
+  }).finally(progress.stop);
+  for (const dump of dumps) ctx.out.result(`Wrote ${dump.file}: ${dump.rows} rows of ${dump.table}, ${dump.bytes} bytes.`);
+}
+
 export const kvmsEmigrateCommand = (pending: PendingRun, env: NodeJS.ProcessEnv) =>
   defineCommand<EmigrateValues>(
     {
       command: 'emigrate',
       describe: 'Dump the KVM rows of an organization from Cassandra into the emigrate folder',
-      options: { src: { ...OPTION.src, choices: ['opdk'] }, ...pick('org', 'emigrate-dir', 'cass-ip', 'cass-port', 'cassandra-cli') },
-      examples: [['amu kvms emigrate --src opdk --org myorg --emigrate-dir ./emigrate --cass-ip 10.0.0.4', 'Edge 4.50–4.52.00, with cassandra-cli']],
-      required: () => ['src', 'org', 'emigrate-dir'],
+      options: {
+        src: OPTION.src,
+        ...pick('org', 'emigrate-dir', 'cass-ip', 'cass-port', 'cassandra-cli'),
+        ...KUBE_OPTIONS,
+        ...POD_OPTIONS,
+      },
+      examples: [
+        ['amu kvms emigrate --src opdk --org myorg --emigrate-dir ./emigrate --cass-ip 10.0.0.4', 'Edge 4.50–4.52.00, with cassandra-cli'],
+        ['amu kvms emigrate --src hybrid --org myorg --emigrate-dir ./emigrate --hybrid-version 1.10.3', 'Apigee hybrid, with cqlsh in a client pod'],
+      ],
+      required: requiredOptions,
       run: async (values, ctx) => {
-        ctx.out.info(`Reading the KVMs of org ${values.org} from Cassandra at ${values['cass-ip']} with cassandra-cli...`);
-        const { emigrateWithCassandraCli } = await import('../../core/emigrate/cassandraCli.js');
-        const result = await emigrateWithCassandraCli({
-          org: values.org!,
-          emigrateDir: values['emigrate-dir']!,
-          host: values['cass-ip'],
-          ...(values['cass-port'] ? { port: values['cass-port'] } : {}),
-          ...(values['cassandra-cli'] ? { cassandraCli: values['cassandra-cli'] } : {}),
-          env: ctx.io.env,
-          signal: ctx.signal,
-          onCommand: (text) => ctx.out.debug(`running ${text}`),
-        });
-        ctx.out.result(`Wrote ${result.file}: ${result.rows} rows (KVMs and key pseudo-KVMs), ${result.bytes} bytes.`);
+        if (values.src === 'hybrid') await emigrateHybrid(values, ctx);
+        else await emigrateOpdk(values, ctx);
       },
     },
     pending,
