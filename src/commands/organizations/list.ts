@@ -1,20 +1,34 @@
-// `amu organizations list`: prints the org,env pairs the cluster serves (hybrid: from rtc_<org>_hybrid.contract_ref via cqlsh in amu's client pod).
+// `amu organizations list`: hybrid: the org,env pairs of rtc_<org>_hybrid.contract_ref (cqlsh in amu's pod); Edge: kms.organizations over CQL.
 import { defineCommand, type PendingRun } from '../../cli/command.js';
 import type { RunContext } from '../../cli/context.js';
 import { OPTION, pick } from '../../cli/optionCatalog.js';
 import { KUBE_OPTIONS, openClusterPod, POD_OPTIONS, type PodValues } from '../hybridCluster.js';
+import { CQL_OPTIONS, openCqlConnection, type CqlValues } from '../cqlConnection.js';
 
-/** Sources this command reads; an `opdk` one (over CQL, kms.organizations) plugs in beside `hybrid`. */
-const LIST_SOURCES = ['hybrid'] as const;
+/** Sources this command reads. */
+const LIST_SOURCES = ['opdk', 'hybrid'] as const;
 
-interface ListValues extends PodValues {
+interface ListValues extends PodValues, CqlValues {
   src?: (typeof LIST_SOURCES)[number];
   org?: string;
 }
 
 /** The options each source needs. */
 function requiredOptions(values: ListValues): string[] {
-  return values.src === 'hybrid' ? ['src', 'org', 'hybrid-version'] : ['src'];
+  return values.src === 'hybrid' ? ['src', 'org', 'hybrid-version'] : values.src === 'opdk' ? ['src', 'cass-ip'] : ['src'];
+}
+
+/** Edge: one organization per line, from kms.organizations over CQL. */
+async function listOpdk(values: ListValues, ctx: RunContext): Promise<void> {
+  const { listOrganizationsOverCql } = await import('../../core/dump/cqlEmigrate.js');
+  const connection = await openCqlConnection('opdk', values, ctx);
+  try {
+    const orgs = await listOrganizationsOverCql(connection.session);
+    if (orgs.length === 0) ctx.out.info('kms.organizations holds no organization');
+    for (const org of orgs) ctx.out.result(org);
+  } finally {
+    await connection.close();
+  }
 }
 
 async function listHybrid(values: ListValues, ctx: RunContext): Promise<void> {
@@ -33,15 +47,20 @@ export const organizationsListCommand = (pending: PendingRun, env: NodeJS.Proces
       command: 'list',
       describe: 'Print the organization,environment pairs, one per line',
       options: {
-        src: { ...OPTION.src, choices: LIST_SOURCES, describe: 'Source platform: hybrid' },
-        ...pick('org'),
+        src: { ...OPTION.src, choices: LIST_SOURCES },
+        ...pick('org', 'cass-ip'),
+        ...CQL_OPTIONS,
         ...KUBE_OPTIONS,
         ...POD_OPTIONS,
       },
-      examples: [['amu organizations list --src hybrid --org my-org --hybrid-version 1.10.3', 'the environments of my-org']],
+      examples: [
+        ['amu organizations list --src hybrid --org my-org --hybrid-version 1.10.3', 'the environments of my-org'],
+        ['amu organizations list --src opdk --cass-ip 10.0.0.4', 'the organizations of an Edge installation (over CQL)'],
+      ],
       required: requiredOptions,
       run: async (values, ctx) => {
-        await listHybrid(values, ctx);
+        if (values.src === 'opdk') await listOpdk(values, ctx);
+        else await listHybrid(values, ctx);
       },
     },
     pending,
