@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm run bench`: times `amu kvms export` on generated encrypted Edge dumps of 100k and 1M entries; prints entries/s and peak RSS.
+// `npm run bench`: times `amu kvms export` on generated encrypted Edge dumps of 100k and 1M entries (entries/s, peak RSS),
+// and `amu kvms emigrate` over CQL against amu's CQL protocol test server (rows/s).
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { once } from 'node:events';
@@ -10,7 +11,14 @@ import { parseArgs } from 'node:util';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const { seededRandomBytes, syntheticEdgeDumpLines } = await import(path.join(root, 'dist', 'testkit', 'opdkDump.js'));
-const { values: opts } = parseArgs({ options: { sizes: { type: 'string', default: '100000,1000000' }, targets: { type: 'string', default: 'apigeecli,maven' } } });
+const { CqlProtocolServer } = await import(path.join(root, 'dist', 'testkit', 'cqlProtocolServer.js'));
+const { values: opts } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '100000,1000000' },
+    targets: { type: 'string', default: 'apigeecli,maven' },
+    'cql-rows': { type: 'string', default: '100000' },
+  },
+});
 
 const KEK = '14dadc9f2e3e0d3cc774f07f5a0357f1';
 const ENTRIES_PER_KVM = 1000;
@@ -45,6 +53,44 @@ function peakRssKb(pid) {
   }
 }
 
+/** Runs bin/amu as a separate process, sampling its peak RSS; returns seconds and MB. */
+async function timeAmu(args, env) {
+  const started = process.hrtime.bigint();
+  const child = spawn(process.execPath, [path.join(root, 'bin', 'amu'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  let peak = 0;
+  const timer = setInterval(() => (peak = Math.max(peak, peakRssKb(child.pid))), 20);
+  const [code] = await once(child, 'exit');
+  clearInterval(timer);
+  if (code !== 0) throw new Error(`amu ${args.slice(0, 2).join(' ')} exited with ${code}`);
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, peakMb: peak / 1024 };
+}
+
+/** Hybrid kvm_map_entry rows (one per entry) served by the in-process CQL server; amu emigrate reads them over CQL. */
+async function timeCqlEmigrate(rowCount) {
+  const when = new Date('2024-01-01T00:00:00Z');
+  const value = 'A'.repeat(44);
+  const entries = Array.from({ length: rowCount }, (_, i) => ['bench', `environments###env${i % 4}`, `map${Math.floor(i / 100)}`, 1, `key${i}`, when, 'amu', null, null, value]);
+  const descriptors = Array.from({ length: Math.ceil(rowCount / 100) }, (_, m) => ['bench', `environments###env${(m * 100) % 4}`, `map${m}`, null, when, 'amu', null, null, 1]);
+  const text = (name) => ({ name, type: 'text' });
+  const server = await CqlProtocolServer.start({
+    tables: [
+      { keyspace: 'kvm_bench_hybrid', table: 'kvm_map_entry', partitionKey: ['tid', 'a_scp', 'map', 'ver', 'key'], columns: [text('tid'), text('a_scp'), text('map'), { name: 'ver', type: 'int' }, text('key'), { name: 'c_at', type: 'timestamp' }, text('c_by'), { name: 'u_at', type: 'timestamp' }, text('u_by'), text('val')], rows: entries },
+      { keyspace: 'kvm_bench_hybrid', table: 'kvm_map_descriptor', partitionKey: ['tid', 'a_scp'], clusteringKey: ['map'], columns: [text('tid'), text('a_scp'), text('map'), text('attr'), { name: 'c_at', type: 'timestamp' }, text('c_by'), { name: 'u_at', type: 'timestamp' }, text('u_by'), { name: 'ver', type: 'int' }], rows: descriptors },
+    ],
+  });
+  const dir = path.join(benchDir, 'cql-emigrate');
+  await rm(dir, { recursive: true, force: true });
+  try {
+    const args = ['kvms', 'emigrate', '--src', 'hybrid', '--reader', 'cql', '--org', 'bench', '--emigrate-dir', dir, '--cass-ip', '127.0.0.1', '--cql-port', String(server.port), '--no-cass-tls', '--quiet'];
+    const { seconds, peakMb } = await timeAmu(args, {});
+    const rows = rowCount + descriptors.length;
+    console.log(`kvms emigrate over CQL   ${String(rows).padStart(8)} rows (page size 5000, server in the bench process): ${seconds.toFixed(2)} s, ${Math.round(rows / seconds).toLocaleString('en-US')} rows/s, peak RSS ${peakMb.toFixed(0)} MB`);
+  } finally {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 async function timeExport(dump, target) {
   const exportDir = path.join(benchDir, `export-${target}`);
   await rm(exportDir, { recursive: true, force: true });
@@ -72,6 +118,8 @@ for (const size of opts.sizes.split(',').map(Number)) {
     console.log(`kvms export --tgt ${target.padEnd(9)} ${String(entries).padStart(8)} entries (${mb.toFixed(0)} MB dump): ${seconds.toFixed(2)} s, ${Math.round(entries / seconds).toLocaleString('en-US')} entries/s, peak RSS ${peakMb.toFixed(0)} MB`);
   }
 }
+
+await timeCqlEmigrate(Number(opts['cql-rows']));
 
 const big = rows.filter((r) => r.entries >= 1_000_000);
 const slowest = Math.min(...rows.map((r) => r.rate));

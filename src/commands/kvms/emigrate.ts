@@ -51,6 +51,7 @@ async function emigrateOpdk(values: EmigrateValues, ctx: RunContext): Promise<vo
   const host = values['cass-ip'] ?? 'localhost';
   ctx.out.info(`Reading the KVMs of org ${values.org} from Cassandra at ${host} with cassandra-cli...`);
   const { emigrateWithCassandraCli } = await import('../../core/emigrate/cassandraCli.js');
+  const progress = startProgress(ctx.io, ctx.out, 'cassandra-cli', undefined, ' bytes');
   const result = await emigrateWithCassandraCli({
     org: values.org!,
     emigrateDir: values['emigrate-dir']!,
@@ -60,7 +61,8 @@ async function emigrateOpdk(values: EmigrateValues, ctx: RunContext): Promise<vo
     env: ctx.io.env,
     signal: ctx.signal,
     onCommand: (text) => ctx.out.debug(`running ${text}`),
-  });
+    onProgress: (bytes) => progress.update(bytes),
+  }).finally(() => progress.stop());
   ctx.out.result(`Wrote ${result.file}: ${result.rows} rows (KVMs and key pseudo-KVMs), ${result.bytes} bytes.`);
 }
 
