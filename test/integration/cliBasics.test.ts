@@ -55,3 +55,24 @@ describe('amu help, version and usage errors', () => {
     expect(r.stderr).not.toContain('secret-pass');
   });
 });
+
+describe('every command', () => {
+  const commands = commandGroups.flatMap((g) => g.commands.map((make) => ({ group: g.name, name: String(make({}, {}).command) })));
+
+  test.each(commands)('$group $name: help names every option with its variable', async ({ group, name }) => {
+    const r = await runAmu([group, name, '--help']);
+    expect(r.code).toBe(0);
+    const flags = [...r.stdout.matchAll(/^\s+--([a-z][a-z0-9-]*)\s/gm)].map((m) => m[1]!).filter((f) => f !== 'help' && f !== 'version');
+    expect(flags.length).toBeGreaterThan(2);
+    const text = r.stdout.replace(/\s+/g, ' ');
+    for (const flag of flags) expect(text).toContain(`${flag.toUpperCase().replace(/-/g, '_')}]`);
+  });
+
+  test.each(commands)('$group $name: without options, exits 2 naming --src or every required option', async ({ group, name }) => {
+    const r = await runAmu([group, name]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/missing required option/);
+    expect(r.stderr).toMatch(/--\w[\w-]* {2}\(or [A-Z_]+\)/);
+    expect(r.stdout).toBe('');
+  });
+});

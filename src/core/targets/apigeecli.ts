@@ -1,5 +1,5 @@
 // The apigeecli target: one `<scope>__<kvm>__kvmfile__0.json` file per KVM, as `apigeecli kvms import -f DIR` reads them.
-import { promises as fsp } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Kvm } from '../kvm/model.js';
 import { FILE_MODE } from '../fs/secureFs.js';
@@ -69,7 +69,9 @@ export class ApigeecliWriter implements TargetWriter {
   async write(kvm: Kvm): Promise<void> {
     const name = apigeecliFileName(kvm, this.naming);
     const body = { keyValueEntries: kvm.entries.map((e) => ({ name: e.name, value: e.value })), nextPageToken: '' };
-    await fsp.writeFile(path.join(this.root, name), `${JSON.stringify(body, null, 2)}\n`, { mode: FILE_MODE, flag: 'wx' });
+    // Synchronous on purpose: KVMs are written one after the other anyway, and a thread-pool round trip per
+    // open, write and close costs more than the write itself for the many small files of a large org.
+    writeFileSync(path.join(this.root, name), `${JSON.stringify(body, null, 2)}\n`, { mode: FILE_MODE, flag: 'wx' });
     this.written.push(name);
   }
 
