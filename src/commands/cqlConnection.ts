@@ -32,6 +32,13 @@ function retryDelay(ctx: RunContext): number | undefined {
  * to the Cassandra pod with the cluster's CA and DML credentials.
  */
 export async function openCqlConnection(src: 'opdk' | 'hybrid', values: CqlValues, ctx: RunContext): Promise<CqlConnection> {
+  const connection = await connect(src, values, ctx);
+  if (!ctx.out.debugEnabled) return connection;
+  const { loggingCqlSession } = await import('../cli/commandLog.js');
+  return { ...connection, session: loggingCqlSession(connection.session, (text) => ctx.out.debug(text)) };
+}
+
+async function connect(src: 'opdk' | 'hybrid', values: CqlValues, ctx: RunContext): Promise<CqlConnection> {
   const { connectDirect, connectThroughKube } = await import('../core/emigrate/cqlConnect.js');
   const delay = retryDelay(ctx);
   const common = {

@@ -66,12 +66,14 @@ export async function openKube(values: KubeValues, ctx: RunContext): Promise<Kub
   const { loadKube } = await import('../adapters/kube.js');
   const tuning = tuningFrom(ctx.io.env);
   const file = kubeconfigFile(values.kubeconfig);
-  return loadKube({
+  const kube = loadKube({
     ...(file !== undefined ? { kubeconfig: file } : {}),
     ...(values.context !== undefined ? { context: values.context } : {}),
     ...(tuning.requestTimeoutMs !== undefined ? { requestTimeoutMs: tuning.requestTimeoutMs } : {}),
     ...(tuning.pollIntervalMs !== undefined ? { pollIntervalMs: tuning.pollIntervalMs } : {}),
   });
+  const { loggingKube } = await import('../cli/commandLog.js');
+  return ctx.out.debugEnabled ? loggingKube(kube, (text) => ctx.out.debug(text)) : kube;
 }
 
 /** Makes sure amu's cqlsh client pod runs (reused, replaced or created), telling the user what happens. */

@@ -170,6 +170,17 @@ describe('amu kvms emigrate --src hybrid --reader cql, through a Kubernetes port
     expect(JSON.parse(await readFile(path.join(out, 'org/kvms.json'), 'utf8'))).toEqual([{ name: 'orgmap', entry: [{ name: 'k', value: 'v' }] }]);
   });
 
+  test('--debug shows the port-forward and each query, never the credentials', async () => {
+    const dir = path.join(work, 'debug');
+    const env = { KUBECONFIG: kubeconfig, SRC: 'hybrid', READER: 'cql', ORG: 'my-org', EMIGRATE_DIR: dir, CASS_TLS: 'false', DEBUG: 'true' };
+    const r = await runAmu(['kvms', 'emigrate'], env);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('debug: kubernetes: read secret apigee/apigee-datastore-default-creds');
+    expect(r.stderr).toContain('debug: kubernetes: port-forward to apigee/apigee-cassandra-default-0:9042');
+    expect(r.stderr).toMatch(/debug: cql \(data center dc1, page size 5000\): SELECT tid, a_scp, map, ver, key, val FROM kvm_my_org_hybrid\.kvm_map_entry WHERE tid = \? ALLOW FILTERING \[my-org\]/);
+    expect(r.stderr).not.toContain('dml-secret-pw');
+  });
+
   test('a missing credentials secret is named', async () => {
     const other = await FakeKubeApi.start();
     try {
