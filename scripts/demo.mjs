@@ -33,6 +33,11 @@ for (const [tgt, dir, extra] of [
   if (r.exitCode !== 0) throw new Error(`amu kvms export exited with ${r.exitCode}`);
 }
 
+step('amu kvms verify --src opdk --org demo --emigrate-dir demo-out/emigrate --export-dir demo-out/apigeecli --tgt apigeecli');
+const verify = await $({ env: { ...env, KEK: kek }, nothrow: true })`${amu} kvms verify --export-dir ${path.join(out, 'apigeecli')} --tgt apigeecli`;
+console.log(verify.stdout.trim());
+if (verify.exitCode !== 0) throw new Error(`amu kvms verify exited with ${verify.exitCode}`);
+
 step('find demo-out -type f');
 console.log((await $`cd ${root} && find demo-out -type f | sort`).stdout.trim());
 step('cat demo-out/apigeecli/env__prod__backendCredentials__kvmfile__0.json');

@@ -19,19 +19,12 @@ export interface TreeKvm extends ContentDigest {
   conflict?: string;
 }
 
-/** A file the importer skips because a later file with the same map name replaces it (apigeecli only). */
-export interface DroppedFile {
-  file: string;
-  scope: Scope;
-  name: string;
-  replacedBy: string;
-}
-
 export interface ExportTree {
   /** What was read, for messages: `apigeecli files (current naming)`, `maven project (resources/edge)`. */
   layout: string;
   kvms: TreeKvm[];
-  dropped: DroppedFile[];
+  /** What the importer's bulk mode would get wrong although every file is right (apigeecli's map-name keying). */
+  warnings: string[];
 }
 
 export interface ReadTreeOptions {
@@ -156,7 +149,7 @@ function classifyApigeecliFile(file: string, splitter: string, patterns: Apigeec
   return { file, list: matched.list, scope, name: parts[2]! };
 }
 
-/** apigeecli keys each list (env, proxy, org) by map name alone: of files sharing one, the last walked is the one imported. */
+/** Files grouped by map name per list (env, proxy, org), as `apigeecli kvms import -f` keys them. */
 async function listApigeecliFiles(root: string, naming: ApigeecliNaming): Promise<ApigeecliFile[][]> {
   const splitter = splitterFor(naming);
   const patterns = apigeecliPatterns(splitter);
@@ -175,23 +168,35 @@ function pageConflict(files: ApigeecliFile[], survivor: ApigeecliFile): string {
   return `${files.length} files for this KVM (${names}): apigeecli keys its file list by map name and imports only ${shown(survivor.file)}`;
 }
 
+/**
+ * Each file is read as `apigeecli kvms entries import -f FILE` (what import-kvms.sh runs) reads it: scope and name
+ * from its name. Page files of one KVM are a conflict (each import of one replaces the entries' source). Files of
+ * different scopes sharing a map name are all right, but `apigeecli kvms import -f DIR` keys its list by map name
+ * and would import only the last: that is a warning, not a difference.
+ */
 async function readApigeecliTree(root: string, naming: ApigeecliNaming): Promise<ExportTree> {
-  const tree: ExportTree = { layout: `apigeecli files (${naming} naming)`, kvms: [], dropped: [] };
+  const tree: ExportTree = { layout: `apigeecli files (${naming} naming)`, kvms: [], warnings: [] };
   for (const group of await listApigeecliFiles(root, naming)) {
-    const survivor = group[group.length - 1]!;
-    const sameKvm = group.filter((f) => descriptorKey(f) === descriptorKey(survivor));
-    for (const other of group.filter((f) => descriptorKey(f) !== descriptorKey(survivor))) {
-      tree.dropped.push({ file: shown(other.file), scope: other.scope, name: other.name, replacedBy: shown(survivor.file) });
+    const byKvm = new Map<string, ApigeecliFile[]>();
+    for (const f of group) byKvm.set(descriptorKey(f), [...(byKvm.get(descriptorKey(f)) ?? []), f]);
+    if (byKvm.size > 1) tree.warnings.push(bulkImportWarning(group));
+    for (const files of byKvm.values()) {
+      const survivor = files[files.length - 1]!;
+      const where = shown(survivor.file);
+      const body = await readJson(root, survivor.file);
+      if (!isObject(body)) throw new InputError(`${where}: not a JSON object with "keyValueEntries"`);
+      const content = digestEntries(entryList(body.keyValueEntries, where));
+      const kvm: TreeKvm = { scope: survivor.scope, name: survivor.name, file: where, ...content };
+      if (files.length > 1) kvm.conflict = pageConflict(files, survivor);
+      tree.kvms.push(kvm);
     }
-    const where = shown(survivor.file);
-    const body = await readJson(root, survivor.file);
-    if (!isObject(body)) throw new InputError(`${where}: not a JSON object with "keyValueEntries"`);
-    const content = digestEntries(entryList(body.keyValueEntries, where));
-    const kvm: TreeKvm = { scope: survivor.scope, name: survivor.name, file: where, ...content };
-    if (sameKvm.length > 1) kvm.conflict = pageConflict(sameKvm, survivor);
-    tree.kvms.push(kvm);
   }
   return tree;
+}
+
+function bulkImportWarning(group: ApigeecliFile[]): string {
+  const files = group.map((f) => shown(f.file)).join(', ');
+  return `"apigeecli kvms import -f" keys its files by map name and would import only one of ${files}; import-kvms.sh imports each`;
 }
 
 // ---- apigee-config-maven-plugin ---------------------------------------------------------------
@@ -244,7 +249,7 @@ function mavenFileKvms(body: unknown, source: MavenFile): TreeKvm[] {
 async function readMavenTree(root: string): Promise<ExportTree> {
   const project = await isFile(path.join(root, 'pom.xml'));
   const configDir = project ? path.join('resources', 'edge') : '';
-  const tree: ExportTree = { layout: project ? 'maven project (resources/edge)' : 'maven config tree', kvms: [], dropped: [] };
+  const tree: ExportTree = { layout: project ? 'maven project (resources/edge)' : 'maven config tree', kvms: [], warnings: [] };
   for (const file of await mavenConfigFiles(root, configDir)) tree.kvms.push(...mavenFileKvms(await readJson(root, file.file), file));
   return tree;
 }

@@ -9,7 +9,7 @@ import { ApigeecliWriter, type ApigeecliNaming } from '../targets/apigeecli.js';
 import { MavenConfigWriter } from '../targets/maven.js';
 import type { PlacedKvm } from '../targets/target.js';
 import { digestEntries, shortDigest, type ContentDigest } from './digest.js';
-import { readExportTree, type DroppedFile, type ExportTree, type TreeKvm } from './readExportTree.js';
+import { readExportTree, type ExportTree, type TreeKvm } from './readExportTree.js';
 
 export type VerifyStatus = 'OK' | 'missing' | 'different' | 'extra' | 'undecryptable' | 'conflict';
 
@@ -95,13 +95,8 @@ async function digestDump(options: VerifyOptions, expected: PlannedKvm[]): Promi
   return contents;
 }
 
-function droppedNote(dropped: DroppedFile): string {
-  return `${dropped.file} is not imported: apigeecli keys its file list by map name, and ${dropped.replacedBy} has the same one`;
-}
-
-function missingNote(plan: PlannedKvm, dropped: DroppedFile | undefined): string | undefined {
-  if (plan.skip) return `not exported: ${plan.skip.detail}`;
-  return dropped ? droppedNote(dropped) : undefined;
+function missingNote(plan: PlannedKvm): string | undefined {
+  return plan.skip ? `not exported: ${plan.skip.detail}` : undefined;
 }
 
 function treeSide(tree: TreeKvm | undefined): Pick<VerifyRow, 'exportEntries' | 'exportDigest' | 'file'> {
@@ -109,7 +104,7 @@ function treeSide(tree: TreeKvm | undefined): Pick<VerifyRow, 'exportEntries' | 
 }
 
 /** Compares one expected KVM with what the importer would create for it. */
-function expectedRow(plan: PlannedKvm, dump: DumpContent, tree: TreeKvm | undefined, dropped: DroppedFile | undefined): VerifyRow {
+function expectedRow(plan: PlannedKvm, dump: DumpContent, tree: TreeKvm | undefined): VerifyRow {
   const row = {
     scope: scopeLabel(plan.target.scope),
     kvm: plan.target.name,
@@ -122,7 +117,7 @@ function expectedRow(plan: PlannedKvm, dump: DumpContent, tree: TreeKvm | undefi
   }
   const dumpSide = { dumpEntries: dump.content.entries, dumpDigest: shortDigest(dump.content.digest) };
   if (!tree) {
-    const note = missingNote(plan, dropped);
+    const note = missingNote(plan);
     return { ...row, ...dumpSide, status: 'missing', ...(note ? { note } : {}) };
   }
   if (tree.conflict) return { ...row, ...dumpSide, status: 'conflict', note: tree.conflict };
@@ -172,18 +167,16 @@ function totalsOf(rows: VerifyRow[]): VerifyTotals {
 /** Rows of every expected KVM, then of every KVM in the tree that none of them claims. */
 function compare(plans: PlannedKvm[], dump: Map<string, DumpContent>, tree: ExportTree): { rows: VerifyRow[]; warnings: string[] } {
   const inTree = new Map(tree.kvms.map((k) => [descriptorKey(k), k]));
-  const dropped = new Map(tree.dropped.map((d) => [descriptorKey(d), d]));
   const claimed = new Set<string>();
   const rows: VerifyRow[] = [];
   for (const plan of plans.filter(isExpected)) {
     const key = descriptorKey(plan.target);
     claimed.add(key);
-    rows.push(expectedRow(plan, dump.get(descriptorKey(plan.descriptor))!, inTree.get(key), dropped.get(key)));
+    rows.push(expectedRow(plan, dump.get(descriptorKey(plan.descriptor))!, inTree.get(key)));
   }
   const notMeant = new Map(plans.filter((p) => !isExpected(p)).map((p) => [descriptorKey(p.target), p.skip!.detail]));
   for (const [key, kvm] of inTree) if (!claimed.has(key)) rows.push(extraRow(kvm, notMeant.get(key)));
-  const warnings = tree.dropped.filter((d) => !claimed.has(descriptorKey(d))).map(droppedNote);
-  return { rows: rows.sort(compareRows), warnings };
+  return { rows: rows.sort(compareRows), warnings: tree.warnings };
 }
 
 /** Checks that the tree holds, as its importer reads it, exactly the KVMs and entries the export of this dump should write. */
