@@ -18,7 +18,7 @@ import {
 // WebSocketHandler is not re-exported by the package index (client-node 1.4 has no "exports" map, so the deep path resolves).
 import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
 import WebSocket from 'ws';
-import { ExternalError, InputError, UsageError } from '../cli/errors.js';
+import { ExternalError, InputError, InterruptedError, UsageError } from '../cli/errors.js';
 
 // ---------------------------------------------------------------------------------------------
 // Public API
@@ -88,6 +88,8 @@ export interface ExecStreams {
   tty?: boolean;
   /** Terminal size changes: an EventEmitter emitting 'resize' with a TerminalSize, or an async iterable of them. */
   resize?: EventEmitter | AsyncIterable<TerminalSize>;
+  /** Aborting closes the connection (the command in the pod is left to end) and fails with InterruptedError. */
+  signal?: AbortSignal;
 }
 
 export interface PortForwardOptions {
@@ -583,6 +585,13 @@ class ClientNodeKube implements KubeAdapter {
       else ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() }));
     });
     const stopResize = forwardResizes(ws, io.resize);
+    let interrupted: InterruptedError | undefined;
+    const onAbort = () => {
+      interrupted = new InterruptedError(`exec in pod ${target} interrupted`);
+      ws.terminate();
+    };
+    if (io.signal?.aborted) onAbort();
+    else io.signal?.addEventListener('abort', onAbort, { once: true });
     if (io.stdin !== undefined) {
       pumpStdin(ws, io.stdin).catch((err: unknown) => {
         session.abortError = err instanceof Error ? err : new Error(String(err));
@@ -591,6 +600,8 @@ class ClientNodeKube implements KubeAdapter {
     }
     const { code, reason } = await closed;
     stopResize();
+    io.signal?.removeEventListener('abort', onAbort);
+    if (interrupted) throw interrupted;
     if (session.abortError) throw new ExternalError(`exec in pod ${target}: reading stdin failed: ${session.abortError.message}`);
     if (!session.status) {
       throw new ExternalError(`exec in pod ${target}: the connection closed before the command's exit status arrived (WebSocket close ${code}${reason ? ` ${reason}` : ''})`);

@@ -1,4 +1,4 @@
-// --debug: wraps the Kubernetes adapter and CQL sessions so every command run, query sent and pod change is shown (never a secret).
+// Decorators of the adapters: --debug logging of every command run, query sent and pod change (never a secret), and Ctrl-C for exec.
 import type { KubeAdapter } from '../adapters/kube.js';
 import type { CqlSession } from '../adapters/cql.js';
 
@@ -34,6 +34,23 @@ export function loggingKube(kube: KubeAdapter, log: Log): KubeAdapter {
       log(`kubernetes: port-forward to ${ns}/${pod}:${port}`);
       return kube.portForward(ns, pod, port, opts);
     },
+  };
+}
+
+/** The same adapter, with every exec tied to `signal` (Ctrl-C), so no call site has to pass it on. */
+export function interruptibleKube(kube: KubeAdapter, signal: AbortSignal): KubeAdapter {
+  return { ...bind(kube), exec: (ns, pod, container, command, io) => kube.exec(ns, pod, container, command, { signal, ...io }) };
+}
+
+function bind(kube: KubeAdapter): KubeAdapter {
+  return {
+    readSecret: (ns, name) => kube.readSecret(ns, name),
+    listSecretNames: (ns) => kube.listSecretNames(ns),
+    readPod: (ns, name) => kube.readPod(ns, name),
+    createPod: (ns, manifest) => kube.createPod(ns, manifest),
+    deletePod: (ns, name, opts) => kube.deletePod(ns, name, opts),
+    exec: (ns, pod, container, command, io) => kube.exec(ns, pod, container, command, io),
+    portForward: (ns, pod, port, opts) => kube.portForward(ns, pod, port, opts),
   };
 }
 

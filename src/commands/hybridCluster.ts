@@ -72,8 +72,9 @@ export async function openKube(values: KubeValues, ctx: RunContext): Promise<Kub
     ...(tuning.requestTimeoutMs !== undefined ? { requestTimeoutMs: tuning.requestTimeoutMs } : {}),
     ...(tuning.pollIntervalMs !== undefined ? { pollIntervalMs: tuning.pollIntervalMs } : {}),
   });
-  const { loggingKube } = await import('../cli/commandLog.js');
-  return ctx.out.debugEnabled ? loggingKube(kube, (text) => ctx.out.debug(text)) : kube;
+  const { interruptibleKube, loggingKube } = await import('../cli/commandLog.js');
+  const interruptible = interruptibleKube(kube, ctx.signal);
+  return ctx.out.debugEnabled ? loggingKube(interruptible, (text) => ctx.out.debug(text)) : interruptible;
 }
 
 /** Makes sure amu's cqlsh client pod runs (reused, replaced or created), telling the user what happens. */
