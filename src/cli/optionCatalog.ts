@@ -32,6 +32,7 @@ export const OPTION = {
   'cass-password': { type: 'string', secret: true, describe: 'CQL password; prefer the variable' },
   'cass-tls': { type: 'boolean', describe: 'TLS to Cassandra over CQL (default: off for Edge, on for hybrid)' },
   'cass-ca': { type: 'string', describe: 'CA certificate file (PEM) that signed the Cassandra certificate (direct CQL)' },
+  'cass-tls-servername': { type: 'string', describe: "Name Cassandra's certificate is checked against (default: the address connected to)" },
   'cass-tls-verify': { type: 'boolean', default: true, describe: "Check Cassandra's TLS certificate (--no-cass-tls-verify to skip)" },
   'cassandra-pod': { type: 'string', default: 'apigee-cassandra-default-0', describe: 'hybrid over CQL: the Cassandra pod the port-forward goes to' },
   'local-dc': { type: 'string', describe: 'Cassandra data center to read from (default: that of the contact point)' },

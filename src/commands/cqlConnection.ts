@@ -4,7 +4,7 @@ import { pick } from '../cli/optionCatalog.js';
 import type { CqlConnection } from '../core/emigrate/cqlConnect.js';
 import { openKube, type KubeValues } from './hybridCluster.js';
 
-export const CQL_OPTIONS = pick('cql-port', 'cass-username', 'cass-password', 'cass-tls', 'cass-ca', 'cass-tls-verify', 'cassandra-pod', 'local-dc', 'page-size');
+export const CQL_OPTIONS = pick('cql-port', 'cass-username', 'cass-password', 'cass-tls', 'cass-ca', 'cass-tls-servername', 'cass-tls-verify', 'cassandra-pod', 'local-dc', 'page-size');
 
 export interface CqlValues extends KubeValues {
   'cass-ip'?: string;
@@ -13,6 +13,7 @@ export interface CqlValues extends KubeValues {
   'cass-password'?: string;
   'cass-tls'?: boolean;
   'cass-ca'?: string;
+  'cass-tls-servername'?: string;
   'cass-tls-verify': boolean;
   'cassandra-pod': string;
   'local-dc'?: string;
@@ -59,6 +60,7 @@ async function connect(src: 'opdk' | 'hybrid', values: CqlValues, ctx: RunContex
     ...(values['cass-username'] ? { username: values['cass-username'], password: values['cass-password'] ?? '' } : {}),
     tls: values['cass-tls'] ?? src === 'hybrid',
     ...(values['cass-ca'] ? { caFile: values['cass-ca'] } : {}),
+    ...(values['cass-tls-servername'] ? { servername: values['cass-tls-servername'] } : {}),
     ...common,
   });
 }

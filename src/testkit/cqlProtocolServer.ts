@@ -1,6 +1,7 @@
 // An in-process CQL native protocol v4 server on 127.0.0.1 that the real cassandra-driver talks to, with fault injection.
 import { createHash } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { BodyReader, BodyWriter, encodeCell, ProtocolViolation, type CqlColumnDef } from './cqlFrameCodec.js';
 import {
   bindValues,
@@ -95,6 +96,8 @@ export interface CqlServerOptions {
   releaseVersion?: string;
   /** Rows of system.peers: other nodes, as a multi-data-center cluster would list them. */
   peers?: { address: string; dataCenter: string }[];
+  /** Serve CQL over TLS with this key and certificate (PEM), as a Cassandra with client_encryption_options does. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 /** Counters of what the server received; a "page request" is a QUERY or EXECUTE on a non-system table. */
@@ -171,7 +174,7 @@ export class CqlProtocolServer {
   ) {}
 
   static async start(options: CqlServerOptions = {}): Promise<CqlProtocolServer> {
-    const server = createServer();
+    const server = options.tls ? createTlsServer({ key: options.tls.key, cert: options.tls.cert }) : createServer();
     const cql = new CqlProtocolServer(server, options);
     for (const t of systemTables({
       clusterName: options.clusterName ?? 'amu test cluster',
@@ -184,7 +187,7 @@ export class CqlProtocolServer {
       cql.store.add(t);
     }
     for (const t of options.tables ?? []) cql.store.add(t);
-    server.on('connection', (socket) => cql.accept(socket));
+    server.on(options.tls ? 'secureConnection' : 'connection', (socket: Socket) => cql.accept(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());

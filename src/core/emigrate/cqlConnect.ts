@@ -19,6 +19,8 @@ export interface DirectCqlOptions {
   password?: string;
   tls: boolean;
   caFile?: string;
+  /** The name the server certificate must hold, when it is not the address connected to. */
+  servername?: string;
   tlsVerify: boolean;
   localDc?: string;
   retryDelayMs?: number;
@@ -40,7 +42,7 @@ export async function connectDirect(o: DirectCqlOptions): Promise<CqlConnection>
     contactPoints,
     port: o.port,
     ...(o.username ? { username: o.username, password: o.password ?? '' } : {}),
-    ...(o.tls ? { tls: { ...(ca ? { ca } : {}), rejectUnauthorized: o.tlsVerify } } : {}),
+    ...(o.tls ? { tls: { ...(ca ? { ca } : {}), ...(o.servername ? { servername: o.servername } : {}), rejectUnauthorized: o.tlsVerify } } : {}),
     ...(o.localDc ? { localDataCenter: o.localDc } : {}),
     ...(o.retryDelayMs !== undefined ? { retryDelayMs: o.retryDelayMs } : {}),
   };
