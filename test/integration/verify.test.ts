@@ -6,6 +6,8 @@ import { runAmu, type AmuRun } from '../support/runAmu.js';
 import { CAPTURE_KEK, CAPTURE_PATH, describeCapture } from '../support/capture.js';
 import { buildEdgeColumns, formatCliDump, seededRandomBytes, type EdgeKvmSpec } from '../../src/testkit/opdkDump.js';
 import type { Scope } from '../../src/core/kvm/model.js';
+import type { verifyJson as reportJson } from '../../src/core/verify/report.js';
+import type { VerifyRow } from '../../src/core/verify/verifyExport.js';
 
 const kek = Buffer.from('0f1e2d3c4b5a69788796a5b4c3d2e1f0', 'hex');
 const org: Scope = { kind: 'org' };
@@ -50,24 +52,9 @@ const sameNames: EdgeKvmSpec[] = [
   { scope: proxy('p2'), name: 'shared', encrypted: true, entries: [{ name: 'k', value: 'p2' }] },
 ];
 
-interface Row {
-  scope: string;
-  kvm: string;
-  dumpScope?: string;
-  status: string;
-  dumpEntries: number | null;
-  exportEntries: number | null;
-  dumpDigest: string | null;
-  exportDigest: string | null;
-  file: string | null;
-  note?: string;
-}
-interface VerifyJson {
-  ok: boolean;
-  kvms: Row[];
-  totals: Record<string, number>;
-  warnings: string[];
-}
+/** What `--json` prints, as the report module types it. */
+type VerifyJson = ReturnType<typeof reportJson>;
+type Row = VerifyRow;
 
 const readJson = async (file: string) => JSON.parse(await readFile(file, 'utf8'));
 const writeJson = (file: string, body: unknown) => writeFile(file, JSON.stringify(body, null, 2));

@@ -1,4 +1,5 @@
 // The CQL dump format: lossless cells, atomic writer (temp file, 0600, rename), strict streaming reader.
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,7 +59,9 @@ describe('writing and reading back', () => {
     ]);
     await writer.writeRows([[null, null, null, null, null]]);
     expect(writer.rowsWritten).toBe(3);
-    expect(await writer.finish()).toEqual({ file: out, rows: 3 });
+    const done = await writer.finish();
+    const written = await readFile(out);
+    expect(done).toEqual({ file: out, rows: 3, bytes: written.length, sha256: createHash('sha256').update(written).digest('hex') });
 
     const text = await readFile(out, 'utf8');
     const lines = text.trimEnd().split('\n');

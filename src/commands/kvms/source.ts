@@ -52,9 +52,9 @@ export async function readKeysFile(file: string): Promise<HybridKeys> {
 
 async function openEdgeSource(values: SourceValues): Promise<KvmSource> {
   const { parseHexKey } = await import('../../core/crypto/hex.js');
-  const { kvmDumpPath } = await import('../../core/emigrate/dumpFiles.js');
+  const { checkDumpExists, kvmDumpPath } = await import('../../core/emigrate/dumpFiles.js');
   const { EdgeKvmSource } = await import('../../core/export/edgeSource.js');
-  const { cassandraCliColumns, checkDumpExists } = await import('../../core/export/edgeColumns.js');
+  const { cassandraCliColumns } = await import('../../core/export/edgeColumns.js');
   const kek = parseHexKey(values.kek!, 'the KEK (--kek / KEK)');
   const file = kvmDumpPath(values['emigrate-dir']!, values.org!);
   await checkDumpExists(file, `amu kvms emigrate --src opdk --org ${values.org} --emigrate-dir ${values['emigrate-dir']}`);
@@ -72,8 +72,7 @@ async function fileExists(file: string): Promise<boolean> {
 
 async function openHybridSource(values: SourceValues): Promise<KvmSource> {
   const { parseHexKey } = await import('../../core/crypto/hex.js');
-  const { kvmDumpPath, descriptorDumpPath } = await import('../../core/emigrate/dumpFiles.js');
-  const { checkDumpExists } = await import('../../core/export/edgeColumns.js');
+  const { checkDumpExists, kvmDumpPath, descriptorDumpPath } = await import('../../core/emigrate/dumpFiles.js');
   const { HybridKvmSource, cqlshEntryReaders } = await import('../../core/export/hybridSource.js');
   const keys: HybridKeys = values.dek ? { all: parseHexKey(values.dek, 'the key (--dek / DEK)') } : await readKeysFile(values['keys-file']!);
   const entries = kvmDumpPath(values['emigrate-dir']!, values.org!);

@@ -6,7 +6,7 @@
 //   timestamp   -> ISO-8601 UTC with milliseconds ("2024-01-02T03:04:05.678Z"), Cassandra's own precision
 //   blob        -> {"b64": "<standard base64>"} in the file; readCqlDump hands back the base64 text
 // JSON escapes newlines and control characters inside strings, so every row is exactly one line.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../../cli/errors.js';
@@ -123,6 +123,8 @@ export function isCqlDump(firstLine: string): boolean {
  */
 export class CqlDumpWriter {
   private rows = 0;
+  private bytes = 0;
+  private readonly hash = createHash('sha256');
   private state: 'open' | 'finished' | 'aborted' = 'open';
 
   private constructor(
@@ -139,7 +141,7 @@ export class CqlDumpWriter {
     const handle = await open(tempPath, 'wx', 0o600);
     const writer = new CqlDumpWriter(handle, tempPath, finalPath, full);
     try {
-      await handle.writeFile(`${JSON.stringify(full)}\n`);
+      await writer.append(`${JSON.stringify(full)}\n`);
     } catch (err) {
       await writer.abort();
       throw err;
@@ -162,15 +164,23 @@ export class CqlDumpWriter {
       }
       return JSON.stringify(row.map((v, i) => renderCell(columns[i]!, v)));
     });
-    await this.handle.write(`${lines.join('\n')}\n`);
+    await this.append(`${lines.join('\n')}\n`);
     this.rows += rows.length;
   }
 
+  /** Writes text and keeps count and SHA-256 of every byte, so the dump's metadata needs no second read. */
+  private async append(text: string): Promise<void> {
+    const bytes = Buffer.from(text, 'utf8');
+    await this.handle.write(bytes);
+    this.hash.update(bytes);
+    this.bytes += bytes.length;
+  }
+
   /** Appends the trailer, syncs, and renames the temp file to the final name (replacing an older dump). */
-  async finish(): Promise<{ file: string; rows: number }> {
+  async finish(): Promise<{ file: string; rows: number; bytes: number; sha256: string }> {
     this.expectOpen('finish');
     try {
-      await this.handle.write(`${JSON.stringify({ end: true, rows: this.rows, finishedAt: new Date().toISOString() })}\n`);
+      await this.append(`${JSON.stringify({ end: true, rows: this.rows, finishedAt: new Date().toISOString() })}\n`);
       await this.handle.sync();
       await this.handle.close();
       await rename(this.tempPath, this.finalPath);
@@ -180,7 +190,7 @@ export class CqlDumpWriter {
       throw err;
     }
     await syncDirectory(dirname(this.finalPath));
-    return { file: this.finalPath, rows: this.rows };
+    return { file: this.finalPath, rows: this.rows, bytes: this.bytes, sha256: this.hash.digest('hex') };
   }
 
   /** Closes and deletes the temp file; safe to call twice and after a failed finish. */

@@ -30,7 +30,7 @@ export async function emigrateOverCql(
   spec: CqlEmigrateSpec,
   outPath: string,
   opts: CqlEmigrateOptions,
-): Promise<{ rows: number; file: string }> {
+): Promise<{ rows: number; file: string; bytes: number; sha256: string }> {
   const startedAt = new Date().toISOString();
   let writer: CqlDumpWriter | undefined;
   let received = 0;
@@ -53,8 +53,7 @@ export async function emigrateOverCql(
     if (writer.rowsWritten !== received) {
       throw new Error(`CQL dump of ${spec.keyspace}.${spec.table}: ${received} rows received, ${writer.rowsWritten} written`);
     }
-    const done = await writer.finish();
-    return { rows: done.rows, file: done.file };
+    return await writer.finish();
   } catch (err) {
     await writer?.abort();
     throw err;

@@ -1,18 +1,15 @@
 // Edge 4.50–4.52.00: dumps the org's row of keyvaluemaps_r21 with cassandra-cli and checks it is complete.
-import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
-import { Transform } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { ExternalError, InputError, UsageError } from '../../cli/errors.js';
 import { findOnPath, isExecutable, runStreaming } from '../../adapters/process.js';
 import { FILE_MODE, mkdirPrivate, temporaryNameFor } from '../fs/secureFs.js';
+import { HashingCounter } from '../io/hashingCounter.js';
 import { readLines } from '../io/lines.js';
-import { parseCliDump } from '../opdk/cliDump.js';
+import { CLI_GET_LIMIT, parseCliDump } from '../opdk/cliDump.js';
 import { kvmDumpPath, writeDumpMetadata } from './dumpFiles.js';
 
 export const DEFAULT_CASSANDRA_CLI = '/opt/apigee/apigee-cassandra/bin/cassandra-cli';
-/** cassandra-cli's `get` returns at most this many columns of a row. */
-export const CLI_GET_LIMIT = 1_000_000;
 
 export interface CassandraCliEmigrateOptions {
   org: string;
@@ -59,20 +56,6 @@ export async function locateCassandraCli(explicit: string | undefined, env: Node
   ]);
 }
 
-function hashingCounter(onBytes: (n: number) => void): { transform: Transform; digest: () => string } {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const transform = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      onBytes(bytes);
-      done(null, chunk);
-    },
-  });
-  return { transform, digest: () => hash.digest('hex') };
-}
-
 async function countRecords(file: string, label: string): Promise<number> {
   const parsed = parseCliDump(readLines(createReadStream(file)), label);
   let rows = 0;
@@ -98,12 +81,12 @@ export async function emigrateWithCassandraCli(options: CassandraCliEmigrateOpti
   const input = cassandraCliInput(options.org);
   const startedAt = new Date().toISOString();
   options.onCommand?.(`${program} ${args.join(' ')} <<< ${JSON.stringify(input)}`);
-  const counter = hashingCounter((n) => options.onProgress?.(n));
+  const counter = new HashingCounter((n) => options.onProgress?.(n));
   const sink = createWriteStream(tmp, { mode: FILE_MODE, flags: 'wx' });
-  counter.transform.pipe(sink);
+  counter.pipe(sink);
   try {
-    const outcome = await runStreaming({ file: program, args, stdin: input, stdout: counter.transform, env: options.env, ...(options.signal ? { signal: options.signal } : {}) });
-    counter.transform.end();
+    const outcome = await runStreaming({ file: program, args, stdin: input, stdout: counter, env: options.env, ...(options.signal ? { signal: options.signal } : {}) });
+    counter.end();
     await finished(sink);
     if (outcome.failedToStart) throw new ExternalError(`cannot run ${program}: ${outcome.startError ?? 'unknown error'}`);
     if (outcome.exitCode !== 0) {

@@ -1,5 +1,7 @@
 // Names and metadata of the files in the emigrate folder, shared by every reader and by export.
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { InputError } from '../../cli/errors.js';
 import { writeFileAtomic } from '../fs/secureFs.js';
 import { amuVersion } from '../../version.js';
 
@@ -37,4 +39,17 @@ export function metadataPath(dumpPath: string): string {
 export async function writeDumpMetadata(dumpPath: string, meta: Omit<DumpMetadata, 'tool' | 'amuVersion'>): Promise<void> {
   const full: DumpMetadata = { tool: 'amu', amuVersion: amuVersion(), ...meta };
   await writeFileAtomic(metadataPath(dumpPath), `${JSON.stringify(full, null, 2)}\n`);
+}
+
+/** Fails with a clear message when the dump is missing, naming the command that makes it. */
+export async function checkDumpExists(file: string, makeWith: string): Promise<void> {
+  try {
+    const stat = await fsp.stat(file);
+    if (!stat.isFile()) throw new InputError(`${file} is not a file`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new InputError(`no dump at ${file}`, [`Make it first with: ${makeWith}`]);
+    }
+    throw err;
+  }
 }

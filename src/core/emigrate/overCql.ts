@@ -1,7 +1,4 @@
 // Emigrate over CQL (Edge 4.52.02+, or hybrid without a pod): stream the KVM tables page by page into amu CQL dumps.
-import { promises as fsp } from 'node:fs';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import type { CqlSession } from '../../adapters/cql.js';
 import { emigrateOverCql, type CqlEmigrateSpec } from '../dump/cqlEmigrate.js';
 import { mkdirPrivate } from '../fs/secureFs.js';
@@ -55,19 +52,12 @@ export function hybridKvmSpecs(org: string): { entries: CqlEmigrateSpec; descrip
   };
 }
 
-async function sha256Of(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 async function dumpTable(session: CqlSession, spec: CqlEmigrateSpec, file: string, target: CqlEmigrateTarget): Promise<EmigrateResult> {
   const startedAt = new Date().toISOString();
-  const { rows } = await emigrateOverCql(session, spec, file, {
+  const { rows, bytes, sha256 } = await emigrateOverCql(session, spec, file, {
     pageSize: target.pageSize,
     onProgress: (n) => target.onProgress?.(spec.table, n),
   });
-  const { size } = await fsp.stat(file);
   await writeDumpMetadata(file, {
     reader: 'cql',
     org: target.org,
@@ -76,10 +66,10 @@ async function dumpTable(session: CqlSession, spec: CqlEmigrateSpec, file: strin
     startedAt,
     finishedAt: new Date().toISOString(),
     rows,
-    bytes: size,
-    sha256: await sha256Of(file),
+    bytes,
+    sha256,
   });
-  return { file, rows, bytes: size };
+  return { file, rows, bytes };
 }
 
 export async function emigrateEdgeOverCql(session: CqlSession, target: CqlEmigrateTarget): Promise<EmigrateResult[]> {

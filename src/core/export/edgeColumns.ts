@@ -1,23 +1,9 @@
-// Readers of Edge column dumps for the export: cassandra-cli text (and, by sniffing, the CQL line dump).
-import { createReadStream, promises as fsp } from 'node:fs';
+// The reader of Edge cassandra-cli dumps for the export (CQL line dumps are read by core/dump/dumpReaders.ts).
+import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import { InputError } from '../../cli/errors.js';
 import { readLines } from '../io/lines.js';
 import { parseCliDump } from '../opdk/cliDump.js';
 import type { EdgeColumn, EdgeColumnReader } from './edgeSource.js';
-
-/** Fails with a clear message when the dump is missing, naming the command that makes it. */
-export async function checkDumpExists(file: string, makeWith: string): Promise<void> {
-  try {
-    const stat = await fsp.stat(file);
-    if (!stat.isFile()) throw new InputError(`${file} is not a file`);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new InputError(`no dump at ${file}`, [`Make it first with: ${makeWith}`]);
-    }
-    throw err;
-  }
-}
 
 export function cassandraCliColumns(file: string): EdgeColumnReader {
   const label = path.basename(file);

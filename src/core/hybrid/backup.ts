@@ -14,7 +14,8 @@ import { ExternalError } from '../../cli/errors.js';
 import { FILE_MODE, mkdirPrivate, temporaryNameFor, writeFileAtomic } from '../fs/secureFs.js';
 import { amuVersion } from '../../version.js';
 import type { ClientPod } from './clientPod.js';
-import { checkCqlshRun, HashingCounter, podRef, queryCqlsh, runCqlsh, runInPod, runInPodChecked, TextSink } from './cqlshExec.js';
+import { HashingCounter } from '../io/hashingCounter.js';
+import { checkCqlshRun, podRef, queryCqlsh, runCqlsh, runInPod, runInPodChecked, TextSink } from './cqlshExec.js';
 import { cqlIdentifier, isCassandraName, orgKeyspaceSuffix } from './keyspaces.js';
 
 /** Where COPY writes in the pod. */

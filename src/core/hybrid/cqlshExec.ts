@@ -1,6 +1,5 @@
 // Runs cqlsh (and small helper commands) in amu's client pod over exec: CQL on stdin, output streamed, errors found in stderr.
-import { createHash } from 'node:crypto';
-import { Readable, Transform, Writable, type TransformCallback } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import type { KubeAdapter } from '../../adapters/kube.js';
 import { ExternalError, InputError } from '../../cli/errors.js';
 import { readLines } from '../io/lines.js';
@@ -60,27 +59,6 @@ export class TextSink extends Writable {
 }
 
 /** A pass-through that counts and hashes (SHA-256) the bytes going through it. */
-export class HashingCounter extends Transform {
-  private readonly hash = createHash('sha256');
-  bytes = 0;
-
-  constructor(private readonly onBytes: (total: number) => void = () => undefined) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.hash.update(chunk);
-    this.bytes += chunk.length;
-    this.onBytes(this.bytes);
-    done(null, chunk);
-  }
-
-  /** The hex SHA-256 of everything that went through (call once, after the end). */
-  digest(): string {
-    return this.hash.digest('hex');
-  }
-}
-
 /** `PAGING OFF;` then the statement, one per line: what amu sends on cqlsh's stdin for a SELECT. */
 export function selectInput(statement: string): string {
   return `PAGING OFF;\n${statement}\n`;
