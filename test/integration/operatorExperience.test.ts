@@ -102,3 +102,36 @@ describe('import script, JSON summaries and shell completion', () => {
     expect(flags.stdout.split('\n')).toEqual(expect.arrayContaining(['--export-dir', '--tgt', '--kek']));
   });
 });
+
+describe('the export report', () => {
+  test('lists every KVM of the dump with scope, entries, encryption, status and reason', async () => {
+    const work = await mkdtemp(path.join(os.tmpdir(), 'amu-report-'));
+    const dir = path.join(work, 'emigrate');
+    await mkdir(dir);
+    const columns = buildEdgeColumns(
+      kek,
+      [
+        { scope: { kind: 'revision', proxy: 'p', revision: '1' }, name: 'r', encrypted: true, entries: [{ name: 'a', value: 'old' }] },
+        { scope: { kind: 'revision', proxy: 'p', revision: '2' }, name: 'r', encrypted: true, entries: [{ name: 'a', value: 'v2-secret-value' }, { name: 'b', value: 'x' }] },
+        { scope: { kind: 'env', env: 'prod' }, name: 'bad name', encrypted: false, entries: [] },
+        { scope: { kind: 'org' }, name: 'plain', encrypted: false, entries: [{ name: 'c', value: 'd' }] },
+      ],
+      seededRandomBytes('report'),
+    );
+    await writeFile(path.join(dir, 'acme-kvms.out'), formatCliDump('acme', columns));
+    const out = path.join(work, 'out');
+    const r = await runAmu(['kvms', 'export', '--tgt', 'apigeecli', '--export-dir', out], { SRC: 'opdk', ORG: 'acme', KEK: kek.toString('hex'), EMIGRATE_DIR: dir });
+    expect(r.code).toBe(6);
+    const report = JSON.parse(await readFile(path.join(out, 'amu-export-report.json'), 'utf8'));
+    expect(report.kvms).toEqual(
+      expect.arrayContaining([
+        { scope: 'proxy p', dumpScope: 'proxy p revision 1', name: 'r', encrypted: true, entries: null, status: 'superseded-revision', reason: 'revision 2 of the same KVM is exported instead' },
+        { scope: 'proxy p', dumpScope: 'proxy p revision 2', name: 'r', encrypted: true, entries: 2, status: 'exported' },
+        { scope: 'env prod', name: 'bad name', encrypted: false, entries: null, status: 'unrepresentable-name', reason: expect.stringMatching(/whitespace/) },
+        { scope: 'org', name: 'plain', encrypted: false, entries: 1, status: 'exported' },
+      ]),
+    );
+    expect(report.kvms).toHaveLength(4);
+    expect(JSON.stringify(report)).not.toContain('v2-secret-value');
+  });
+});

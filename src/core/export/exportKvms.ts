@@ -7,7 +7,8 @@ import { MavenConfigWriter } from '../targets/maven.js';
 import type { TargetWriter } from '../targets/target.js';
 import { planExport, type PlannedKvm } from './plan.js';
 import { descriptorKey, type KvmSource } from './source.js';
-import { emptyCounts, isLoss, skippedEntry, type ExportSummary } from './summary.js';
+import { emptyCounts, isLoss, skippedEntry, type ExportSummary, type KvmReport } from './summary.js';
+import { scopeLabel } from '../kvm/model.js';
 
 export type TargetKind = 'apigeecli' | 'maven';
 
@@ -43,6 +44,19 @@ export async function checkExportDir(exportDir: string, overwrite: boolean): Pro
   ]);
 }
 
+function reportOf(p: PlannedKvm): KvmReport {
+  const scope = scopeLabel(p.target.scope);
+  const dumpScope = scopeLabel(p.descriptor.scope);
+  return {
+    scope,
+    name: p.target.name,
+    ...(dumpScope !== scope ? { dumpScope } : {}),
+    encrypted: p.descriptor.encrypted,
+    entries: null,
+    ...(p.skip ? { status: p.skip.reason, reason: p.skip.detail } : { status: 'exported' }),
+  };
+}
+
 function countFound(plans: PlannedKvm[], summary: ExportSummary): void {
   for (const p of plans) {
     const counts = summary.byScope[p.descriptor.scope.kind];
@@ -55,6 +69,7 @@ function countFound(plans: PlannedKvm[], summary: ExportSummary): void {
 
 async function writeAll(options: ExportOptions, writer: TargetWriter, plans: PlannedKvm[], summary: ExportSummary): Promise<void> {
   const pending = new Map(plans.filter((p) => !p.skip).map((p) => [descriptorKey(p.descriptor), p]));
+  const reports = new Map(plans.map((p, i) => [descriptorKey(p.descriptor), summary.kvms[i]!]));
   const total = pending.size;
   await writer.begin([...pending.values()].map((p) => p.target));
   let done = 0;
@@ -67,11 +82,13 @@ async function writeAll(options: ExportOptions, writer: TargetWriter, plans: Pla
     if (item.kind === 'failed') {
       await writer.skip(plan.target);
       summary.skipped.push(skippedEntry(item.descriptor.scope, item.descriptor.name, 'decrypt-failed', item.reason));
+      Object.assign(reports.get(descriptorKey(item.descriptor))!, { status: 'decrypt-failed', reason: item.reason });
       continue;
     }
     await writer.write({ ...item.kvm, scope: plan.target.scope, name: plan.target.name });
     const counts = summary.byScope[item.descriptor.scope.kind];
     counts.exportedKvms += 1;
+    reports.get(descriptorKey(item.descriptor))!.entries = item.kvm.entries.length;
     counts.exportedEntries += item.kvm.entries.length;
     done += 1;
     entries += item.kvm.entries.length;
@@ -125,6 +142,7 @@ export async function exportKvms(options: ExportOptions): Promise<ExportSummary>
     files: [],
     warnings: [],
     complete: false,
+    kvms: [],
   };
   try {
     const plans = planExport(index.kvms, {
@@ -132,6 +150,7 @@ export async function exportKvms(options: ExportOptions): Promise<ExportSummary>
       unrepresentable: (kvm) => writer.unrepresentable(kvm),
     });
     countFound(plans, summary);
+    summary.kvms = plans.map(reportOf);
     if (options.target === 'apigeecli') summary.warnings.push(...bulkImportCollisions(plans));
     await writeAll(options, writer, plans, summary);
     summary.files = await writer.finish();

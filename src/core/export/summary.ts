@@ -23,6 +23,20 @@ export interface SkippedKvm {
   detail: string;
 }
 
+/** One KVM of the dump and what became of it, for the machine-readable report. */
+export interface KvmReport {
+  /** Where it is written (revision scope becomes proxy scope). */
+  scope: string;
+  name: string;
+  /** Where it was in the dump, when that differs from `scope`. */
+  dumpScope?: string;
+  encrypted: boolean;
+  /** Entries written; null when it was not written. */
+  entries: number | null;
+  status: 'exported' | SkipReason;
+  reason?: string;
+}
+
 export interface ExportSummary {
   org: string;
   source: string;
@@ -36,6 +50,8 @@ export interface ExportSummary {
   /** Things about the export the user must know before importing it. */
   warnings: string[];
   complete: boolean;
+  /** Every KVM of the dump, in dump order. */
+  kvms: KvmReport[];
 }
 
 export function emptyCounts(): Record<ScopeKind, ScopeCounts> {
