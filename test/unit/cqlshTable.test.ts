@@ -13,6 +13,7 @@ import {
 } from '../../src/core/hybrid/cqlshTable.js';
 import { readDescriptorRows, readEntryRows } from '../../src/core/hybrid/entryRows.js';
 import { escapeCqlshText, formatCqlshTable } from '../../src/testkit/cqlshTable.js';
+import { seededRandom } from '../support/random.js';
 
 /** Yields the lines of a text as readLines does (1-based, no trailing empty line after a final newline). */
 async function* linesOf(text: string): AsyncGenerator<CqlshLine> {
@@ -47,17 +48,6 @@ async function parseError(text: string): Promise<InputError> {
   throw new Error('expected an InputError');
 }
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // A SELECT * of kvm_map_entry as cqlsh prints it after PAGING OFF (written out by hand; the last
 // row has an empty val, so it ends in blanks).
@@ -281,7 +271,7 @@ describe('parseCqlshTable', () => {
   });
 
   test('round-trips random tables through formatter and parser (seeded)', async () => {
-    const random = rng(20240611);
+    const random = seededRandom(20240611);
     const alphabet = ['a', 'Z', '0', ' ', '|', ' | ', '\\', '\n', '\t', '\r', '\x00', '\x7f', '\xa0', '名', '한', 'ｆ', 'é', 'e\u0301', '\u200b', '😀', '#', "'", '"', 'null'];
     const pick = (n: number): string => Array.from({ length: n }, () => alphabet[Math.floor(random() * alphabet.length)]!).join('');
     const value = (): string | null => {

@@ -15,6 +15,7 @@ import {
 } from '../../src/core/export/hybridSource.js';
 import { descriptorKey, type KvmDescriptor, type SourceItem } from '../../src/core/export/source.js';
 import { formatCqlshTable } from '../../src/testkit/cqlshTable.js';
+import { seededRandom } from '../support/random.js';
 
 const ENTRY_COLUMNS = ['tid', 'a_scp', 'map', 'ver', 'key', 'c_at', 'c_by', 'u_at', 'u_by', 'val'];
 const DESCRIPTOR_COLUMNS = ['tid', 'a_scp', 'map', 'attr', 'c_at', 'c_by', 'u_at', 'u_by', 'ver'];
@@ -310,17 +311,6 @@ describe('damaged and unexpected input', () => {
   });
 });
 
-/** A small seeded generator (mulberry32), so a failure can be reproduced. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffle<T>(items: T[], random: () => number): T[] {
   for (let i = items.length - 1; i > 0; i--) {
@@ -333,7 +323,7 @@ function shuffle<T>(items: T[], random: () => number): T[] {
 describe('spill buckets', () => {
   /** 300 maps over three scopes, 0..6 entries each, stale rows mixed in, all rows shuffled. */
   function bigDump(): { entries: (string | null)[][]; descriptors: (string | null)[][]; expected: Record<string, unknown> } {
-    const random = prng(20240611);
+    const random = seededRandom(20240611);
     const scopes = [ORG, env('prod'), env('test')];
     const keyOf = (aScp: string): Buffer => (aScp === ORG ? ORG_KEY : aScp === env('prod') ? PROD_KEY : TEST_KEY);
     const entries: (string | null)[][] = [];
