@@ -29,6 +29,8 @@ describe('apigeecli target', () => {
     expect(w.unrepresentable({ scope: proxy('my-env'), name: 'k' })).toMatch(/ends with "env"/);
     expect(w.unrepresentable({ scope: org, name: 'trailing_' })).toMatch(/ends with "_"/);
     expect(w.unrepresentable({ scope: org, name: 'a_b-c.d' })).toBeUndefined();
+    expect(w.unrepresentable({ scope: env('_qa'), name: '_private' })).toBeUndefined();
+    expect(w.unrepresentable({ scope: env('qa_'), name: 'k' })).toMatch(/ends with "_"/);
     const legacy = new ApigeecliWriter('/nowhere', 'legacy');
     expect(legacy.unrepresentable({ scope: org, name: 'a_b' })).toMatch(/"_"/);
   });

@@ -35,8 +35,8 @@ function nameProblem(what: string, name: string, naming: ApigeecliNaming): strin
   if (/\s/.test(name)) return `${what} "${name}" holds whitespace, which apigeecli's file pattern (\\S*) cannot match`;
   const s = splitterFor(naming);
   if (name.includes(s)) return `${what} "${name}" holds "${s}", apigeecli's file-name splitter`;
+  // Splitting `org___x__kvmfile__0.json` on "__" gives "_x" (a leading "_" is safe); `org__x___kvmfile...` gives "x" and "_kvmfile".
   if (naming === 'current' && name.endsWith('_')) return `${what} "${name}" ends with "_", which runs into the "__" splitter`;
-  if (naming === 'current' && name.startsWith('_')) return `${what} "${name}" starts with "_", which runs into the "__" splitter`;
   return undefined;
 }
 
