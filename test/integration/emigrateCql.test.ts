@@ -83,6 +83,32 @@ describe('amu kvms emigrate over CQL (real cassandra-driver, our v4 server)', ()
     expect(tree).toEqual(await exportTree(path.join(work, 'x-cli')));
   });
 
+  test('a compact table shown with blob columns (the other reading of domain.md) exports the same tree', async () => {
+    const blobServer = await startCqlServer({
+      tables: [
+        {
+          ...keyvaluemapsTable([]),
+          columns: [
+            { name: 'key', type: 'blob' },
+            { name: 'column1', type: 'blob' },
+            { name: 'value', type: 'blob' },
+          ],
+          rows: edgeColumns.map((c) => [Buffer.from('acme'), Buffer.from(c.name), Buffer.from(c.value)]),
+        },
+      ],
+    });
+    try {
+      const dir = path.join(work, 'edge-blob');
+      const r = await runAmu(['kvms', 'emigrate'], { ...edgeEnv(dir), CQL_PORT: String(blobServer.port), CASS_USERNAME: '' });
+      expect(r.code).toBe(0);
+      const env = { SRC: 'opdk', ORG: 'acme', KEK: kek.toString('hex'), TGT: 'apigeecli' };
+      expect((await runAmu(['kvms', 'export', '--emigrate-dir', dir, '--export-dir', path.join(work, 'x-blob')], env)).code).toBe(0);
+      expect(await exportTree(path.join(work, 'x-blob'))).toEqual(await exportTree(path.join(work, 'x-cql')));
+    } finally {
+      await blobServer.close();
+    }
+  });
+
   test('a page that fails once is asked again and the dump is complete', async () => {
     const dir = path.join(work, 'retry');
     server.failAfterPages(1, 1, 'read_timeout');

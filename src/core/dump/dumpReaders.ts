@@ -27,25 +27,41 @@ export async function isCqlDumpFile(file: string): Promise<boolean> {
   return isCqlDump(await firstLine(file));
 }
 
-function rowsOf(file: string, expect: { source: 'edge' | 'hybrid'; table: string }) {
+function rowsOf(file: string, expect: { source: 'edge' | 'hybrid'; table: string }, onHeader?: (header: CqlDumpHeader) => void) {
   const label = path.basename(file);
   const check = (header: CqlDumpHeader) => {
     if (header.source !== expect.source || header.table !== expect.table) {
       throw new InputError(`${label}: a CQL dump of ${header.source} ${header.keyspace}.${header.table}, not of ${expect.source} ${expect.table}`);
     }
+    onHeader?.(header);
   };
   return readCqlDump(readLines(createReadStream(file), { source: label }), label, check);
 }
 
-/** Edge columns (column1, value) of keyvaluemaps_r21 from a CQL dump: the same records a cassandra-cli dump gives. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Edge columns (column1, value) of keyvaluemaps_r21 from a CQL dump: the same records a cassandra-cli dump gives.
+ * Over CQL the compact table's columns may be text or blob (unconfirmed); blob cells hold UTF-8 text.
+ */
 export function cqlEdgeColumns(file: string): EdgeColumnReader {
   const label = path.basename(file);
   return async function* columns(): AsyncIterable<EdgeColumn> {
-    for await (const row of rowsOf(file, { source: 'edge', table: 'keyvaluemaps_r21' })) {
-      const name = row.cells.column1;
-      const value = row.cells.value;
-      if (name == null || value == null) throw new InputError(`${label}:${row.lineNo}: column1 or value is null`);
-      yield { name, value, where: `${label}:${row.lineNo}` };
+    const blob = new Set<string>();
+    const onHeader = (h: CqlDumpHeader) => h.columns.filter((c) => c.type === 'blob').forEach((c) => blob.add(c.name));
+    for await (const row of rowsOf(file, { source: 'edge', table: 'keyvaluemaps_r21' }, onHeader)) {
+      const where = `${label}:${row.lineNo}`;
+      const text = (column: string): string => {
+        const cell = row.cells[column];
+        if (cell == null) throw new InputError(`${where}: ${column} is null`);
+        if (!blob.has(column)) return cell;
+        try {
+          return utf8.decode(Buffer.from(cell, 'base64'));
+        } catch {
+          throw new InputError(`${where}: ${column} (blob) is not UTF-8 text`);
+        }
+      };
+      yield { name: text('column1'), value: text('value'), where };
     }
   };
 }
