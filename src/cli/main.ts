@@ -79,7 +79,10 @@ export async function runCli(args: string[], io: CliIo, signal: AbortSignal = ne
     await pending.run(ctx);
     return ExitCode.ok;
   } catch (err) {
-    if (signal.aborted && !(err instanceof AmuError)) return reportError(new InterruptedError('interrupted'), out);
+    // Whatever failed once the user pressed Ctrl-C failed because of it: report the interruption (exit 130).
+    if (signal.aborted && !(err instanceof InterruptedError)) {
+      return reportError(new InterruptedError('interrupted; nothing half-written was kept', [], { cause: err }), out);
+    }
     return reportError(err, out);
   }
 }

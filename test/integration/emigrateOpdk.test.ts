@@ -78,6 +78,17 @@ describe('amu kvms emigrate --src opdk (cassandra-cli)', () => {
     expect((await readdir(dir)).sort()).toEqual(['my-org-kvms.out', 'my-org-kvms.out.meta.json']);
   });
 
+  test('Ctrl-C during the dump stops cassandra-cli, exits 130 and leaves no dump', async () => {
+    const dir = path.join(work, 'interrupted');
+    const controller = new AbortController();
+    const started = Date.now();
+    setTimeout(() => controller.abort(), 300);
+    const r = await runAmu(['kvms', 'emigrate'], env('slow', dir), process.cwd(), controller.signal);
+    expect(r.code).toBe(130);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   test('no cassandra-cli anywhere: a clear error naming where amu looked', async () => {
     const r = await runAmu(['kvms', 'emigrate'], { ...env('ok', path.join(work, 'none')), PATH: '/nonexistent' });
     expect(r.code).toBe(5);

@@ -14,7 +14,7 @@ export interface FakeCli {
 /**
  * Modes (env FAKE_CLI_MODE): `ok` prints FAKE_CLI_DUMP; `fail` prints half of it and exits 3 with an error on stderr;
  * `truncated` prints the dump without its last 200 bytes and exits 0; `error-text` prints cassandra-cli's
- * own complaint and exits 0, as the real one does for an unknown keyspace.
+ * own complaint and exits 0, as the real one does for an unknown keyspace; `slow` prints a little and hangs.
  */
 export function makeFakeCassandraCli(): FakeCli {
   const binDir = mkdtempSync(path.join(os.tmpdir(), 'amu-fake-cli-'));
@@ -27,6 +27,7 @@ case "\${FAKE_CLI_MODE:-ok}" in
   ok) cat "$FAKE_CLI_DUMP" ;;
   fail) head -c $(( $(wc -c < "$FAKE_CLI_DUMP") / 2 )) "$FAKE_CLI_DUMP"; echo "org.apache.thrift.transport.TTransportException: java.net.SocketException: Connection reset" >&2; exit 3 ;;
   truncated) head -c $(( $(wc -c < "$FAKE_CLI_DUMP") - 200 )) "$FAKE_CLI_DUMP" ;;
+  slow) head -c 100 "$FAKE_CLI_DUMP"; exec sleep 30 ;;
   error-text) echo "Connected to: \\"Apigee\\" on 127.0.0.1/9160"; echo "Keyspace keyvaluemap does not exist." ;;
 esac
 `;
