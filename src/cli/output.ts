@@ -9,7 +9,6 @@ export interface OutputStreams {
 export interface OutputOptions {
   quiet?: boolean;
   debug?: boolean;
-  json?: boolean;
 }
 
 const MASK = '***';
@@ -18,7 +17,6 @@ export class Output {
   private readonly secrets = new Set<string>();
   readonly quiet: boolean;
   readonly debugEnabled: boolean;
-  readonly json: boolean;
 
   constructor(
     private readonly streams: OutputStreams,
@@ -26,7 +24,6 @@ export class Output {
   ) {
     this.quiet = options.quiet ?? false;
     this.debugEnabled = options.debug ?? false;
-    this.json = options.json ?? false;
   }
 
   /** Registers a secret (password, key, hex key): any later output containing it shows `***` instead. */

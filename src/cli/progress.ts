@@ -14,7 +14,7 @@ const SILENT: Progress = { update() {}, setTotal() {}, stop() {} };
 
 /** True when progress should be drawn: stderr is a terminal and the user did not ask for quiet. */
 export function progressWanted(io: CliIo, out: Output): boolean {
-  return io.isTTY && !out.quiet && !out.json;
+  return io.isTTY && !out.quiet;
 }
 
 /**

@@ -76,19 +76,20 @@ async function writeAll(options: ExportOptions, writer: TargetWriter, plans: Pla
   let entries = 0;
   for await (const item of options.source.read((d) => pending.has(descriptorKey(d)))) {
     if (options.signal?.aborted) throw new InterruptedError('export interrupted; nothing was written to the export folder');
-    const plan = pending.get(descriptorKey(item.descriptor));
+    const key = descriptorKey(item.descriptor);
+    const plan = pending.get(key);
     if (!plan) continue;
-    pending.delete(descriptorKey(item.descriptor));
+    pending.delete(key);
     if (item.kind === 'failed') {
       await writer.skip(plan.target);
       summary.skipped.push(skippedEntry(item.descriptor.scope, item.descriptor.name, 'decrypt-failed', item.reason));
-      Object.assign(reports.get(descriptorKey(item.descriptor))!, { status: 'decrypt-failed', reason: item.reason });
+      Object.assign(reports.get(key)!, { status: 'decrypt-failed', reason: item.reason });
       continue;
     }
     await writer.write({ ...item.kvm, scope: plan.target.scope, name: plan.target.name });
     const counts = summary.byScope[item.descriptor.scope.kind];
     counts.exportedKvms += 1;
-    reports.get(descriptorKey(item.descriptor))!.entries = item.kvm.entries.length;
+    reports.get(key)!.entries = item.kvm.entries.length;
     counts.exportedEntries += item.kvm.entries.length;
     done += 1;
     entries += item.kvm.entries.length;
