@@ -87,8 +87,21 @@ export async function runCli(args: string[], io: CliIo, signal: AbortSignal = ne
   }
 }
 
+/**
+ * A reader that went away (`amu ... | head`) closes the pipe: writes then fail with EPIPE. That is no error of
+ * amu's: later output to that stream is dropped (Output checks `destroyed`) and the command ends with its own code.
+ */
+export function ignoreClosedPipe(stream: NodeJS.WritableStream & { destroy(): void }): void {
+  stream.on('error', () => {
+    // Whatever broke the stream (EPIPE, a closed terminal), nothing more can be shown on it.
+    stream.destroy();
+  });
+}
+
 /** The process entry point used by bin/amu. */
 export async function main(): Promise<void> {
+  ignoreClosedPipe(process.stdout);
+  ignoreClosedPipe(process.stderr);
   const controller = new AbortController();
   const onSignal = (name: string) => {
     if (controller.signal.aborted) process.exit(ExitCode.interrupted);

@@ -40,6 +40,7 @@ export class Output {
 
   /** The command's result (data a script may read, such as a KEK the user asked for): always printed, on stdout, unmasked. */
   result(text: string): void {
+    if (this.streams.stdout.destroyed) return;
     this.streams.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   }
 
@@ -72,6 +73,8 @@ export class Output {
   }
 
   private write(stream: Writable, text: string): void {
+    // A stream the reader closed (`amu ... | head`) takes nothing more; the command goes on to its own end.
+    if (stream.destroyed) return;
     stream.write(this.mask(text.endsWith('\n') ? text : `${text}\n`));
   }
 }
