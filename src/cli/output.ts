@@ -13,6 +13,31 @@ export interface OutputOptions {
 
 const MASK = '***';
 
+/**
+ * Characters that must not reach a terminal raw from input (KVM, env, proxy and entry names, paths, messages of
+ * other tools): C0 controls (ESC, CR, LF, ...), DEL, C1 controls (CSI 0x9b, ...), bidi embeddings, overrides and
+ * isolates, LRM/RLM/ALM, and the Unicode line and paragraph separators.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNSAFE_FOR_TERMINAL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** One unsafe character as visible text: `\n`, `\r`, `\t`, `\x1b`, `\u202e`. */
+function escapeChar(c: string): string {
+  const code = c.charCodeAt(0);
+  return NAMED_ESCAPES[c] ?? (code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * THE escaping of text shown on a terminal: every control character, line break and bidi control becomes visible
+ * text (`\x1b[2J`, `\r`, `\n`, `\u202e`), so input can neither move the cursor, clear the screen, start a line of
+ * its own nor reorder what is shown. Idempotent: escaped text has nothing left to escape.
+ */
+export function escapeControl(text: string): string {
+  return text.replace(UNSAFE_FOR_TERMINAL, escapeChar);
+}
+
 export class Output {
   private readonly secrets = new Set<string>();
   readonly quiet: boolean;

@@ -43,7 +43,7 @@ describe('import script, JSON summaries and shell completion', () => {
     const r = await execa('bash', [script], { env: { PATH: `${bin}:${process.env.PATH}`, ORG: 'target-org' }, reject: false });
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toContain('all 3 KVM(s) imported');
+    expect(r.stdout).toContain('3 KVM(s): 3 created, 0 updated');
     const calls = (await readFile(log, 'utf8')).trim().split('\n');
     expect(calls).toEqual([
       'kvms|create|-o|target-org|-n|org-kvm|--default-token|',

@@ -157,7 +157,8 @@ export async function exportKvms(options: ExportOptions): Promise<ExportSummary>
     summary.files = await writer.finish();
     if (options.target === 'apigeecli') {
       const { buildImportScript, IMPORT_SCRIPT } = await import('../targets/apigeecliScript.js');
-      const written = plans.filter((p) => !p.skip).map((p) => p.target);
+      // Only what was written (a KVM whose values failed to decrypt has no file), with its entry count.
+      const written = plans.flatMap((p, i) => (summary.kvms[i]!.status === 'exported' ? [{ ...p.target, entries: summary.kvms[i]!.entries ?? 0 }] : []));
       await writeFileAtomic(path.join(staging.dir, IMPORT_SCRIPT), buildImportScript(written, options.apigeecliNaming), 0o700);
     }
     if (options.target === 'maven' && options.mavenProject) {

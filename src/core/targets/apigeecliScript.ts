@@ -1,53 +1,102 @@
-// Writes import-kvms.sh beside apigeecli files: creates each KVM and imports its entries with apigeecli, scope by scope.
+// Writes import-kvms.sh beside apigeecli files: creates each KVM and imports its entries with apigeecli; safe to run again.
+import { escapeControl } from '../../cli/output.js';
 import type { PlacedKvm } from './target.js';
 import { apigeecliFileName, type ApigeecliNaming } from './apigeecli.js';
 
 export const IMPORT_SCRIPT = 'import-kvms.sh';
+
+/** A KVM the script imports, with the number of entries its file holds. */
+export interface ScriptKvm extends PlacedKvm {
+  entries: number;
+}
 
 /** Quotes `text` for bash: single quotes, with embedded ones as '\''. */
 export function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
-function callFor(kvm: PlacedKvm, naming: ApigeecliNaming): string {
+/** How the script names a KVM in what it prints: control characters escaped, so a name cannot rewrite the terminal. */
+function label(kvm: PlacedKvm): string {
+  const where = kvm.scope.kind === 'env' ? ` ${kvm.scope.env}` : kvm.scope.kind === 'proxy' ? ` ${kvm.scope.proxy}` : '';
+  return escapeControl(`${kvm.scope.kind}${where} KVM ${kvm.name}`);
+}
+
+function callFor(kvm: ScriptKvm, naming: ApigeecliNaming): string {
   const file = apigeecliFileName(kvm, naming);
   const where = kvm.scope.kind === 'env' ? kvm.scope.env : kvm.scope.kind === 'proxy' ? kvm.scope.proxy : '';
-  return `import_kvm ${kvm.scope.kind} ${shellQuote(where)} ${shellQuote(kvm.name)} ${shellQuote(file)}`;
+  return `import_kvm ${kvm.scope.kind} ${shellQuote(where)} ${shellQuote(kvm.name)} ${shellQuote(file)} ${kvm.entries} ${shellQuote(label(kvm))}`;
 }
 
 const HEADER = `#!/usr/bin/env bash
 # Made by amu: creates each exported KVM in the target Apigee org and imports its entries with apigeecli.
 #   ORG=<target org> ./import-kvms.sh
-# Authentication: apigeecli's --default-token (gcloud application-default credentials) unless
-# APIGEECLI_AUTH holds other apigeecli flags (e.g. "--account /path/sa.json"). A KVM that exists
-# already is reported and its entries are still imported (existing entries of the same name fail).
+# Authentication, the apigeecli flags added to every call:
+#   APIGEECLI_ACCOUNT=/path/sa.json   --account with that service-account key file (spaces in the path are fine)
+#   APIGEECLI_AUTH='<flags>'          these flags, split as shell words ('quoted parts' stay whole; nothing is run)
+#   APIGEECLI_AUTH=''                 no flag: the token apigeecli cached ("apigeecli token cache")
+#   neither set                       --default-token (gcloud application-default credentials)
+# Safe to run again: a KVM that exists already is not an error; its entries are imported (apigeecli updates
+# entries of the same name), or it is skipped when the export holds no entries for it. The last line counts
+# the KVMs created, updated, skipped and failed.
 set -uo pipefail
 : "\${ORG:?set ORG to the target Apigee organization}"
 here="$(cd "$(dirname "$0")" && pwd)"
-read -r -a auth <<< "\${APIGEECLI_AUTH:---default-token}"
-failures=0
+auth=()
+if [ -n "\${APIGEECLI_ACCOUNT:-}" ]; then
+  auth=(--account "$APIGEECLI_ACCOUNT")
+elif [ -z "\${APIGEECLI_AUTH+set}" ]; then
+  auth=(--default-token)
+elif [ -n "\${APIGEECLI_AUTH//[[:space:]]/}" ]; then
+  if ! words="$(xargs printf '%s\\n' <<< "$APIGEECLI_AUTH" 2>/dev/null)"; then
+    echo "APIGEECLI_AUTH cannot be split into words (an unbalanced quote?)" >&2
+    exit 2
+  fi
+  mapfile -t auth <<< "$words"
+fi
+created=0 updated=0 skipped=0 failed=0
 
+# import_kvm <kind> <env or proxy> <name> <file> <entries in the file> <label to print>
 import_kvm() {
-  local kind=$1 where=$2 name=$3 file=$4 loc=()
+  local kind=$1 where=$2 name=$3 file=$4 entries=$5 label=$6 loc=() out state
   case "$kind" in
     env) loc=(-e "$where") ;;
     proxy) loc=(-p "$where") ;;
   esac
-  echo "== $kind \${where:+$where }KVM $name"
-  apigeecli kvms create -o "$ORG" \${loc[@]+"\${loc[@]}"} -n "$name" "\${auth[@]}" >/dev/null \\
-    || echo "   could not create $name (it may exist already); importing its entries anyway" >&2
-  if ! apigeecli kvms entries import -o "$ORG" \${loc[@]+"\${loc[@]}"} -m "$name" -f "$here/$file" "\${auth[@]}"; then
-    echo "   FAILED to import the entries of $name from $file" >&2
-    failures=$((failures + 1))
+  echo "== $label"
+  if out="$(apigeecli kvms create -o "$ORG" \${loc[@]+"\${loc[@]}"} -n "$name" \${auth[@]+"\${auth[@]}"} 2>&1)"; then
+    state=created
+  elif grep -qiE 'already exists|ALREADY_EXISTS|"code": *409' <<< "$out"; then
+    if [ "$entries" -eq 0 ]; then
+      echo "   exists already and the export holds no entries for it: skipped"
+      skipped=$((skipped + 1))
+      return
+    fi
+    echo "   exists already: importing its $entries entries (entries of the same name are updated)"
+    state=updated
+  else
+    printf '%s\\n' "$out" | cat -v | sed 's/^/   /' >&2
+    echo "   FAILED to create $label" >&2
+    failed=$((failed + 1))
+    return
+  fi
+  if apigeecli kvms entries import -o "$ORG" \${loc[@]+"\${loc[@]}"} -m "$name" -f "$here/$file" \${auth[@]+"\${auth[@]}"}; then
+    if [ "$state" = created ]; then created=$((created + 1)); else updated=$((updated + 1)); fi
+  else
+    echo "   FAILED to import the entries of $label" >&2
+    failed=$((failed + 1))
   fi
 }
 
 `;
 
 /** The script for these KVMs, org scope first, then environments, then proxies. */
-export function buildImportScript(kvms: PlacedKvm[], naming: ApigeecliNaming): string {
+export function buildImportScript(kvms: ScriptKvm[], naming: ApigeecliNaming): string {
   const order = { org: 0, env: 1, proxy: 2, revision: 3 } as const;
   const sorted = [...kvms].sort((a, b) => order[a.scope.kind] - order[b.scope.kind] || callFor(a, naming).localeCompare(callFor(b, naming)));
   const calls = sorted.map((k) => callFor(k, naming)).join('\n');
-  return `${HEADER}${calls}\n\nif [ "$failures" -gt 0 ]; then echo "$failures KVM(s) failed to import" >&2; exit 1; fi\necho "all ${kvms.length} KVM(s) imported"\n`;
+  const footer = [
+    `echo "${kvms.length} KVM(s): $created created, $updated updated (existed already), $skipped skipped (existed already, no entries), $failed failed"`,
+    'if [ "$failed" -gt 0 ]; then echo "$failed KVM(s) failed to import" >&2; exit 1; fi',
+  ].join('\n');
+  return `${HEADER}${calls}\n\n${footer}\n`;
 }
