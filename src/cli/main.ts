@@ -35,7 +35,7 @@ function globalOutput(argv: Record<string, unknown>, io: CliIo): Output {
 /** Shows an error the way users should see it: message and details, a stack trace only with --debug. */
 export function reportError(err: unknown, out: Output): ExitCodeValue {
   if (err instanceof AmuError) {
-    out.error([err.message, ...err.details].join('\n'));
+    out.error(err.message, err.details);
     if (err.cause) out.debug(`cause: ${String((err.cause as Error)?.stack ?? err.cause)}`);
     out.debug(err.stack ?? '');
   } else {
@@ -71,7 +71,7 @@ export async function runCli(args: string[], io: CliIo, signal: AbortSignal = ne
     return ExitCode.usage;
   }
   if (!pending.run) {
-    if (output) out.result(output);
+    if (output) out.resultText(output);
     return ExitCode.ok;
   }
   const ctx: RunContext = { io, out, signal };

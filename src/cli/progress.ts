@@ -1,7 +1,7 @@
 // Progress bars for long steps, drawn with cli-progress on a terminal only (never when piped, never with --quiet).
 import cliProgress from 'cli-progress';
 import type { CliIo } from './context.js';
-import type { Output } from './output.js';
+import { escapeControl, type Output } from './output.js';
 
 export interface Progress {
   /** `value` of `total` done; `payload` fills the `{label}` and `{detail}` of the line. */
@@ -31,9 +31,11 @@ export function startProgress(io: CliIo, out: Output, label: string, total?: num
     { format, stream: out.progressStream, hideCursor: true, clearOnComplete: true, etaBuffer: 50, fps: 10, noTTYOutput: false },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(total ?? 0, 0, { label, detail: '' });
+  // Labels and details may come from input (table names): escaped like every other output.
+  const shownLabel = escapeControl(label);
+  bar.start(total ?? 0, 0, { label: shownLabel, detail: '' });
   return {
-    update: (value, detail = '') => bar.update(value, { label, detail }),
+    update: (value, detail = '') => bar.update(value, { label: shownLabel, detail: escapeControl(detail) }),
     setTotal: (t) => bar.setTotal(t),
     stop: () => bar.stop(),
   };

@@ -23,7 +23,7 @@ interface ExportValues extends SourceValues {
 async function report(summary: ExportSummary, ctx: RunContext, json: boolean): Promise<void> {
   const { formatSummary } = await import('../../core/export/summary.js');
   if (json) ctx.out.resultJson(summary);
-  else ctx.out.result(formatSummary(summary));
+  else ctx.out.resultLines(formatSummary(summary));
   if (!summary.complete) {
     const lost = summary.skipped.filter((s) => s.reason !== 'custom-report' && s.reason !== 'superseded-revision');
     throw new PartialError(`${lost.length} KVM(s) could not be exported; everything else was written to ${summary.exportDir}`, [

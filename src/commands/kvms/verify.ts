@@ -20,7 +20,7 @@ interface VerifyValues extends SourceValues {
 async function report(result: VerifyResult, json: boolean, ctx: RunContext): Promise<void> {
   const { formatVerifyResult, verifyJson } = await import('../../core/verify/report.js');
   if (json) ctx.out.resultJson(verifyJson(result));
-  else ctx.out.result(formatVerifyResult(result));
+  else ctx.out.resultLines(formatVerifyResult(result));
   if (result.ok) return;
   const differing = result.totals.kvms - result.totals.ok;
   throw new MismatchError(`${differing} KVM(s) of the dump are not in ${result.exportDir} as its importer would read them`, [

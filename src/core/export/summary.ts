@@ -77,7 +77,8 @@ function row(cells: string[], widths: number[]): string {
   return cells.map((c, i) => (i === 0 ? pad(c, widths[i]!) : c.padStart(widths[i]!))).join('  ');
 }
 
-export function formatSummary(s: ExportSummary): string {
+/** The summary as lines of text; names in them are raw (the output module escapes each line). */
+export function formatSummary(s: ExportSummary): string[] {
   const lines: string[] = [];
   lines.push(`Export of org ${s.org} from ${s.source} for ${s.target}: ${s.complete ? 'complete' : 'INCOMPLETE'}`);
   const headers = ['scope', 'KVMs', 'encrypted', 'plain', 'exported', 'entries'];
@@ -97,5 +98,5 @@ export function formatSummary(s: ExportSummary): string {
   for (const warning of s.warnings) lines.push(`Warning: ${warning}`);
   for (const note of s.sourceNotes) lines.push(`Left out by the reader: ${note.count} ${note.reason}${note.detail ? ` (${note.detail})` : ''}`);
   lines.push(`Rows read: ${s.rowsRead}. Files written: ${s.files.length} in ${s.exportDir}`);
-  return lines.join('\n');
+  return lines;
 }

@@ -1,4 +1,5 @@
 // Text and JSON forms of a `kvms verify` result: KVM names, counts and short digests, never entry names or values.
+import { escapeControl } from '../../cli/output.js';
 import type { VerifyResult, VerifyRow, VerifyTotals } from './verifyExport.js';
 
 /** Up to this many KVMs every row is listed; above it only the rows that are not OK. */
@@ -10,8 +11,9 @@ function count(n: number | null): string {
   return n === null ? '-' : String(n);
 }
 
+/** The cells of a row, names escaped here already so that the columns line up as shown. */
 function cells(row: VerifyRow): string[] {
-  return [row.scope, row.kvm, count(row.dumpEntries), count(row.exportEntries), row.status];
+  return [escapeControl(row.scope), escapeControl(row.kvm), count(row.dumpEntries), count(row.exportEntries), row.status];
 }
 
 /** Left-aligned text columns, right-aligned counts. */
@@ -37,7 +39,7 @@ export function formatTotals(t: VerifyTotals): string {
 }
 
 /** The table (all rows up to MAX_LISTED_ROWS, else the ones not OK and a count), notes, warnings and the totals line. */
-export function formatVerifyResult(result: VerifyResult): string {
+export function formatVerifyResult(result: VerifyResult): string[] {
   const listAll = result.kvms.length <= MAX_LISTED_ROWS;
   const listed = listAll ? result.kvms : result.kvms.filter((r) => r.status !== 'OK');
   const lines = [`Verify of ${result.exportDir} (${result.tree}) against ${result.source}: ${result.ok ? 'OK' : 'DIFFERENCES'}`];
@@ -46,7 +48,7 @@ export function formatVerifyResult(result: VerifyResult): string {
   lines.push(...noteLines(listed));
   for (const w of result.warnings) lines.push(`warning: ${w}`);
   lines.push(formatTotals(result.totals));
-  return lines.join('\n');
+  return lines;
 }
 
 /** What `--json` prints. */
