@@ -11,6 +11,8 @@ export interface AmuCommandSpec<V extends OptionValues> {
   describe: string;
   options: OptionSpecs;
   examples?: [string, string][];
+  /** Fills values from elsewhere (e.g. what an export recorded) before the required ones are checked. */
+  prepare?: (values: V, ctx: RunContext) => Promise<void>;
   /** Flags that must have a value, given the others (e.g. `--vault` only with `--src opdk`). */
   required: (values: V) => string[];
   run: (values: V, ctx: RunContext) => Promise<void>;
@@ -46,6 +48,7 @@ export function defineCommand<V extends OptionValues>(
         for (const [flag, option] of Object.entries(spec.options)) {
           if (option.secret && typeof values[flag] === 'string') ctx.out.addSecret(values[flag]);
         }
+        await spec.prepare?.(values, ctx);
         requireOptions(values, spec.required(values));
         await spec.run(values, ctx);
       };

@@ -65,6 +65,20 @@ describe('amu kvms export --src hybrid (cqlsh dumps)', () => {
     expect(r.stdout).not.toContain('stale old value');
   });
 
+  test('verify with only --export-dir: the report supplies source, org, dumps, target and the keys file', async () => {
+    const out = path.join(work, 'cli');
+    const report = await read(path.join(out, 'amu-export-report.json'));
+    expect(report.settings).toMatchObject({
+      src: 'hybrid',
+      keysFile: path.join(work, 'keys.json'),
+      dumpFiles: [path.join(emigrateDir, 'acme-kvms.out'), path.join(emigrateDir, 'acme-kvm-descriptors.out')],
+    });
+    const r = await runAmu(['kvms', 'verify', '--export-dir', out], {});
+    expect(r.stderr).toContain(`--keys-file ${path.join(work, 'keys.json')}`);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^total: 4 KVM\(s\): 4 OK/m);
+  });
+
   test('maven target from the same dump', async () => {
     const out = path.join(work, 'maven');
     expect((await runAmu(['kvms', 'export', '--tgt', 'maven', '--export-dir', out], env())).code).toBe(0);

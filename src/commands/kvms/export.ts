@@ -6,7 +6,7 @@ import type { RunContext } from '../../cli/context.js';
 import { startProgress, type Progress } from '../../cli/progress.js';
 import type { TargetKind } from '../../core/export/exportKvms.js';
 import type { ExportSummary } from '../../core/export/summary.js';
-import { openKvmSource, requiredSourceOptions, SOURCE_OPTIONS, type SourceValues } from './source.js';
+import { openKvmSource, requiredSourceOptions, SOURCE_OPTIONS, sourceDumpFiles, type SourceValues } from './source.js';
 import type { ApigeecliNaming } from '../../core/targets/apigeecli.js';
 
 interface ExportValues extends SourceValues {
@@ -57,6 +57,12 @@ export const kvmsExportCommand = (pending: PendingRun, env: NodeJS.ProcessEnv) =
           apigeecliNaming: values['apigeecli-naming'],
           mavenProject: values['maven-project'],
           mavenPluginVersion: values['maven-plugin-version'],
+          recordedSource: {
+            src: values.src!,
+            emigrateDir: values['emigrate-dir']!,
+            dumpFiles: await sourceDumpFiles(values),
+            ...(values.dek === undefined && values['keys-file'] !== undefined ? { keysFile: values['keys-file'] } : {}),
+          },
           signal: ctx.signal,
           onProgress: ({ kvms, entries, total }) => {
             progress ??= startProgress(ctx.io, ctx.out, 'export', total, ' KVMs');

@@ -84,6 +84,15 @@ async function openHybridSource(values: SourceValues): Promise<KvmSource> {
   return new HybridKvmSource(entries, readers, keys);
 }
 
+/** The dump files a source reads (the hybrid descriptors only when they are there), for the export's report. */
+export async function sourceDumpFiles(values: SourceValues): Promise<string[]> {
+  const { kvmDumpPath, descriptorDumpPath } = await import('../../core/emigrate/dumpFiles.js');
+  const entries = kvmDumpPath(values['emigrate-dir']!, values.org!);
+  if (values.src !== 'hybrid') return [entries];
+  const descriptors = descriptorDumpPath(values['emigrate-dir']!, values.org!);
+  return (await fileExists(descriptors)) ? [entries, descriptors] : [entries];
+}
+
 /** Opens the org's dump in the emigrate folder as a KVM source. */
 export async function openKvmSource(values: SourceValues): Promise<KvmSource> {
   return values.src === 'hybrid' ? openHybridSource(values) : openEdgeSource(values);

@@ -8,6 +8,7 @@ import type { TargetWriter } from '../targets/target.js';
 import { planExport, type PlannedKvm } from './plan.js';
 import { descriptorKey, type KvmSource } from './source.js';
 import { emptyCounts, isLoss, skippedEntry, type ExportSummary, type KvmReport } from './summary.js';
+import { amuVersion } from '../../version.js';
 import { scopeLabel } from '../kvm/model.js';
 
 export type TargetKind = 'apigeecli' | 'maven';
@@ -24,6 +25,8 @@ export interface ExportOptions {
   /** maven: write a whole project (pom.xml and resources/edge/) instead of the bare config tree. */
   mavenProject: boolean;
   mavenPluginVersion: string;
+  /** Where the dump came from, recorded in the report (with absolute paths) for `kvms verify`. */
+  recordedSource: { src: 'opdk' | 'hybrid'; emigrateDir: string; dumpFiles: string[]; keysFile?: string };
   signal?: AbortSignal;
   onProgress?: (done: { kvms: number; entries: number; total: number }) => void;
 }
@@ -131,7 +134,21 @@ export async function exportKvms(options: ExportOptions): Promise<ExportSummary>
   const index = await options.source.index();
   const staging = await StagingDir.create(options.exportDir);
   const writer = makeWriter(options, staging.dir);
+  const recorded = options.recordedSource;
   const summary: ExportSummary = {
+    amuVersion: amuVersion(),
+    createdAt: new Date().toISOString(),
+    settings: {
+      src: recorded.src,
+      org: options.org,
+      emigrateDir: path.resolve(recorded.emigrateDir),
+      dumpFiles: recorded.dumpFiles.map((f) => path.resolve(f)),
+      ...(recorded.keysFile !== undefined ? { keysFile: path.resolve(recorded.keysFile) } : {}),
+      tgt: options.target,
+      apigeecliNaming: options.apigeecliNaming,
+      includeCustomReports: options.includeCustomReports,
+      mavenProject: options.target === 'maven' && options.mavenProject,
+    },
     org: options.org,
     source: options.source.description,
     target: options.target === 'maven' && options.mavenProject ? 'maven (project)' : options.target,

@@ -3,6 +3,7 @@ import type { Scope } from '../kvm/model.js';
 import { scopeLabel } from '../kvm/model.js';
 import type { SkipReason } from './plan.js';
 import type { SourceNote } from './source.js';
+import type { ApigeecliNaming } from '../targets/apigeecli.js';
 
 export type ScopeKind = Scope['kind'];
 export const SCOPE_KINDS: ScopeKind[] = ['org', 'env', 'proxy', 'revision'];
@@ -37,7 +38,26 @@ export interface KvmReport {
   reason?: string;
 }
 
+/** How an export was made, absolute paths included: `kvms verify` reads it back to check what was exported. */
+export interface ExportSettings {
+  src: 'opdk' | 'hybrid';
+  org: string;
+  emigrateDir: string;
+  /** The dump files read (entries; hybrid also the descriptors). */
+  dumpFiles: string[];
+  /** hybrid: the keys file used, when one was (a path, never a key). */
+  keysFile?: string;
+  tgt: 'apigeecli' | 'maven';
+  apigeecliNaming: ApigeecliNaming;
+  includeCustomReports: boolean;
+  mavenProject: boolean;
+}
+
 export interface ExportSummary {
+  /** The amu that wrote the export, and when (ISO 8601). */
+  amuVersion: string;
+  createdAt: string;
+  settings: ExportSettings;
   org: string;
   source: string;
   target: string;
