@@ -1,7 +1,8 @@
 // Builds typed yargs CommandModules whose handlers resolve env variables, check required options and then run.
 import type { Argv, CommandModule } from 'yargs';
 import type { RunContext } from './context.js';
-import { declareOptions, requireOptions, resolveOptions, type OptionSpecs } from './options.js';
+import { GROUP } from './optionCatalog.js';
+import { declareOptions, envVarName, givenAsFlag, inapplicable, requireOptions, resolveOptions, type OptionSpecs, type RunShape } from './options.js';
 
 /** Options of a command after env resolution, keyed by flag name (`export-dir`). */
 export type OptionValues = Record<string, unknown>;
@@ -10,24 +11,77 @@ export interface AmuCommandSpec<V extends OptionValues> {
   command: string;
   describe: string;
   options: OptionSpecs;
+  /** [command, what it does]: shown as `# what it does` over the command, broken before options to fit 80 columns. */
   examples?: [string, string][];
   /** Fills values from elsewhere (e.g. what an export recorded) before the required ones are checked. */
   prepare?: (values: V, ctx: RunContext) => Promise<void>;
   /** Flags that must have a value, given the others (e.g. `--vault` only with `--src opdk`). */
   required: (values: V) => string[];
+  /** `--help` marks that say more than the `required` function can (`required unless the export's report has it`). */
+  requiredNotes?: Record<string, string>;
+  /** The source, reader and target of a run, to warn about options that do not apply (default: --src and --tgt). */
+  shape?: (values: V) => RunShape;
   run: (values: V, ctx: RunContext) => Promise<void>;
 }
 
 /** Where a parsed command leaves the work to do; the CLI runs it after yargs is done parsing. */
 export interface PendingRun {
   run?: (ctx: RunContext) => Promise<void>;
+  /** The options of the command yargs chose, for suggestions when a flag is misspelt. */
+  options?: string[];
 }
 
 /** Global options every command takes; kept here so the handler can apply their env variables too. */
 export const GLOBAL_OPTIONS: OptionSpecs = {
-  debug: { type: 'boolean', describe: 'Show stack traces and the commands run (secrets masked)' },
-  quiet: { type: 'boolean', describe: 'Print only results and errors: no progress, no info' },
+  debug: { type: 'boolean', group: GROUP.REPORTING, describe: 'Show stack traces and the commands run (secrets masked)' },
+  quiet: { type: 'boolean', group: GROUP.REPORTING, describe: 'Print only results and errors: no progress, no info' },
 };
+
+/** Examples are broken before an option so that no line is longer than this (fits 80 columns with the indent). */
+export const EXAMPLE_WIDTH = 76;
+
+/** A command as lines of at most `width` characters, continued with ` \`, broken only before a `--option`. */
+export function exampleLines(command: string, width = EXAMPLE_WIDTH): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of command.split(/ (?=--)/)) {
+    if (line !== '' && line.length + 1 + word.length + 2 > width) {
+      lines.push(`${line} \\`);
+      line = `    ${word}`;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  return [...lines, line];
+}
+
+/** `[required]`, `[required with --src opdk]`, `[required: this or --dek]`: from the `required` function, per source. */
+export function requiredMarks<V extends OptionValues>(spec: AmuCommandSpec<V>): Record<string, string> {
+  const sources = (spec.options.src?.choices ?? []) as string[];
+  const always = spec.required({} as V);
+  const bySource = sources.map((src) => ({ src, entries: spec.required({ src } as unknown as V) }));
+  const marks: Record<string, string> = {};
+  for (const entry of new Set([...always, ...bySource.flatMap((s) => s.entries)])) {
+    const where = bySource.filter((s) => s.entries.includes(entry)).map((s) => s.src);
+    const scope = always.includes(entry) || where.length === sources.length ? '' : ` with --src ${where.join(' or ')}`;
+    const flags = entry.split('|');
+    for (const flag of flags) {
+      const others = flags.filter((f) => f !== flag).map((f) => `--${f}`);
+      marks[flag] = `required${scope}${others.length > 0 ? `: this or ${others.join(' or ')}` : ''}`;
+    }
+  }
+  for (const [flag, note] of Object.entries(spec.requiredNotes ?? {})) marks[flag] = note;
+  return marks;
+}
+
+/** Warns about each option given on the command line that this run does not use; variables may be set for other runs. */
+function warnInapplicable<V extends OptionValues>(spec: AmuCommandSpec<V>, argv: Record<string, unknown>, values: V, ctx: RunContext): void {
+  const shape = spec.shape ? spec.shape(values) : { src: values.src as string | undefined, tgt: values.tgt as string | undefined };
+  for (const [flag, option] of Object.entries(spec.options)) {
+    const why = inapplicable(option, shape);
+    if (!why || values[flag] === undefined || values[flag] === option.default) continue;
+    if (givenAsFlag(argv, flag)) ctx.out.warn(`--${flag} is ignored: it ${why}`);
+    else ctx.out.debug(`${envVarName(flag)} is set but not used: --${flag} ${why}`);
+  }
+}
 
 export function defineCommand<V extends OptionValues>(
   spec: AmuCommandSpec<V>,
@@ -38,8 +92,12 @@ export function defineCommand<V extends OptionValues>(
     command: spec.command,
     describe: spec.describe,
     builder: (y: Argv) => {
-      declareOptions(y, spec.options);
-      for (const [cmd, text] of spec.examples ?? []) y.example(cmd, text);
+      pending.options = Object.keys(spec.options);
+      declareOptions(y, spec.options, requiredMarks(spec));
+      for (const [cmd, text] of spec.examples ?? []) {
+        y.example(`# ${text}`, '');
+        for (const line of exampleLines(cmd)) y.example(line, '');
+      }
       return y;
     },
     handler: (argv) => {
@@ -50,6 +108,7 @@ export function defineCommand<V extends OptionValues>(
         }
         await spec.prepare?.(values, ctx);
         requireOptions(values, spec.required(values));
+        warnInapplicable(spec, argv as Record<string, unknown>, values, ctx);
         await spec.run(values, ctx);
       };
     },

@@ -1,5 +1,6 @@
 // Runs amu: parses the command line, runs the chosen command, reports errors and returns the exit code.
-import { buildCli } from './root.js';
+import { buildCli, commandTree } from './root.js';
+import { explainUnknown } from './suggest.js';
 import type { CliIo, RunContext } from './context.js';
 import { GLOBAL_OPTIONS, type PendingRun } from './command.js';
 import { AmuError, ExitCode, InterruptedError, exitCodeFor, type ExitCodeValue } from './errors.js';
@@ -46,6 +47,38 @@ export function reportError(err: unknown, out: Output): ExitCodeValue {
   return exitCodeFor(err);
 }
 
+/** The known command words at the start of `words`: `amu`, `amu kvms`, `amu kvms export`. */
+function knownCommandPath(words: readonly string[]): string {
+  const group = commandTree().groups.find((g) => g.name === words[0]);
+  if (!group) return 'amu';
+  return group.commands.includes(String(words[1])) ? `amu ${group.name} ${String(words[1])}` : `amu ${group.name}`;
+}
+
+/** A command line yargs refused: what is unknown and the closest known name, else yargs' reason; exit 2. */
+function reportUsage(args: string[], error: Error, pending: PendingRun, out: Output): ExitCodeValue {
+  const problem = explainUnknown(args, commandTree(), pending.options);
+  if (problem) out.error(problem.message, problem.details);
+  else {
+    // yargs' own messages may span lines (invalid choices): each line is shown (and escaped) as a line.
+    const [first = '', ...rest] = error.message.split('\n');
+    out.error(first, rest);
+  }
+  const helpFor = problem?.helpFor ?? knownCommandPath(args.filter((a) => !a.startsWith('-')));
+  out.info(`Run "${helpFor} --help" for usage.`);
+  return ExitCode.usage;
+}
+
+/** `amu completion --help`: yargs' completion command would print the script; this says what it does instead. */
+const COMPLETION_HELP = `amu completion
+
+Print a bash/zsh completion script for amu on stdout; add it to the shell's startup file.
+
+Examples:
+  # bash
+  amu completion >> ~/.bashrc
+  # zsh
+  amu completion >> ~/.zshrc`;
+
 /** Answers the shell completion script's `amu --get-yargs-completions <words>` call. */
 async function complete(words: string[], io: CliIo): Promise<number> {
   const parser = buildCli(io.env, {});
@@ -61,15 +94,14 @@ async function complete(words: string[], io: CliIo): Promise<number> {
 /** Runs one amu invocation in-process; `signal` aborts it (SIGINT). */
 export async function runCli(args: string[], io: CliIo, signal: AbortSignal = new AbortController().signal): Promise<number> {
   if (args[0] === '--get-yargs-completions') return complete(args.slice(1), io);
+  if (args[0] === 'completion' && args.some((a) => a === '--help' || a === '-h')) {
+    new Output(io).resultText(COMPLETION_HELP);
+    return ExitCode.ok;
+  }
   const pending: PendingRun = {};
   const { error, output, argv } = await parse(args, io, pending);
   const out = globalOutput(argv, io);
-  if (error) {
-    out.error(error.message);
-    const commandPath = (argv._ as string[] | undefined)?.join(' ') ?? '';
-    out.info(`Run "amu ${commandPath ? `${commandPath} ` : ''}--help" for usage.`);
-    return ExitCode.usage;
-  }
+  if (error) return reportUsage(args, error, pending, out);
   if (!pending.run) {
     if (output) out.resultText(output);
     return ExitCode.ok;

@@ -4,9 +4,27 @@ import { UsageError } from './errors.js';
 
 export type OptionType = 'string' | 'boolean' | 'number';
 
+/** Where an option has an effect; given elsewhere it is ignored, with a warning. */
+export interface Applicability {
+  src?: 'opdk' | 'hybrid';
+  /** The Cassandra readers that use it (cassandra-cli, cql, cqlsh-pod). */
+  readers?: readonly string[];
+  tgt?: 'apigeecli' | 'maven';
+}
+
+/** What a run is about, as far as options care: the source, the reader it uses, the target. */
+export interface RunShape {
+  src?: string;
+  reader?: string;
+  tgt?: string;
+}
+
 export interface OptionSpec {
   type: OptionType;
   describe: string;
+  /** The `--help` section it is listed under. */
+  group?: string;
+  appliesTo?: Applicability;
   choices?: readonly string[];
   default?: string | boolean | number;
   /** A password or key: masked in all output. */
@@ -25,18 +43,42 @@ export function camelName(flag: string): string {
   return flag.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 }
 
-/** Declares options to yargs without defaults or demands: amu applies env values, defaults and checks itself. */
-export function declareOptions<T>(y: Argv<T>, specs: OptionSpecs): Argv<T> {
+/**
+ * Declares options to yargs without defaults or demands (amu applies env values, defaults and checks itself),
+ * each under its group, with its `[required ...]` mark from `marks` and its variable.
+ */
+export function declareOptions<T>(y: Argv<T>, specs: OptionSpecs, marks: Readonly<Record<string, string>> = {}): Argv<T> {
+  const groups = new Map<string, string[]>();
   for (const [flag, spec] of Object.entries(specs)) {
     const extra = spec.default !== undefined ? ` (default: ${String(spec.default)})` : '';
+    const mark = marks[flag] ? ` [${marks[flag]}]` : '';
     y.option(flag, {
       type: spec.type,
-      describe: `${spec.describe}${extra} [env: ${envVarName(flag)}]`,
+      describe: `${spec.describe}${extra}${mark} [env: ${envVarName(flag)}]`,
       ...(spec.choices ? { choices: spec.choices as string[] } : {}),
       requiresArg: spec.type !== 'boolean',
     });
+    if (spec.group) groups.set(spec.group, [...(groups.get(spec.group) ?? []), flag]);
   }
+  for (const [title, flags] of groups) y.group(flags, title);
   return y;
+}
+
+/** Why a given option has no effect in a run of this shape (`applies to --src hybrid only`), or undefined. */
+export function inapplicable(spec: OptionSpec, shape: RunShape): string | undefined {
+  const a = spec.appliesTo;
+  if (!a) return undefined;
+  if (a.src && shape.src && shape.src !== a.src) return `applies to --src ${a.src} only, not --src ${shape.src}`;
+  if (a.readers && shape.reader && !a.readers.includes(shape.reader)) {
+    return `applies to the ${a.readers.join(' and ')} reader${a.readers.length > 1 ? 's' : ''} only, and this run uses ${shape.reader}`;
+  }
+  if (a.tgt && shape.tgt && shape.tgt !== a.tgt) return `applies to --tgt ${a.tgt} only, not --tgt ${shape.tgt}`;
+  return undefined;
+}
+
+/** True when the user gave the option on the command line (not from a variable, not a default). */
+export function givenAsFlag(argv: Record<string, unknown>, flag: string): boolean {
+  return argv[flag] !== undefined || argv[camelName(flag)] !== undefined;
 }
 
 const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);

@@ -3,6 +3,7 @@ import yargs, { type Argv, type CommandModule } from 'yargs';
 import { amuVersion } from '../version.js';
 import { GLOBAL_OPTIONS, type PendingRun } from './command.js';
 import { declareOptions } from './options.js';
+import type { CommandTree } from './suggest.js';
 import { commandGroups } from '../commands/index.js';
 
 export interface CommandGroup {
@@ -16,6 +17,16 @@ function addGroup(y: Argv, group: CommandGroup, pending: PendingRun, env: NodeJS
     for (const make of group.commands) g.command(make(pending, env));
     return g.demandCommand(1, `name a command of "amu ${group.name}" (see amu ${group.name} --help)`);
   });
+}
+
+/** Every group with its command names, and the completion command, for suggestions on a misspelt command. */
+export function commandTree(): CommandTree {
+  return {
+    groups: [
+      ...commandGroups.map((g) => ({ name: g.name, commands: g.commands.map((make) => String(make({}, {}).command)) })),
+      { name: 'completion', commands: [] },
+    ],
+  };
 }
 
 export function buildCli(env: NodeJS.ProcessEnv, pending: PendingRun, width = 100): Argv {

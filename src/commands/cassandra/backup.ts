@@ -53,6 +53,7 @@ export const cassandraBackupCommand = (pending: PendingRun, env: NodeJS.ProcessE
       },
       examples: [['amu cassandra backup --src hybrid --org my-org --backup-dir ./backup --hybrid-version 1.10.3', 'the tables of my-org, one CSV each']],
       required: () => ['src', 'backup-dir', 'hybrid-version'],
+      shape: () => ({ src: 'hybrid', reader: 'cqlsh-pod' }),
       run: backup,
     },
     pending,

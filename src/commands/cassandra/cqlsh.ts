@@ -114,6 +114,7 @@ export const cassandraCqlshCommand = (pending: PendingRun, env: NodeJS.ProcessEn
         ['echo "DESCRIBE KEYSPACES;" | amu cassandra cqlsh --hybrid-version 1.10.3', 'CQL from a pipe, output on stdout'],
       ],
       required: () => ['hybrid-version'],
+      shape: () => ({ src: 'hybrid', reader: 'cqlsh-pod' }),
       run: async (values, ctx) => {
         const exitCode = await runSession(values, ctx);
         if (exitCode !== 0) throw new CqlshExitError(exitCode);

@@ -123,7 +123,7 @@ export const kekExportCommand = (pending: PendingRun, env: NodeJS.ProcessEnv) =>
       examples: [
         [
           'STOREPASS=... amu kek export --src opdk --vault /opt/apigee/data/apigee-mgmt-server/vault.dat',
-          'KEK of an Edge management server (store password from the variable, kept out of ps)',
+          'KEK of an Edge vault (the store password in the variable, out of ps)',
         ],
         ['amu kek export --src hybrid --org my-org --env prod', 'the env KVM key (envKvmEncryptionKey) of my-org/prod'],
         ['amu kek export --src hybrid --org my-org --keys-file keys.json', 'every KVM key of my-org into keys.json (0600)'],

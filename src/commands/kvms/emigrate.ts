@@ -24,6 +24,15 @@ function requiredOptions(values: EmigrateValues): string[] {
   return (values.reader ?? 'cqlsh-pod') === 'cqlsh-pod' ? [...always, 'hybrid-version'] : always;
 }
 
+/** The reader this run uses, when the options name a valid one (the run itself reports a bad combination). */
+function readerOf(values: EmigrateValues): Reader | undefined {
+  try {
+    return values.src ? chooseReader(values.src, values.reader, values['src-ver']) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Edge 4.52.02+ and hybrid without a pod: the KVM tables over CQL, page by page into amu CQL dumps. */
 async function emigrateCql(src: 'opdk' | 'hybrid', values: EmigrateValues, ctx: RunContext): Promise<void> {
   const { emigrateEdgeOverCql, emigrateHybridOverCql } = await import('../../core/emigrate/overCql.js');
@@ -105,6 +114,8 @@ export const kvmsEmigrateCommand = (pending: PendingRun, env: NodeJS.ProcessEnv)
         ['amu kvms emigrate --src hybrid --reader cql --org myorg --emigrate-dir ./emigrate', 'Apigee hybrid over CQL, through a port-forward'],
       ],
       required: requiredOptions,
+      requiredNotes: { 'hybrid-version': 'required with --src hybrid, unless --reader cql' },
+      shape: (values) => ({ src: values.src, reader: readerOf(values) }),
       run: async (values, ctx) => {
         const src = values.src!;
         const reader = chooseReader(src, values.reader, values['src-ver']);

@@ -41,7 +41,11 @@ export const kvmsExportCommand = (pending: PendingRun, env: NodeJS.ProcessEnv) =
         ...SOURCE_OPTIONS,
         ...pick('export-dir', 'tgt', 'overwrite', 'include-custom-reports', 'apigeecli-naming', 'maven-project', 'maven-plugin-version', 'json'),
       },
-      examples: [['KEK=$(amu kek export ...) amu kvms export --src opdk --org myorg --emigrate-dir ./emigrate --export-dir ./export --tgt apigeecli', 'Edge org to apigeecli files']],
+      examples: [
+        ['KEK=$(amu kek export ...) amu kvms export --src opdk --org myorg --emigrate-dir ./emigrate --export-dir ./export --tgt apigeecli', 'Edge org to apigeecli files and import-kvms.sh'],
+        ['amu kvms export --src opdk --org myorg --emigrate-dir ./emigrate --export-dir ./export --tgt maven --maven-project', 'Edge org to a maven project (KEK in the variable)'],
+        ['amu kvms export --src hybrid --org myorg --keys-file keys.json --emigrate-dir ./emigrate --export-dir ./export --tgt apigeecli', 'hybrid org, keys from "amu kek export --src hybrid --keys-file keys.json"'],
+      ],
       required: (values) => [...requiredSourceOptions(values), 'export-dir', 'tgt'],
       run: async (values, ctx) => {
         const source = await openKvmSource(values);

@@ -93,17 +93,21 @@ export const kvmsVerifyCommand = (pending: PendingRun, env: NodeJS.ProcessEnv) =
       describe: 'Check that an export tree holds, as apigeecli or the maven plugin reads it, what the dump holds',
       options: {
         ...SOURCE_OPTIONS,
-        'export-dir': { ...OPTION['export-dir'], describe: 'Folder of the export tree to check (written by "amu kvms export"; its report supplies the options below)' },
-        tgt: recordedDefault(OPTION.tgt, 'required'),
+        'export-dir': { ...OPTION['export-dir'], describe: 'Folder of the export tree to check (written by "amu kvms export"; its report supplies the options left out)' },
+        tgt: OPTION.tgt,
         'include-custom-reports': recordedDefault(OPTION['include-custom-reports'], 'false'),
         'apigeecli-naming': recordedDefault(OPTION['apigeecli-naming'], 'current'),
         ...pick('json'),
       },
       examples: [
         ['KEK=... amu kvms verify --export-dir ./export', 'Check an export against its dump, as its report recorded them'],
-        ['KEK=... amu kvms verify --src opdk --org myorg --emigrate-dir ./emigrate --export-dir ./export --tgt apigeecli', 'The same with every option given (an export without a report)'],
+        ['KEYS_FILE=keys.json amu kvms verify --export-dir ./export', 'The same for a hybrid export (the report names the keys file it used)'],
+        ['KEK=... amu kvms verify --src opdk --org myorg --emigrate-dir ./emigrate --export-dir ./export --tgt maven', 'Every option given (an export without a report)'],
       ],
       prepare: fillFromReport,
+      requiredNotes: Object.fromEntries(
+        ['src', 'org', 'emigrate-dir', 'tgt'].map((flag) => [flag, "required unless the export's report has it"]),
+      ),
       required: (values) => ['export-dir', ...requiredSourceOptions(values), 'tgt'],
       run: async (values, ctx) => {
         const source = await openKvmSource(values);

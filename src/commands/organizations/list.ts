@@ -58,6 +58,7 @@ export const organizationsListCommand = (pending: PendingRun, env: NodeJS.Proces
         ['amu organizations list --src opdk --cass-ip 10.0.0.4', 'the organizations of an Edge installation (over CQL)'],
       ],
       required: requiredOptions,
+      shape: (values) => ({ src: values.src, reader: values.src === 'opdk' ? 'cql' : values.src === 'hybrid' ? 'cqlsh-pod' : undefined }),
       run: async (values, ctx) => {
         if (values.src === 'opdk') await listOpdk(values, ctx);
         else await listHybrid(values, ctx);
