@@ -55,3 +55,21 @@ describe('Output', () => {
     }).not.toThrow();
   });
 });
+
+describe('progress labels', () => {
+  test('a label or detail from input is escaped on the terminal line', async () => {
+    const { startProgress } = await import('../../src/cli/progress.js');
+    const stderr = Object.assign(new PassThrough(), { isTTY: true, columns: 120, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
+    let drawn = '';
+    stderr.on('data', (c: Buffer) => (drawn += c.toString('utf8')));
+    const out = new Output({ stdout: new PassThrough(), stderr });
+    const io = { stdin: new PassThrough(), stdout: new PassThrough(), stderr, env: {}, cwd: '/', isTTY: true };
+    const bar = startProgress(io, out, 'table\x1b[2J', undefined, ' bytes');
+    bar.update(5, 'kvm\r\u202e');
+    bar.stop();
+    expect(drawn).toContain('table\\x1b[2J');
+    expect(drawn).toContain('kvm\\r\\u202e');
+    expect(drawn).not.toContain('\x1b[2J');
+    expect(drawn).not.toContain('\u202e');
+  });
+});
