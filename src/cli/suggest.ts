@@ -24,8 +24,18 @@ export function closest(word: string, known: readonly string[]): string | undefi
     if (distance <= limit && (!best || distance < best.distance)) best = { name, distance };
   }
   if (best) return best.name;
-  const extending = known.filter((name) => word.length >= 3 && name.startsWith(word.toLowerCase()));
-  return extending.length === 1 ? extending[0] : undefined;
+  const lower = word.toLowerCase();
+  const extending = known.filter((name) => word.length >= 3 && name.startsWith(lower));
+  if (extending.length === 1) return extending[0];
+  // An abbreviation: the letters in order, from the same first letter (`orgs` → `organizations`).
+  const abbreviating = known.filter((name) => word.length >= 3 && name[0] === lower[0] && isSubsequence(lower, name));
+  return abbreviating.length === 1 ? abbreviating[0] : undefined;
+}
+
+function isSubsequence(short: string, long: string): boolean {
+  let i = 0;
+  for (const c of long) if (c === short[i]) i++;
+  return i === short.length;
 }
 
 /** The command tree as far as suggestions need it. */

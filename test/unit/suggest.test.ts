@@ -16,6 +16,8 @@ describe('suggestions', () => {
     expect(closest('maven-proj', ['maven-project', 'maven-plugin-version'])).toBe('maven-project');
     expect(closest('maven', ['maven-project', 'maven-plugin-version'])).toBeUndefined();
     expect(closest('xyz', ['kvms', 'kek'])).toBeUndefined();
+    expect(closest('orgs', ['kek', 'kvms', 'organizations', 'cassandra', 'completion'])).toBe('organizations');
+    expect(closest('cass', ['kek', 'kvms', 'organizations', 'cassandra', 'completion'])).toBe('cassandra');
   });
 
   test('explainUnknown names the unknown word at its level; a known command line is no problem', () => {
