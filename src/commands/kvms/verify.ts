@@ -101,7 +101,7 @@ export const kvmsVerifyCommand = (pending: PendingRun, env: NodeJS.ProcessEnv) =
       },
       examples: [
         ['KEK=... amu kvms verify --export-dir ./export', 'Check an export against its dump, as its report recorded them'],
-        ['KEYS_FILE=keys.json amu kvms verify --export-dir ./export', 'The same for a hybrid export (the report names the keys file it used)'],
+        ['amu kvms verify --export-dir ./export', 'A hybrid export made with --keys-file: the report names the file'],
         ['KEK=... amu kvms verify --src opdk --org myorg --emigrate-dir ./emigrate --export-dir ./export --tgt maven', 'Every option given (an export without a report)'],
       ],
       prepare: fillFromReport,
