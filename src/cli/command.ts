@@ -40,6 +40,20 @@ export const GLOBAL_OPTIONS: OptionSpecs = {
 /** Examples are broken before an option so that no line is longer than this (fits 80 columns with the indent). */
 export const EXAMPLE_WIDTH = 76;
 
+/** What an example does, as `# ` comment lines of at most `width` characters. */
+export function exampleComment(text: string, width = EXAMPLE_WIDTH): string[] {
+  const lines: string[] = [];
+  let line = '#';
+  for (const word of text.split(' ')) {
+    if (line !== '#' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = '#';
+    }
+    line = `${line} ${word}`;
+  }
+  return [...lines, line];
+}
+
 /** A command as lines of at most `width` characters, continued with ` \`, broken only before a `--option`. */
 export function exampleLines(command: string, width = EXAMPLE_WIDTH): string[] {
   const lines: string[] = [];
@@ -95,8 +109,7 @@ export function defineCommand<V extends OptionValues>(
       pending.options = Object.keys(spec.options);
       declareOptions(y, spec.options, requiredMarks(spec));
       for (const [cmd, text] of spec.examples ?? []) {
-        y.example(`# ${text}`, '');
-        for (const line of exampleLines(cmd)) y.example(line, '');
+        for (const line of [...exampleComment(text), ...exampleLines(cmd)]) y.example(line, '');
       }
       return y;
     },

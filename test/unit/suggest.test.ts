@@ -1,6 +1,6 @@
 // Suggestions for misspelt commands and flags: edit distance with swaps, a closeness limit, unique prefixes.
 import { closest, editDistance, explainUnknown } from '../../src/cli/suggest.js';
-import { exampleLines } from '../../src/cli/command.js';
+import { exampleComment, exampleLines } from '../../src/cli/command.js';
 
 describe('suggestions', () => {
   test('edit distance counts a swap of neighbours as one', () => {
@@ -36,5 +36,11 @@ describe('suggestions', () => {
     const lines = exampleLines('KEY="a b c" amu kvms export --src opdk --org myorg --emigrate-dir ./emigrate --export-dir ./export --tgt apigeecli', 60);
     expect(lines).toEqual(['KEY="a b c" amu kvms export --src opdk --org myorg \\', '    --emigrate-dir ./emigrate --export-dir ./export \\', '    --tgt apigeecli']);
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(60);
+  });
+
+  test('a long example description becomes several comment lines within the width', () => {
+    const lines = exampleComment('the organizations of the Edge installation whose Cassandra runs on this host (over CQL)', 40);
+    expect(lines).toEqual(['# the organizations of the Edge', '# installation whose Cassandra runs on', '# this host (over CQL)']);
+    expect(exampleComment('short')).toEqual(['# short']);
   });
 });

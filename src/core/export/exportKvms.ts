@@ -25,8 +25,8 @@ export interface ExportOptions {
   /** maven: write a whole project (pom.xml and resources/edge/) instead of the bare config tree. */
   mavenProject: boolean;
   mavenPluginVersion: string;
-  /** Where the dump came from, recorded in the report (with absolute paths) for `kvms verify`. */
-  recordedSource: { src: 'opdk' | 'hybrid'; emigrateDir: string; dumpFiles: string[]; keysFile?: string };
+  /** Where the dump came from, recorded in the report (with absolute paths) for `kvms verify`; without it the report has no settings. */
+  recordedSource?: { src: 'opdk' | 'hybrid'; emigrateDir: string; dumpFiles: string[]; keysFile?: string };
   signal?: AbortSignal;
   onProgress?: (done: { kvms: number; entries: number; total: number }) => void;
 }
@@ -138,17 +138,21 @@ export async function exportKvms(options: ExportOptions): Promise<ExportSummary>
   const summary: ExportSummary = {
     amuVersion: amuVersion(),
     createdAt: new Date().toISOString(),
-    settings: {
-      src: recorded.src,
-      org: options.org,
-      emigrateDir: path.resolve(recorded.emigrateDir),
-      dumpFiles: recorded.dumpFiles.map((f) => path.resolve(f)),
-      ...(recorded.keysFile !== undefined ? { keysFile: path.resolve(recorded.keysFile) } : {}),
-      tgt: options.target,
-      apigeecliNaming: options.apigeecliNaming,
-      includeCustomReports: options.includeCustomReports,
-      mavenProject: options.target === 'maven' && options.mavenProject,
-    },
+    ...(recorded
+      ? {
+          settings: {
+            src: recorded.src,
+            org: options.org,
+            emigrateDir: path.resolve(recorded.emigrateDir),
+            dumpFiles: recorded.dumpFiles.map((f) => path.resolve(f)),
+            ...(recorded.keysFile !== undefined ? { keysFile: path.resolve(recorded.keysFile) } : {}),
+            tgt: options.target,
+            apigeecliNaming: options.apigeecliNaming,
+            includeCustomReports: options.includeCustomReports,
+            mavenProject: options.target === 'maven' && options.mavenProject,
+          },
+        }
+      : {}),
     org: options.org,
     source: options.source.description,
     target: options.target === 'maven' && options.mavenProject ? 'maven (project)' : options.target,

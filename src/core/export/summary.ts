@@ -57,7 +57,8 @@ export interface ExportSummary {
   /** The amu that wrote the export, and when (ISO 8601). */
   amuVersion: string;
   createdAt: string;
-  settings: ExportSettings;
+  /** Absent when the caller did not say where the dump came from (the CLI always does). */
+  settings?: ExportSettings;
   org: string;
   source: string;
   target: string;
