@@ -2,7 +2,7 @@
 import { lookup } from 'node:dns/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import cassandra from 'cassandra-driver';
-import { ExternalError, UsageError } from '../cli/errors.js';
+import { ExternalError, UsageError } from '../errors.js';
 
 const { errors, policies, types } = cassandra;
 

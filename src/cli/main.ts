@@ -2,7 +2,7 @@
 import { buildCli } from './root.js';
 import type { CliIo, RunContext } from './context.js';
 import { GLOBAL_OPTIONS, type PendingRun } from './command.js';
-import { AmuError, ExitCode, InterruptedError, exitCodeFor, type ExitCodeValue } from './errors.js';
+import { AmuError, ExitCode, InterruptedError, exitCodeFor, type ExitCodeValue } from '../errors.js';
 import { Output } from './output.js';
 import { resolveOptions } from './options.js';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { javaAvailable, makeVault } from '../support/vaults.js';
 import { makeFakeCassandraCli } from '../support/fakeCassandraCli.js';
-import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../../src/testkit/opdkDump.js';
+import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../support/edgeDump.js';
 
 const AMU = fileURLToPath(new URL('../../bin/amu', import.meta.url));
 const describeJava = javaAvailable() ? describe : describe.skip;

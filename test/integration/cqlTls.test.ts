@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runAmu } from '../support/runAmu.js';
 import { startCqlServer, organizationsTable, kvmMapEntryTable, kvmMapDescriptorTable, type CqlProtocolServer } from '../support/cqlServer.js';
-import { FakeKubeApi, tcpPortForward } from '../support/fakeKubeApi.js';
+import { FakeKubeApi, tcpPortForward } from '../support/fakeKubeApiServer.js';
 import { makeTestCerts, opensslAvailable, type TestCerts } from '../support/testCerts.js';
 
 const describeTls = opensslAvailable() ? describe : describe.skip;

@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { runAmu } from '../support/runAmu.js';
 import { startCqlServer, keyvaluemapsTable, organizationsTable, kvmMapEntryTable, kvmMapDescriptorTable, type CqlProtocolServer } from '../support/cqlServer.js';
-import { FakeKubeApi, tcpPortForward } from '../support/fakeKubeApi.js';
-import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../../src/testkit/opdkDump.js';
-import { chooseReader, readerForEdgeRelease } from '../../src/core/emigrate/readerChoice.js';
+import { FakeKubeApi, tcpPortForward } from '../support/fakeKubeApiServer.js';
+import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../support/edgeDump.js';
+import { chooseReader, readerForEdgeRelease } from '../../src/emigrate/readerChoice.js';
 
 const kek = Buffer.from('5a5a5a5a000000001111111122222222', 'hex');
 const edgeColumns = buildEdgeColumns(

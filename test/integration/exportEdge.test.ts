@@ -2,8 +2,8 @@ import { mkdtemp, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/prom
 import os from 'node:os';
 import path from 'node:path';
 import { runAmu } from '../support/runAmu.js';
-import { buildEdgeColumns, formatCliDump, seededRandomBytes, type EdgeKvmSpec } from '../../src/testkit/opdkDump.js';
-import type { Scope } from '../../src/core/kvm/model.js';
+import { buildEdgeColumns, formatCliDump, seededRandomBytes, type EdgeKvmSpec } from '../support/edgeDump.js';
+import type { Scope } from '../../src/kvm/model.js';
 
 const kek = Buffer.from('00a1b2c3d4e5f60718293a4b5c6d7e8f', 'hex');
 const org: Scope = { kind: 'org' };

@@ -3,8 +3,8 @@ import { chmod, mkdtemp, mkdir, readFile, stat, writeFile } from 'node:fs/promis
 import os from 'node:os';
 import path from 'node:path';
 import { runAmu } from '../support/runAmu.js';
-import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../../src/testkit/opdkDump.js';
-import { shellQuote } from '../../src/core/targets/apigeecliScript.js';
+import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../support/edgeDump.js';
+import { shellQuote } from '../../src/export/targets/apigeecliScript.js';
 
 const kek = Buffer.from('f0e1d2c3b4a5968778695a4b3c2d1e0f', 'hex');
 

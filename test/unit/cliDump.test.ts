@@ -1,13 +1,13 @@
 // parseCliDump: record splitting with unescaped `, value=`/`), timestamp=` in values, trailer checks, errors with file:line, the testkit round trip.
 
-import { readLines } from '../../src/core/io/lines.js';
-import { CLI_GET_LIMIT, parseCliDump, type CliColumn } from '../../src/core/opdk/cliDump.js';
-import type { Line } from '../../src/core/io/lines.js';
-import { decodeColumnName } from '../../src/core/opdk/columns.js';
-import { decodeRowValue, type RowValue } from '../../src/core/opdk/rowValue.js';
-import { decryptEdgeValues, unwrapEdgeDek } from '../../src/core/crypto/aesEcb.js';
-import { InputError } from '../../src/cli/errors.js';
-import { scopeKey } from '../../src/core/kvm/model.js';
+import { readLines } from '../../src/dumps/lines.js';
+import { CLI_GET_LIMIT, parseCliDump, type CliColumn } from '../../src/dumps/edgeCliDump.js';
+import type { Line } from '../../src/dumps/lines.js';
+import { decodeColumnName } from '../../src/kvm/edgeColumnNames.js';
+import { decodeRowValue, type RowValue } from '../../src/dumps/edgeRowValue.js';
+import { decryptEdgeValues, unwrapEdgeDek } from '../../src/keys/aesEcb.js';
+import { InputError } from '../../src/errors.js';
+import { scopeKey } from '../../src/kvm/model.js';
 import {
   buildEdgeColumns,
   compareColumnNames,
@@ -18,7 +18,7 @@ import {
   syntheticPlainValue,
   type DumpColumn,
   type EdgeKvmSpec,
-} from '../../src/testkit/opdkDump.js';
+} from '../support/edgeDump.js';
 
 const FILE = 'dump.out';
 /** formatCliDump's banner and prompts take 12 lines; the first record is line 13. */

@@ -1,8 +1,8 @@
 // decodeColumnName / encodeColumnName: the four Edge scopes, KVM names with `:` and `@`, and refused names.
 
-import { decodeColumnName, encodeColumnName } from '../../src/core/opdk/columns.js';
-import { InputError } from '../../src/cli/errors.js';
-import type { Scope } from '../../src/core/kvm/model.js';
+import { decodeColumnName, encodeColumnName } from '../../src/kvm/edgeColumnNames.js';
+import { InputError } from '../../src/errors.js';
+import type { Scope } from '../../src/kvm/model.js';
 
 describe('decodeColumnName', () => {
   it.each<[string, Scope, string]>([

@@ -1,5 +1,5 @@
 // Tests of the cqlsh table parser, its display-width helpers, the testkit formatter and the hybrid row readers.
-import { InputError } from '../../src/cli/errors.js';
+import { InputError } from '../../src/errors.js';
 import {
   charWidth,
   cutAtColumn,
@@ -10,9 +10,9 @@ import {
   type CqlshLine,
   type CqlshRow,
   type CqlshSummary,
-} from '../../src/core/hybrid/cqlshTable.js';
-import { readDescriptorRows, readEntryRows } from '../../src/core/hybrid/entryRows.js';
-import { escapeCqlshText, formatCqlshTable } from '../../src/testkit/cqlshTable.js';
+} from '../../src/dumps/cqlshTable.js';
+import { readDescriptorRows, readEntryRows } from '../../src/dumps/hybridRows.js';
+import { escapeCqlshText, formatCqlshTable } from '../support/cqlshTableFormat.js';
 import { seededRandom } from '../support/random.js';
 
 /** Yields the lines of a text as readLines does (1-based, no trailing empty line after a final newline). */

@@ -1,6 +1,6 @@
 // Tests of hybrid key decoding and value decryption, against ciphertext made by the real openssl.
 import { execFileSync } from 'node:child_process';
-import { InputError, KeyError } from '../../src/cli/errors.js';
+import { InputError, KeyError } from '../../src/errors.js';
 import {
   decodeSecretKey,
   decryptHybridValue,
@@ -9,7 +9,7 @@ import {
   kvmDataKeyFor,
   SECRET_DATA_KEYS,
   strictBase64,
-} from '../../src/core/hybrid/keys.js';
+} from '../../src/keys/hybridKeys.js';
 
 /** `openssl enc -aes-<bits>-ecb -K <hex> -nosalt -a -A`: base64 ciphertext of `plain`. */
 function opensslEncrypt(key: Buffer, plain: Buffer): string {

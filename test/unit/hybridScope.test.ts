@@ -1,11 +1,11 @@
 // Tests of decoding hybrid's a_scp column into scopes, and of collecting unknown scope kinds.
-import { InputError } from '../../src/cli/errors.js';
+import { InputError } from '../../src/errors.js';
 import {
   classifyHybridScope,
   collectUnknownScopeKinds,
   decodeHybridScope,
   ScopeDecoder,
-} from '../../src/core/hybrid/scope.js';
+} from '../../src/kvm/hybridScope.js';
 
 function thrown(fn: () => unknown): InputError {
   try {

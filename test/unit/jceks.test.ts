@@ -3,8 +3,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { InputError, KeyError } from '../../src/cli/errors.js';
-import { listJceksEntries, readJceksSecretKey, type JceksOptions } from '../../src/core/jceks/jceks.js';
+import { InputError, KeyError } from '../../src/errors.js';
+import { listJceksEntries, readJceksSecretKey, type JceksOptions } from '../../src/keys/jceks/jceks.js';
 import {
   getByteArrayField,
   getStringField,
@@ -15,14 +15,14 @@ import {
   type JavaArray,
   type JavaEnum,
   type JavaObject,
-} from '../../src/core/jceks/javaSerialization.js';
+} from '../../src/keys/jceks/javaSerialization.js';
 import {
   decryptPbeWithMd5AndTripleDes,
   deriveKeyAndIv,
   parsePbeParameters,
   pbePasswordBytes,
   saltReadings,
-} from '../../src/core/jceks/pbeMd5TripleDes.js';
+} from '../../src/keys/jceks/pbeMd5TripleDes.js';
 import {
   describeVaultKeys,
   javaAvailable,

@@ -1,7 +1,7 @@
 // readLines: line splitting across chunk borders, CRLF, UTF-8 split characters, unterminated last lines, 15 MB lines.
 
-import { readLines, type Line } from '../../src/core/io/lines.js';
-import { InputError } from '../../src/cli/errors.js';
+import { readLines, type Line } from '../../src/dumps/lines.js';
+import { InputError } from '../../src/errors.js';
 
 async function* chunked(bytes: Buffer, sizes: number | number[]): AsyncIterable<Buffer> {
   let i = 0;

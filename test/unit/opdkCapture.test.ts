@@ -2,13 +2,13 @@
 
 import { createReadStream, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { readLines } from '../../src/core/io/lines.js';
-import { parseCliDump, type CliColumn, type CliDumpStats } from '../../src/core/opdk/cliDump.js';
-import { decodeColumnName } from '../../src/core/opdk/columns.js';
-import { decodeRowValue, type KvmRow } from '../../src/core/opdk/rowValue.js';
-import { decryptEdgeValue, unwrapEdgeDek } from '../../src/core/crypto/aesEcb.js';
-import { parseHexKey } from '../../src/core/crypto/hex.js';
-import { scopeKey, type Scope } from '../../src/core/kvm/model.js';
+import { readLines } from '../../src/dumps/lines.js';
+import { parseCliDump, type CliColumn, type CliDumpStats } from '../../src/dumps/edgeCliDump.js';
+import { decodeColumnName } from '../../src/kvm/edgeColumnNames.js';
+import { decodeRowValue, type KvmRow } from '../../src/dumps/edgeRowValue.js';
+import { decryptEdgeValue, unwrapEdgeDek } from '../../src/keys/aesEcb.js';
+import { parseHexKey } from '../../src/keys/hex.js';
+import { scopeKey, type Scope } from '../../src/kvm/model.js';
 
 const CAPTURE = fileURLToPath(new URL('../../../shared/fixtures/opdk-4.51-validate/validate-kvms.out', import.meta.url));
 const KEK = parseHexKey('14dadc9f2e3e0d3cc774f07f5a0357f1', 'test KEK');

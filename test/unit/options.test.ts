@@ -1,5 +1,5 @@
 import { camelName, envVarName, requireOptions, resolveOptions, type OptionSpecs } from '../../src/cli/options.js';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/errors.js';
 
 const specs: OptionSpecs = {
   'export-dir': { type: 'string', describe: 'd' },

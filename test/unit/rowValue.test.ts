@@ -1,8 +1,8 @@
 // decodeRowValue: keystore and KVM rows as Edge stores them, entry order and duplicates kept, every malformed shape refused.
 
-import { decodeRowValue, KEYSTORE_KVM_NAME } from '../../src/core/opdk/rowValue.js';
-import { InputError } from '../../src/cli/errors.js';
-import { edgeRowJson } from '../../src/testkit/opdkDump.js';
+import { decodeRowValue, KEYSTORE_KVM_NAME } from '../../src/dumps/edgeRowValue.js';
+import { InputError } from '../../src/errors.js';
+import { edgeRowJson } from '../support/edgeDump.js';
 
 const WHERE = 'dump.out line 42';
 

@@ -1,11 +1,11 @@
 import { mkdtemp, readFile, readdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ApigeecliWriter, apigeecliFileName } from '../../src/core/targets/apigeecli.js';
-import { MavenConfigWriter, mavenConfigFile } from '../../src/core/targets/maven.js';
-import { buildPom } from '../../src/core/targets/mavenPom.js';
+import { ApigeecliWriter, apigeecliFileName } from '../../src/export/targets/apigeecli.js';
+import { MavenConfigWriter, mavenConfigFile } from '../../src/export/targets/maven.js';
+import { buildPom } from '../../src/export/targets/mavenPom.js';
 import { XMLParser } from 'fast-xml-parser';
-import type { Kvm } from '../../src/core/kvm/model.js';
+import type { Kvm } from '../../src/kvm/model.js';
 
 const tmp = () => mkdtemp(path.join(os.tmpdir(), 'amu-targets-'));
 const org = { kind: 'org' } as const;

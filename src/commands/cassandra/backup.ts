@@ -2,7 +2,7 @@
 import { defineCommand, type PendingRun } from '../../cli/command.js';
 import type { RunContext } from '../../cli/context.js';
 import { OPTION, pick } from '../../cli/optionCatalog.js';
-import { KUBE_OPTIONS, openClusterPod, POD_OPTIONS, tableProgress, type PodValues } from '../hybridCluster.js';
+import { KUBE_OPTIONS, openClusterPod, POD_OPTIONS, tableProgress, type PodValues } from '../options/hybridCluster.js';
 
 interface BackupValues extends PodValues {
   src?: 'hybrid';
@@ -11,10 +11,10 @@ interface BackupValues extends PodValues {
 }
 
 async function backup(values: BackupValues, ctx: RunContext): Promise<void> {
-  const { checkHybridOrgName } = await import('../../core/hybrid/keyspaces.js');
+  const { checkHybridOrgName } = await import('../../cluster/keyspaces.js');
   if (values.org !== undefined) checkHybridOrgName(values.org);
   const { kube, pod } = await openClusterPod(values, ctx);
-  const { backupHybrid } = await import('../../core/hybrid/backup.js');
+  const { backupHybrid } = await import('../../cluster/backup.js');
   const progress = await tableProgress(ctx);
   const tables = await backupHybrid({
     kube,

@@ -1,12 +1,12 @@
 // `amu cassandra cqlsh`: an interactive cqlsh session in amu's client pod (raw terminal, resizes forwarded, cqlsh's exit code returned).
 import { on } from 'node:events';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
-import type { TerminalSize } from '../../adapters/kube.js';
+import type { TerminalSize } from '../../adapters/kube/index.js';
 import { defineCommand, type PendingRun } from '../../cli/command.js';
 import type { RunContext } from '../../cli/context.js';
-import { AmuError, type ExitCodeValue } from '../../cli/errors.js';
+import { AmuError, type ExitCodeValue } from '../../errors.js';
 import { OPTION } from '../../cli/optionCatalog.js';
-import { KUBE_OPTIONS, openClusterPod, POD_OPTIONS, type PodValues } from '../hybridCluster.js';
+import { KUBE_OPTIONS, openClusterPod, POD_OPTIONS, type PodValues } from '../options/hybridCluster.js';
 
 interface CqlshValues extends PodValues {
   org?: string;
@@ -77,8 +77,8 @@ function stdinBridge(stdin: Readable): { stream: PassThrough; close: () => void 
 
 /** Runs cqlsh in the pod wired to amu's stdin/stdout/stderr; returns cqlsh's exit code. */
 async function runSession(values: CqlshValues, ctx: RunContext): Promise<number> {
-  const { cqlshCommand } = await import('../../core/hybrid/clientPod.js');
-  const { hybridKeyspace } = await import('../../core/hybrid/keyspaces.js');
+  const { cqlshCommand } = await import('../../cluster/clientPod.js');
+  const { hybridKeyspace } = await import('../../cluster/keyspaces.js');
   const extraArgs = values.org !== undefined ? ['-k', hybridKeyspace('kvm', values.org)] : [];
   const { kube, pod } = await openClusterPod(values, ctx);
   const stdin = ctx.io.stdin as TerminalInput;

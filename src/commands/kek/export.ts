@@ -2,9 +2,9 @@
 import { promises as fsp } from 'node:fs';
 import { defineCommand, type PendingRun } from '../../cli/command.js';
 import type { RunContext } from '../../cli/context.js';
-import { InputError, UsageError } from '../../cli/errors.js';
+import { InputError, UsageError } from '../../errors.js';
 import { OPTION, pick } from '../../cli/optionCatalog.js';
-import { KUBE_OPTIONS, openKube, type KubeValues } from '../hybridCluster.js';
+import { KUBE_OPTIONS, openKube, type KubeValues } from '../options/hybridCluster.js';
 
 interface KekExportValues extends KubeValues {
   src?: 'opdk' | 'hybrid';
@@ -46,8 +46,8 @@ function checkHybridCombination(values: KekExportValues): void {
 
 /** Edge: the KEK from the JCEKS vault. */
 async function exportOpdkKek(values: KekExportValues, ctx: RunContext): Promise<void> {
-  const { readJceksSecretKey } = await import('../../core/jceks/jceks.js');
-  const { toHex } = await import('../../core/crypto/hex.js');
+  const { readJceksSecretKey } = await import('../../keys/jceks/jceks.js');
+  const { toHex } = await import('../../keys/hex.js');
   const vault = await readVault(values.vault!);
   const key = readJceksSecretKey(
     vault,
@@ -61,9 +61,9 @@ async function exportOpdkKek(values: KekExportValues, ctx: RunContext): Promise<
 
 /** Hybrid: one key, the env's with --env, else the org's. */
 async function printHybridKey(values: KekExportValues, ctx: RunContext): Promise<void> {
-  const { readKvmKey } = await import('../../core/hybrid/kekExport.js');
-  const { isDefaultHybridKey } = await import('../../core/hybrid/keys.js');
-  const { toHex } = await import('../../core/crypto/hex.js');
+  const { readKvmKey } = await import('../../keys/hybridKeySecrets.js');
+  const { isDefaultHybridKey } = await import('../../keys/hybridKeys.js');
+  const { toHex } = await import('../../keys/hex.js');
   const kube = await openKube(values, ctx);
   const found = await readKvmKey(kube, {
     namespace: values.namespace,
@@ -79,8 +79,8 @@ async function printHybridKey(values: KekExportValues, ctx: RunContext): Promise
 
 /** Hybrid: every key of the org into a 0600 JSON file; nothing secret on stdout. */
 async function writeHybridKeysFile(values: KekExportValues, ctx: RunContext): Promise<void> {
-  const { readAllKvmKeys, keysFileText, parseEnvList } = await import('../../core/hybrid/kekExport.js');
-  const { writeFileAtomic } = await import('../../core/fs/secureFs.js');
+  const { readAllKvmKeys, keysFileText, parseEnvList } = await import('../../keys/hybridKeySecrets.js');
+  const { writeFileAtomic } = await import('../../fs/secureFs.js');
   const file = values['keys-file']!;
   const envs = values.envs !== undefined ? parseEnvList(values.envs) : undefined;
   const kube = await openKube(values, ctx);

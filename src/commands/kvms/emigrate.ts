@@ -2,9 +2,9 @@
 import { defineCommand, type PendingRun } from '../../cli/command.js';
 import type { RunContext } from '../../cli/context.js';
 import { OPTION, pick } from '../../cli/optionCatalog.js';
-import { KUBE_OPTIONS, openClusterPod, POD_OPTIONS, tableProgress, type PodValues } from '../hybridCluster.js';
-import { CQL_OPTIONS, openCqlConnection, pageSizeFor, type CqlValues } from '../cqlConnection.js';
-import { chooseReader, type Reader } from '../../core/emigrate/readerChoice.js';
+import { KUBE_OPTIONS, openClusterPod, POD_OPTIONS, tableProgress, type PodValues } from '../options/hybridCluster.js';
+import { CQL_OPTIONS, openCqlConnection, pageSizeFor, type CqlValues } from '../options/cqlConnection.js';
+import { chooseReader, type Reader } from '../../emigrate/readerChoice.js';
 import { startProgress } from '../../cli/progress.js';
 
 interface EmigrateValues extends PodValues, CqlValues {
@@ -26,7 +26,7 @@ function requiredOptions(values: EmigrateValues): string[] {
 
 /** Edge 4.52.02+ and hybrid without a pod: the KVM tables over CQL, page by page into amu CQL dumps. */
 async function emigrateCql(src: 'opdk' | 'hybrid', values: EmigrateValues, ctx: RunContext): Promise<void> {
-  const { emigrateEdgeOverCql, emigrateHybridOverCql } = await import('../../core/emigrate/overCql.js');
+  const { emigrateEdgeOverCql, emigrateHybridOverCql } = await import('../../emigrate/cql.js');
   const connection = await openCqlConnection(src, values, ctx);
   const progress = startProgress(ctx.io, ctx.out, 'emigrate', undefined, ' rows');
   try {
@@ -50,7 +50,7 @@ async function emigrateCql(src: 'opdk' | 'hybrid', values: EmigrateValues, ctx: 
 async function emigrateOpdk(values: EmigrateValues, ctx: RunContext): Promise<void> {
   const host = values['cass-ip'] ?? 'localhost';
   ctx.out.info(`Reading the KVMs of org ${values.org} from Cassandra at ${host} with cassandra-cli...`);
-  const { emigrateWithCassandraCli } = await import('../../core/emigrate/cassandraCli.js');
+  const { emigrateWithCassandraCli } = await import('../../emigrate/cassandraCli.js');
   const progress = startProgress(ctx.io, ctx.out, 'cassandra-cli', undefined, ' bytes');
   const result = await emigrateWithCassandraCli({
     org: values.org!,
@@ -68,10 +68,10 @@ async function emigrateOpdk(values: EmigrateValues, ctx: RunContext): Promise<vo
 
 /** Apigee hybrid: kvm_map_entry and kvm_map_descriptor with cqlsh in amu's client pod. */
 async function emigrateHybrid(values: EmigrateValues, ctx: RunContext): Promise<void> {
-  const { checkHybridOrgName } = await import('../../core/hybrid/keyspaces.js');
+  const { checkHybridOrgName } = await import('../../cluster/keyspaces.js');
   checkHybridOrgName(values.org!);
   const { kube, pod } = await openClusterPod(values, ctx);
-  const { emigrateWithCqlshPod } = await import('../../core/emigrate/cqlshPod.js');
+  const { emigrateWithCqlshPod } = await import('../../emigrate/cqlshPod.js');
   ctx.out.info(`Reading the KVMs of org ${values.org} with cqlsh in pod ${pod.namespace}/${pod.name}...`);
   const progress = await tableProgress(ctx);
   const dumps = await emigrateWithCqlshPod({

@@ -1,13 +1,13 @@
 // `amu kvms export`: decrypts the dumped KVMs and writes them for apigeecli or the maven plugin.
 import { defineCommand, type PendingRun } from '../../cli/command.js';
-import { PartialError } from '../../cli/errors.js';
+import { PartialError } from '../../errors.js';
 import { pick } from '../../cli/optionCatalog.js';
 import type { RunContext } from '../../cli/context.js';
 import { startProgress, type Progress } from '../../cli/progress.js';
-import type { TargetKind } from '../../core/export/exportKvms.js';
-import type { ExportSummary } from '../../core/export/summary.js';
-import { openKvmSource, requiredSourceOptions, SOURCE_OPTIONS, type SourceValues } from './source.js';
-import type { ApigeecliNaming } from '../../core/targets/apigeecli.js';
+import type { TargetKind } from '../../export/exportKvms.js';
+import type { ExportSummary } from '../../export/summary.js';
+import { openKvmSource, requiredSourceOptions, SOURCE_OPTIONS, type SourceValues } from '../options/dumpSource.js';
+import type { ApigeecliNaming } from '../../export/targets/apigeecli.js';
 
 interface ExportValues extends SourceValues {
   json: boolean;
@@ -21,7 +21,7 @@ interface ExportValues extends SourceValues {
 }
 
 async function report(summary: ExportSummary, ctx: RunContext, json: boolean): Promise<void> {
-  const { formatSummary } = await import('../../core/export/summary.js');
+  const { formatSummary } = await import('../../export/summary.js');
   if (json) ctx.out.resultJson(summary);
   else ctx.out.result(formatSummary(summary));
   if (!summary.complete) {
@@ -45,7 +45,7 @@ export const kvmsExportCommand = (pending: PendingRun, env: NodeJS.ProcessEnv) =
       required: (values) => [...requiredSourceOptions(values), 'export-dir', 'tgt'],
       run: async (values, ctx) => {
         const source = await openKvmSource(values);
-        const { exportKvms } = await import('../../core/export/exportKvms.js');
+        const { exportKvms } = await import('../../export/exportKvms.js');
         let progress: Progress | undefined;
         const summary = await exportKvms({
           org: values.org!,

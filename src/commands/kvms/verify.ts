@@ -1,12 +1,12 @@
 // `amu kvms verify`: checks that an export tree, read as its importer reads it, holds what the dump holds.
 import { defineCommand, type PendingRun } from '../../cli/command.js';
-import { MismatchError } from '../../cli/errors.js';
+import { MismatchError } from '../../errors.js';
 import { OPTION, pick } from '../../cli/optionCatalog.js';
 import type { RunContext } from '../../cli/context.js';
-import type { TargetKind } from '../../core/export/exportKvms.js';
-import type { ApigeecliNaming } from '../../core/targets/apigeecli.js';
-import type { VerifyResult } from '../../core/verify/verifyExport.js';
-import { openKvmSource, requiredSourceOptions, SOURCE_OPTIONS, type SourceValues } from './source.js';
+import type { TargetKind } from '../../export/exportKvms.js';
+import type { ApigeecliNaming } from '../../export/targets/apigeecli.js';
+import type { VerifyResult } from '../../verify/verifyExport.js';
+import { openKvmSource, requiredSourceOptions, SOURCE_OPTIONS, type SourceValues } from '../options/dumpSource.js';
 
 interface VerifyValues extends SourceValues {
   'export-dir'?: string;
@@ -18,7 +18,7 @@ interface VerifyValues extends SourceValues {
 
 /** Prints the result (table or JSON) and fails with exit 7 when anything differs. */
 async function report(result: VerifyResult, json: boolean, ctx: RunContext): Promise<void> {
-  const { formatVerifyResult, verifyJson } = await import('../../core/verify/report.js');
+  const { formatVerifyResult, verifyJson } = await import('../../verify/report.js');
   if (json) ctx.out.resultJson(verifyJson(result));
   else ctx.out.result(formatVerifyResult(result));
   if (result.ok) return;
@@ -42,7 +42,7 @@ export const kvmsVerifyCommand = (pending: PendingRun, env: NodeJS.ProcessEnv) =
       required: (values) => [...requiredSourceOptions(values), 'export-dir', 'tgt'],
       run: async (values, ctx) => {
         const source = await openKvmSource(values);
-        const { verifyExport } = await import('../../core/verify/verifyExport.js');
+        const { verifyExport } = await import('../../verify/verifyExport.js');
         const result = await verifyExport({
           source,
           target: values.tgt!,

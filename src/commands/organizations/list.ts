@@ -2,8 +2,8 @@
 import { defineCommand, type PendingRun } from '../../cli/command.js';
 import type { RunContext } from '../../cli/context.js';
 import { OPTION, pick } from '../../cli/optionCatalog.js';
-import { KUBE_OPTIONS, openClusterPod, POD_OPTIONS, type PodValues } from '../hybridCluster.js';
-import { CQL_OPTIONS, openCqlConnection, type CqlValues } from '../cqlConnection.js';
+import { KUBE_OPTIONS, openClusterPod, POD_OPTIONS, type PodValues } from '../options/hybridCluster.js';
+import { CQL_OPTIONS, openCqlConnection, type CqlValues } from '../options/cqlConnection.js';
 
 /** Sources this command reads. */
 const LIST_SOURCES = ['opdk', 'hybrid'] as const;
@@ -20,7 +20,7 @@ function requiredOptions(values: ListValues): string[] {
 
 /** Edge: one organization per line, from kms.organizations over CQL. */
 async function listOpdk(values: ListValues, ctx: RunContext): Promise<void> {
-  const { listOrganizationsOverCql } = await import('../../core/dump/cqlEmigrate.js');
+  const { listOrganizationsOverCql } = await import('../../emigrate/cqlQueryDump.js');
   const connection = await openCqlConnection('opdk', values, ctx);
   try {
     const orgs = await listOrganizationsOverCql(connection.session);
@@ -32,10 +32,10 @@ async function listOpdk(values: ListValues, ctx: RunContext): Promise<void> {
 }
 
 async function listHybrid(values: ListValues, ctx: RunContext): Promise<void> {
-  const { checkHybridOrgName } = await import('../../core/hybrid/keyspaces.js');
+  const { checkHybridOrgName } = await import('../../cluster/keyspaces.js');
   checkHybridOrgName(values.org!);
   const { kube, pod } = await openClusterPod(values, ctx);
-  const { listOrgEnvPairs } = await import('../../core/hybrid/organizations.js');
+  const { listOrgEnvPairs } = await import('../../cluster/organizations.js');
   const result = await listOrgEnvPairs(kube, pod, values.org!, (text) => ctx.out.warn(text));
   if (result.pairs.length === 0) ctx.out.info(`${result.table} holds no org,env pair`);
   for (const pair of result.pairs) ctx.out.result(`${pair.org},${pair.env}`);

@@ -1,0 +1,107 @@
+// Streams a CQL query into a lossless dump file page by page, and lists Edge organizations over CQL.
+import { TextDecoder } from 'node:util';
+import { ExternalError } from '../errors.js';
+import type { CqlColumnInfo, CqlParam, CqlSession } from '../adapters/cql.js';
+import { CqlDumpWriter, dumpTypeOf, type CqlDumpColumn, type CqlDumpSource } from '../dumps/cqlDumpFormat.js';
+
+export interface CqlEmigrateSpec {
+  query: string;
+  params: readonly CqlParam[];
+  keyspace: string;
+  table: string;
+  /** The column names the query must return, in order (checked against Cassandra's result metadata). */
+  columns: readonly string[];
+  source: CqlDumpSource;
+}
+
+export interface CqlEmigrateOptions {
+  pageSize: number;
+  onProgress?(rows: number): void;
+}
+
+export const LIST_ORGANIZATIONS_QUERY = 'SELECT key FROM kms.organizations';
+
+/**
+ * Writes every row of `spec.query` to `outPath` as a CQL dump, one page in memory at a time. On any failure the
+ * partial dump is deleted (no file that looks complete is left) and the error is rethrown.
+ */
+export async function emigrateOverCql(
+  session: CqlSession,
+  spec: CqlEmigrateSpec,
+  outPath: string,
+  opts: CqlEmigrateOptions,
+): Promise<{ rows: number; file: string; bytes: number; sha256: string }> {
+  const startedAt = new Date().toISOString();
+  let writer: CqlDumpWriter | undefined;
+  let received = 0;
+  try {
+    for await (const page of session.scan(spec.query, spec.params, { pageSize: opts.pageSize })) {
+      writer ??= await CqlDumpWriter.create(outPath, {
+        source: spec.source,
+        keyspace: spec.keyspace,
+        table: spec.table,
+        columns: dumpColumns(spec, page.columns),
+        query: spec.query,
+        params: spec.params.map(paramText),
+        startedAt,
+      });
+      await writer.writeRows(page.rows);
+      received += page.rows.length;
+      opts.onProgress?.(received);
+    }
+    if (!writer) throw new ExternalError(`Cassandra returned no result for ${spec.query}`);
+    if (writer.rowsWritten !== received) {
+      throw new Error(`CQL dump of ${spec.keyspace}.${spec.table}: ${received} rows received, ${writer.rowsWritten} written`);
+    }
+    return await writer.finish();
+  } catch (err) {
+    await writer?.abort();
+    throw err;
+  }
+}
+
+/** The dump's columns: the expected names, typed from Cassandra's metadata; any difference is an error. */
+function dumpColumns(spec: CqlEmigrateSpec, got: readonly CqlColumnInfo[]): CqlDumpColumn[] {
+  const gotNames = got.map((c) => c.name);
+  if (gotNames.join('\0') !== spec.columns.join('\0')) {
+    throw new ExternalError(
+      `Cassandra returned columns (${gotNames.join(', ')}) for ${spec.keyspace}.${spec.table}; amu expects (${spec.columns.join(', ')})`,
+    );
+  }
+  return got.map((c) => {
+    const type = dumpTypeOf(c.type);
+    if (!type) {
+      throw new ExternalError(`Column ${spec.keyspace}.${spec.table}.${c.name} has CQL type ${c.type}, which amu cannot dump`);
+    }
+    return { name: c.name, type };
+  });
+}
+
+function paramText(p: CqlParam): string {
+  if (p === null) return 'null';
+  if (Buffer.isBuffer(p)) return `0x${p.toString('hex')}`;
+  if (p instanceof Date) return p.toISOString();
+  return String(p);
+}
+
+/** Edge organization names from `kms.organizations` (text keys, or UTF-8 blob keys), sorted. */
+export async function listOrganizationsOverCql(session: CqlSession, pageSize = 1000): Promise<string[]> {
+  const names = new Set<string>();
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  for await (const page of session.scan(LIST_ORGANIZATIONS_QUERY, [], { pageSize })) {
+    for (const [key] of page.rows) {
+      if (typeof key === 'string') names.add(key);
+      else if (Buffer.isBuffer(key)) names.add(decodeKey(utf8, key));
+      else if (key !== null && key !== undefined) throw new ExternalError(`kms.organizations has a key of unexpected type ${typeof key}`);
+    }
+  }
+  return [...names].sort();
+}
+
+function decodeKey(utf8: TextDecoder, key: Buffer): string {
+  try {
+    return utf8.decode(key);
+  } catch {
+    throw new ExternalError(`kms.organizations has a key that is not UTF-8: 0x${key.toString('hex')}`);
+  }
+}

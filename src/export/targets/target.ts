@@ -1,0 +1,31 @@
+// The interface every export target (apigeecli files, maven config tree) implements.
+import type { Kvm, Scope } from '../../kvm/model.js';
+
+/** A KVM as placed in the target: scope after revision mapping, and its name. */
+export interface PlacedKvm {
+  scope: Scope;
+  name: string;
+}
+
+export interface TargetWriter {
+  /** Why the target cannot hold this KVM (a name it cannot represent), or undefined when it can. */
+  unrepresentable(kvm: PlacedKvm): string | undefined;
+  /** Called once with every KVM that will be written, before the first `write`, so files can be closed as they complete. */
+  begin(planned: PlacedKvm[]): Promise<void>;
+  write(kvm: Kvm): Promise<void>;
+  /** A planned KVM that will not come after all (its values failed to decrypt). */
+  skip(kvm: PlacedKvm): Promise<void>;
+  /** Completes all files; returns their paths relative to the export root, sorted. */
+  finish(): Promise<string[]>;
+  /** Releases open files after a failure. */
+  close(): Promise<void>;
+}
+
+/** Why `component` cannot be one path segment, or undefined: no separators, no `.`/`..`, no NUL, not empty. */
+export function unsafePathSegment(component: string): string | undefined {
+  if (component === '') return 'is empty';
+  if (component === '.' || component === '..') return `is "${component}"`;
+  if (/[/\\]/.test(component)) return 'holds a path separator (/ or \\)';
+  if (component.includes('\0')) return 'holds a NUL character';
+  return undefined;
+}
