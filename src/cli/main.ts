@@ -7,7 +7,7 @@ import { Output } from './output.js';
 import { resolveOptions } from './options.js';
 
 interface ParseOutcome {
-  error?: Error;
+  error?: Error | undefined;
   output: string;
   argv: Record<string, unknown>;
 }
@@ -17,7 +17,7 @@ function parse(args: string[], io: CliIo, pending: PendingRun): Promise<ParseOut
   const parser = buildCli(io.env, pending, Math.min(width, 120));
   return new Promise((resolve) => {
     void parser.parse(args, {}, (error, argv, output) => {
-      resolve({ ...(error ? { error } : {}), output, argv: argv as Record<string, unknown> });
+      resolve({ error: error ?? undefined, output, argv: argv as Record<string, unknown> });
     });
   });
 }

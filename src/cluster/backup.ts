@@ -49,7 +49,7 @@ export interface HybridBackupOptions {
   pod: ClientPod;
   backupDir: string;
   /** Only this org's keyspaces; all non-system ones when absent. */
-  org?: string;
+  org?: string | undefined;
   onSelection?: (selection: TableSelection) => void;
   onTable?: (backup: TableBackup) => void;
   onProgress?: (table: string, bytes: number) => void;
@@ -212,7 +212,7 @@ async function writeBackupManifest(opts: HybridBackupOptions, tables: TableBacku
     amuVersion: amuVersion(),
     reader: 'cqlsh-pod',
     pod: `${podRef(opts.pod)} (image ${opts.pod.image})`,
-    ...(opts.org !== undefined ? { org: opts.org } : {}),
+    org: opts.org,
     startedAt,
     finishedAt: new Date().toISOString(),
     tables: tables.map((t) => ({ table: tableName(t), file: path.basename(t.file), rows: t.rows, bytes: t.bytes, sha256: t.sha256 })),

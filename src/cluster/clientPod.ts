@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadYaml } from '@kubernetes/client-node';
-import type { KubeAdapter, PodInfo } from '../adapters/kube/index.js';
+import type { ContainerState, KubeAdapter, PodInfo } from '../adapters/kube/index.js';
 import { ExternalError, UsageError } from '../errors.js';
 
 export const DEFAULT_CLIENT_REGISTRY = 'gcr.io/apigee-release/hybrid';
@@ -36,7 +36,7 @@ export interface EnsureClientPodOptions {
   /** Hybrid version: the image tag. Needed unless `image` is given. */
   hybridVersion?: string;
   /** Registry replacing gcr.io/apigee-release/hybrid (private mirrors). */
-  registry?: string;
+  registry?: string | undefined;
   /** Full image reference; overrides registry and version. */
   image?: string;
   /** The pod's `sleep`: it ends by itself after this long (default 3600). */
@@ -46,8 +46,8 @@ export interface EnsureClientPodOptions {
   imagePullSecrets?: string[];
   /** An existing pod with less life left than this is replaced (default 60). */
   minRemainingSeconds?: number;
-  readyTimeoutMs?: number;
-  pollIntervalMs?: number;
+  readyTimeoutMs?: number | undefined;
+  pollIntervalMs?: number | undefined;
   deleteWaitMs?: number;
   onStatus?: (message: string) => void;
 }
@@ -137,7 +137,7 @@ export function planClientPod(existing: PodInfo | undefined, spec: ClientPodSpec
   return existing.phase === 'Running' && existing.ready ? { action: 'reuse' } : { action: 'await-ready' };
 }
 
-function waitingOf(pod: PodInfo): { reason?: string; message?: string } | undefined {
+function waitingOf(pod: PodInfo): ContainerState | undefined {
   return pod.containers.find((c) => c.waiting)?.waiting;
 }
 

@@ -58,8 +58,8 @@ export interface CqlshSummary extends CqlshHeader {
 
 /** Callbacks for the header and the summary; a throwing callback aborts the parse. */
 export interface CqlshTableObserver {
-  header?(header: CqlshHeader): void;
-  end?(summary: CqlshSummary): void;
+  header?: ((header: CqlshHeader) => void) | undefined;
+  end?: ((summary: CqlshSummary) => void) | undefined;
 }
 
 /** Lines before the header that are tolerated (banners, `Disabled Query paging.`, blank lines). */

@@ -85,7 +85,7 @@ export async function emigrateWithCassandraCli(options: CassandraCliEmigrateOpti
   const sink = createWriteStream(tmp, { mode: FILE_MODE, flags: 'wx' });
   counter.pipe(sink);
   try {
-    const outcome = await runStreaming({ file: program, args, stdin: input, stdout: counter, env: options.env, ...(options.signal ? { signal: options.signal } : {}) });
+    const outcome = await runStreaming({ file: program, args, stdin: input, stdout: counter, env: options.env, signal: options.signal });
     counter.end();
     await finished(sink);
     if (outcome.failedToStart) throw new ExternalError(`cannot run ${program}: ${outcome.startError ?? 'unknown error'}`);

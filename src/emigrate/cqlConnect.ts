@@ -18,12 +18,12 @@ export interface DirectCqlOptions {
   username?: string;
   password?: string;
   tls: boolean;
-  caFile?: string;
+  caFile?: string | undefined;
   /** The name the server certificate must hold, when it is not the address connected to. */
-  servername?: string;
+  servername?: string | undefined;
   tlsVerify: boolean;
-  localDc?: string;
-  retryDelayMs?: number;
+  localDc?: string | undefined;
+  retryDelayMs?: number | undefined;
 }
 
 async function readCa(file: string | undefined): Promise<Buffer | undefined> {
@@ -42,9 +42,9 @@ export async function connectDirect(o: DirectCqlOptions): Promise<CqlConnection>
     contactPoints,
     port: o.port,
     ...(o.username ? { username: o.username, password: o.password ?? '' } : {}),
-    ...(o.tls ? { tls: { ...(ca ? { ca } : {}), ...(o.servername ? { servername: o.servername } : {}), rejectUnauthorized: o.tlsVerify } } : {}),
-    ...(o.localDc ? { localDataCenter: o.localDc } : {}),
-    ...(o.retryDelayMs !== undefined ? { retryDelayMs: o.retryDelayMs } : {}),
+    tls: o.tls ? { ca, servername: o.servername || undefined, rejectUnauthorized: o.tlsVerify } : undefined,
+    localDataCenter: o.localDc || undefined,
+    retryDelayMs: o.retryDelayMs,
   };
   const session = await openCql(options);
   return { session, host: `${contactPoints.join(',')}:${o.port}`, close: () => session.close() };
@@ -57,8 +57,8 @@ export interface KubeCqlOptions {
   pod: string;
   tls: boolean;
   tlsVerify: boolean;
-  localDc?: string;
-  retryDelayMs?: number;
+  localDc?: string | undefined;
+  retryDelayMs?: number | undefined;
 }
 
 export const CASSANDRA_TLS_SECRET = 'apigee-cassandra-default-tls';
@@ -89,9 +89,9 @@ export async function connectThroughKube(o: KubeCqlOptions): Promise<CqlConnecti
       onlyContactPoints: true,
       username: user!.toString('utf8'),
       password: password!.toString('utf8'),
-      ...(o.tls ? { tls: { ca: ca!, rejectUnauthorized: o.tlsVerify, servername: `apigee-cassandra-default.${o.namespace}.svc.cluster.local` } } : {}),
-      ...(o.localDc ? { localDataCenter: o.localDc } : {}),
-      ...(o.retryDelayMs !== undefined ? { retryDelayMs: o.retryDelayMs } : {}),
+      tls: o.tls ? { ca: ca!, rejectUnauthorized: o.tlsVerify, servername: `apigee-cassandra-default.${o.namespace}.svc.cluster.local` } : undefined,
+      localDataCenter: o.localDc || undefined,
+      retryDelayMs: o.retryDelayMs,
     });
     return {
       session,

@@ -22,11 +22,11 @@ export interface KeyLookup {
   namespace: string;
   org: string;
   /** The environment's key (envKvmEncryptionKey); the org key (kvmEncryptionKey) when absent. */
-  env?: string;
+  env?: string | undefined;
   /** The secret to read instead of the candidate names. */
-  secret?: string;
+  secret?: string | undefined;
   /** Told every secret text read (data values, keys as hex) before anything else happens with it. */
-  onSecret?: (text: string) => void;
+  onSecret?: ((text: string) => void) | undefined;
   /** The last line of the error when no secret exists (default: how to name the secret). */
   hint?: string;
 }
@@ -41,9 +41,9 @@ export interface AllKeysLookup {
   namespace: string;
   org: string;
   /** The environments; found from the secret names when absent. */
-  envs?: string[];
+  envs?: string[] | undefined;
   /** The org-level secret to read instead of the candidate names. */
-  orgSecret?: string;
+  orgSecret?: string | undefined;
   onSecret?: (text: string) => void;
 }
 
@@ -180,7 +180,7 @@ export function parseEnvList(text: string): string[] {
 /** Reads the key of an env found from a secret name; undefined (and noted) when its secret holds no env key. */
 async function discoveredEnvKey(kube: KubeAdapter, lookup: AllKeysLookup, env: string, skipped: string[]): Promise<FoundKey | undefined> {
   try {
-    return await readKvmKey(kube, { namespace: lookup.namespace, org: lookup.org, env, ...(lookup.onSecret ? { onSecret: lookup.onSecret } : {}) });
+    return await readKvmKey(kube, { namespace: lookup.namespace, org: lookup.org, env, onSecret: lookup.onSecret });
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
     skipped.push(`env "${env}": ${err.message}`);
@@ -190,8 +190,8 @@ async function discoveredEnvKey(kube: KubeAdapter, lookup: AllKeysLookup, env: s
 
 /** The org key and every environment key of the org. */
 export async function readAllKvmKeys(kube: KubeAdapter, lookup: AllKeysLookup): Promise<AllKeys> {
-  const common = { namespace: lookup.namespace, org: lookup.org, ...(lookup.onSecret ? { onSecret: lookup.onSecret } : {}) };
-  const org = await readKvmKey(kube, { ...common, ...(lookup.orgSecret ? { secret: lookup.orgSecret } : {}) });
+  const common = { namespace: lookup.namespace, org: lookup.org, onSecret: lookup.onSecret };
+  const org = await readKvmKey(kube, { ...common, secret: lookup.orgSecret });
   const envs: Record<string, FoundKey> = {};
   if (lookup.envs) {
     for (const env of lookup.envs) envs[env] = await readKvmKey(kube, { ...common, env, hint: ENVS_HINT });

@@ -120,7 +120,7 @@ export interface RecordedRequest {
   verb: string;
   resource: string;
   namespace: string;
-  name?: string;
+  name?: string | undefined;
 }
 
 export interface FakeKubeOptions {
@@ -220,7 +220,7 @@ interface Route {
   verb: 'get' | 'list' | 'create' | 'delete';
   resource: 'pods' | 'secrets' | 'pods/exec' | 'pods/portforward';
   namespace: string;
-  name?: string;
+  name?: string | undefined;
   query: URLSearchParams;
 }
 

@@ -25,19 +25,19 @@ import { ExternalError, InputError, InterruptedError, UsageError } from '../../e
 
 export interface KubeOptions {
   /** Path of a kubeconfig file; default: KUBECONFIG, ~/.kube/config, or the in-cluster service account. */
-  kubeconfig?: string;
+  kubeconfig?: string | undefined;
   /** Context to use instead of the kubeconfig's current context. */
-  context?: string;
+  context?: string | undefined;
   /** Timeout of each REST request and WebSocket handshake (default 30 s). */
-  requestTimeoutMs?: number;
+  requestTimeoutMs?: number | undefined;
   /** Poll interval while waiting for a pod to be gone (default 500 ms). */
-  pollIntervalMs?: number;
+  pollIntervalMs?: number | undefined;
 }
 
 export interface ContainerState {
-  reason?: string;
-  message?: string;
-  exitCode?: number;
+  reason?: string | undefined;
+  message?: string | undefined;
+  exitCode?: number | undefined;
 }
 
 export interface ContainerInfo {
@@ -45,16 +45,16 @@ export interface ContainerInfo {
   image: string;
   ready: boolean;
   restartCount: number;
-  waiting?: ContainerState;
-  terminated?: ContainerState;
-  lastTerminated?: ContainerState;
+  waiting?: ContainerState | undefined;
+  terminated?: ContainerState | undefined;
+  lastTerminated?: ContainerState | undefined;
 }
 
 export interface PodCondition {
   type: string;
   status: string;
-  reason?: string;
-  message?: string;
+  reason?: string | undefined;
+  message?: string | undefined;
 }
 
 export interface PodInfo {
@@ -66,9 +66,9 @@ export interface PodInfo {
   ready: boolean;
   labels: Record<string, string>;
   annotations: Record<string, string>;
-  creationTimestamp?: Date;
+  creationTimestamp?: Date | undefined;
   /** Set while the pod is terminating. */
-  deletionTimestamp?: Date;
+  deletionTimestamp?: Date | undefined;
   /** Images of the spec's containers, in order. */
   images: string[];
   /** Container statuses (empty before the pod is scheduled). */
@@ -87,7 +87,7 @@ export interface ExecStreams {
   stderr: Writable;
   tty?: boolean;
   /** Terminal size changes: an EventEmitter emitting 'resize' with a TerminalSize, or an async iterable of them. */
-  resize?: EventEmitter | AsyncIterable<TerminalSize>;
+  resize?: EventEmitter | AsyncIterable<TerminalSize> | undefined;
   /** Aborting closes the connection (the command in the pod is left to end) and fails with InterruptedError. */
   signal?: AbortSignal;
 }
@@ -110,7 +110,7 @@ export interface KubeAdapter {
   readPod(ns: string, name: string): Promise<PodInfo | undefined>;
   createPod(ns: string, manifest: object): Promise<void>;
   /** Deletes the pod and waits until it is gone (default wait 60 s); a missing pod is fine. */
-  deletePod(ns: string, name: string, opts?: { waitMs?: number }): Promise<void>;
+  deletePod(ns: string, name: string, opts?: { waitMs?: number | undefined }): Promise<void>;
   /**
    * Runs `command` in the pod. stdout/stderr are streamed (never buffered whole) and are not ended.
    * stdin end is sent as a v5 close-stream frame; a server that only speaks v4.channel.k8s.io has no
@@ -201,7 +201,7 @@ function asHttpFailure(err: unknown): HttpFailure | undefined {
 }
 
 /** The `message` and `reason` of a Kubernetes Status body (string or object). */
-function statusOf(body: unknown): { message?: string; reason?: string } {
+function statusOf(body: unknown): { message?: string | undefined; reason?: string | undefined } {
   let obj = body;
   if (typeof body === 'string') {
     try {
@@ -553,7 +553,7 @@ class ClientNodeKube implements KubeAdapter {
     await this.call(`create pod ${ns}/${name}`, () => this.api.createNamespacedPod({ namespace: ns, body: manifest as V1Pod }, this.options()));
   }
 
-  async deletePod(ns: string, name: string, opts: { waitMs?: number } = {}): Promise<void> {
+  async deletePod(ns: string, name: string, opts: { waitMs?: number | undefined } = {}): Promise<void> {
     const deleted = await this.call(`delete pod ${ns}/${name}`, () => this.api.deleteNamespacedPod({ name, namespace: ns }, this.options()), true);
     if (!deleted) return;
     const waitMs = opts.waitMs ?? DEFAULT_DELETE_WAIT_MS;

@@ -20,7 +20,7 @@ async function backup(values: BackupValues, ctx: RunContext): Promise<void> {
     kube,
     pod,
     backupDir: values['backup-dir']!,
-    ...(values.org !== undefined ? { org: values.org } : {}),
+    org: values.org,
     onSelection: (selection) => {
       const others = selection.otherKeyspaces;
       if (others.length > 0) ctx.out.info(`Skipping keyspaces not of org ${values.org}: ${others.join(', ')}`);

@@ -93,7 +93,7 @@ async function runSession(values: CqlshValues, ctx: RunContext): Promise<number>
       stdout,
       stderr: ctx.io.stderr,
       tty,
-      ...(tty ? { resize: terminalSizes(stdout, stop.signal) } : {}),
+      resize: tty ? terminalSizes(stdout, stop.signal) : undefined,
     });
     return exitCode;
   } finally {

@@ -68,8 +68,8 @@ async function printHybridKey(values: KekExportValues, ctx: RunContext): Promise
   const found = await readKvmKey(kube, {
     namespace: values.namespace,
     org: values.org!,
-    ...(values.env !== undefined ? { env: values.env } : {}),
-    ...(values.secret !== undefined ? { secret: values.secret } : {}),
+    env: values.env,
+    secret: values.secret,
     onSecret: (text) => ctx.out.addSecret(text),
   });
   ctx.out.info(`${found.dataKey} of secret ${values.namespace}/${found.secret}: AES-${found.key.length * 8} key`);
@@ -87,8 +87,8 @@ async function writeHybridKeysFile(values: KekExportValues, ctx: RunContext): Pr
   const keys = await readAllKvmKeys(kube, {
     namespace: values.namespace,
     org: values.org!,
-    ...(envs ? { envs } : {}),
-    ...(values.secret !== undefined ? { orgSecret: values.secret } : {}),
+    envs,
+    orgSecret: values.secret,
     onSecret: (text) => ctx.out.addSecret(text),
   });
   try {

@@ -44,8 +44,8 @@ async function connect(src: 'opdk' | 'hybrid', values: CqlValues, ctx: RunContex
   const delay = retryDelay(ctx);
   const common = {
     tlsVerify: values['cass-tls-verify'],
-    ...(values['local-dc'] ? { localDc: values['local-dc'] } : {}),
-    ...(delay !== undefined ? { retryDelayMs: delay } : {}),
+    localDc: values['local-dc'],
+    retryDelayMs: delay,
   };
   if (src === 'hybrid' && !values['cass-ip']) {
     const kube = await openKube(values, ctx);
@@ -59,8 +59,8 @@ async function connect(src: 'opdk' | 'hybrid', values: CqlValues, ctx: RunContex
     port: values['cql-port'],
     ...(values['cass-username'] ? { username: values['cass-username'], password: values['cass-password'] ?? '' } : {}),
     tls: values['cass-tls'] ?? src === 'hybrid',
-    ...(values['cass-ca'] ? { caFile: values['cass-ca'] } : {}),
-    ...(values['cass-tls-servername'] ? { servername: values['cass-tls-servername'] } : {}),
+    caFile: values['cass-ca'],
+    servername: values['cass-tls-servername'],
     ...common,
   });
 }

@@ -67,10 +67,10 @@ export async function openKube(values: KubeValues, ctx: RunContext): Promise<Kub
   const tuning = tuningFrom(ctx.io.env);
   const file = kubeconfigFile(values.kubeconfig);
   const kube = loadKube({
-    ...(file !== undefined ? { kubeconfig: file } : {}),
-    ...(values.context !== undefined ? { context: values.context } : {}),
-    ...(tuning.requestTimeoutMs !== undefined ? { requestTimeoutMs: tuning.requestTimeoutMs } : {}),
-    ...(tuning.pollIntervalMs !== undefined ? { pollIntervalMs: tuning.pollIntervalMs } : {}),
+    kubeconfig: file,
+    context: values.context,
+    requestTimeoutMs: tuning.requestTimeoutMs,
+    pollIntervalMs: tuning.pollIntervalMs,
   });
   const { interruptibleKube, loggingKube } = await import('../../cli/commandLog.js');
   const interruptible = interruptibleKube(kube, ctx.signal);
@@ -84,10 +84,10 @@ export async function openClientPod(kube: KubeAdapter, values: PodValues, ctx: R
   return ensureClientPod(kube, {
     namespace: values.namespace,
     hybridVersion: values['hybrid-version']!,
-    ...(values.registry !== undefined ? { registry: values.registry } : {}),
+    registry: values.registry,
     podTtlSeconds: values['pod-ttl'],
-    ...(tuning.pollIntervalMs !== undefined ? { pollIntervalMs: tuning.pollIntervalMs } : {}),
-    ...(tuning.readyTimeoutMs !== undefined ? { readyTimeoutMs: tuning.readyTimeoutMs } : {}),
+    pollIntervalMs: tuning.pollIntervalMs,
+    readyTimeoutMs: tuning.readyTimeoutMs,
     onStatus: (message) => ctx.out.info(message),
   });
 }
