@@ -2,38 +2,25 @@
 import path from 'node:path';
 import { InterruptedError, UsageError } from '../errors.js';
 import { isMissingOrEmpty, StagingDir, writeFileAtomic } from '../fs/secureFs.js';
-import { ApigeecliWriter, type ApigeecliNaming } from './targets/apigeecli.js';
-import { MavenConfigWriter } from './targets/maven.js';
+import { createTarget, type TargetKind, type TargetOptions } from './targets/index.js';
 import type { TargetWriter } from './targets/target.js';
 import { planExport, type PlannedKvm } from './plan.js';
 import { descriptorKey, type KvmSource } from './source.js';
 import { emptyCounts, isLoss, skippedEntry, type ExportSummary, type KvmReport } from './summary.js';
 import { scopeLabel } from '../kvm/model.js';
 
-export type TargetKind = 'apigeecli' | 'maven';
-
-export interface ExportOptions {
-  org: string;
+export interface ExportOptions extends TargetOptions {
   source: KvmSource;
   target: TargetKind;
   exportDir: string;
   /** Replace a non-empty export folder whole (never merge into it). */
   overwrite: boolean;
   includeCustomReports: boolean;
-  apigeecliNaming: ApigeecliNaming;
-  /** maven: write a whole project (pom.xml and resources/edge/) instead of the bare config tree. */
-  mavenProject: boolean;
-  mavenPluginVersion: string;
   signal?: AbortSignal;
   onProgress?: (done: { kvms: number; entries: number; total: number }) => void;
 }
 
 export const REPORT_FILE = 'amu-export-report.json';
-
-function makeWriter(options: ExportOptions, root: string): TargetWriter {
-  if (options.target === 'apigeecli') return new ApigeecliWriter(root, options.apigeecliNaming);
-  return new MavenConfigWriter(root, options.mavenProject ? path.join('resources', 'edge') : '');
-}
 
 /** Refuses, before any work, to write into a folder that already holds files unless told to replace it. */
 export async function checkExportDir(exportDir: string, overwrite: boolean): Promise<void> {
@@ -71,7 +58,9 @@ async function writeAll(options: ExportOptions, writer: TargetWriter, plans: Pla
   const pending = new Map(plans.filter((p) => !p.skip).map((p) => [descriptorKey(p.descriptor), p]));
   const reports = new Map(plans.map((p, i) => [descriptorKey(p.descriptor), summary.kvms[i]!]));
   const total = pending.size;
-  await writer.begin([...pending.values()].map((p) => p.target));
+  const planned = [...pending.values()].map((p) => p.target);
+  summary.warnings.push(...writer.warnings(planned));
+  await writer.begin(planned);
   let done = 0;
   let entries = 0;
   for await (const item of options.source.read((d) => pending.has(descriptorKey(d)))) {
@@ -101,40 +90,16 @@ async function writeAll(options: ExportOptions, writer: TargetWriter, plans: Pla
   }
 }
 
-/**
- * `apigeecli kvms import -f` keeps its file list per scope kind keyed by KVM name only, so a KVM name used in
- * two environments (or two proxies) reaches it once: the files are right, the bulk import is not.
- */
-function bulkImportCollisions(plans: PlannedKvm[]): string[] {
-  const places = new Map<string, string[]>();
-  for (const p of plans) {
-    const scope = p.target.scope;
-    if (p.skip || (scope.kind !== 'env' && scope.kind !== 'proxy')) continue;
-    const key = `${scope.kind}\0${p.target.name}`;
-    places.set(key, [...(places.get(key) ?? []), scope.kind === 'env' ? scope.env : scope.proxy]);
-  }
-  const warnings: string[] = [];
-  for (const [key, where] of places) {
-    if (where.length < 2) continue;
-    const [kind, name] = key.split('\0');
-    warnings.push(
-      `KVM "${name}" exists in ${where.length} ${kind === 'env' ? 'environments' : 'proxies'} (${where.join(', ')}): ` +
-        '"apigeecli kvms import -f" keys its files by KVM name and would import only one of them; import with import-kvms.sh, which imports each file by itself',
-    );
-  }
-  return warnings;
-}
-
 /** Runs the whole export; the export folder appears only when everything that could be written was. */
 export async function exportKvms(options: ExportOptions): Promise<ExportSummary> {
   await checkExportDir(options.exportDir, options.overwrite);
   const index = await options.source.index();
   const staging = await StagingDir.create(options.exportDir);
-  const writer = makeWriter(options, staging.dir);
+  const writer = createTarget(options.target, staging.dir, options);
   const summary: ExportSummary = {
     org: options.org,
     source: options.source.description,
-    target: options.target === 'maven' && options.mavenProject ? 'maven (project)' : options.target,
+    target: writer.label,
     exportDir: path.resolve(options.exportDir),
     rowsRead: index.rowsRead,
     byScope: emptyCounts(),
@@ -152,20 +117,8 @@ export async function exportKvms(options: ExportOptions): Promise<ExportSummary>
     });
     countFound(plans, summary);
     summary.kvms = plans.map(reportOf);
-    if (options.target === 'apigeecli') summary.warnings.push(...bulkImportCollisions(plans));
     await writeAll(options, writer, plans, summary);
     summary.files = await writer.finish();
-    if (options.target === 'apigeecli') {
-      const { buildImportScript, IMPORT_SCRIPT } = await import('./targets/apigeecliScript.js');
-      const written = plans.filter((p) => !p.skip).map((p) => p.target);
-      await writeFileAtomic(path.join(staging.dir, IMPORT_SCRIPT), buildImportScript(written, options.apigeecliNaming), 0o700);
-    }
-    if (options.target === 'maven' && options.mavenProject) {
-      const environments = [...new Set(plans.filter((p) => !p.skip && p.target.scope.kind === 'env').map((p) => (p.target.scope as { env: string }).env))];
-      const { buildPom } = await import('./targets/mavenPom.js');
-      await writeFileAtomic(path.join(staging.dir, 'pom.xml'), buildPom({ org: options.org, environments, pluginVersion: options.mavenPluginVersion }));
-      summary.files.unshift('pom.xml');
-    }
     summary.complete = !summary.skipped.some((s) => isLoss(s.reason));
     await writeFileAtomic(path.join(staging.dir, REPORT_FILE), `${JSON.stringify(summary, null, 2)}\n`);
     await staging.commit(options.overwrite);

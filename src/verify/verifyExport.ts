@@ -2,11 +2,10 @@
 import path from 'node:path';
 import { InputError, InterruptedError } from '../errors.js';
 import { scopeLabel } from '../kvm/model.js';
-import type { TargetKind } from '../export/exportKvms.js';
 import { planExport, type PlannedKvm, type SkipReason } from '../export/plan.js';
 import { descriptorKey, type KvmSource } from '../export/source.js';
-import { ApigeecliWriter, type ApigeecliNaming } from '../export/targets/apigeecli.js';
-import { MavenConfigWriter } from '../export/targets/maven.js';
+import type { ApigeecliNaming } from '../export/targets/apigeecli.js';
+import { createTarget, type TargetKind } from '../export/targets/index.js';
 import type { PlacedKvm } from '../export/targets/target.js';
 import { digestEntries, shortDigest, type ContentDigest } from './digest.js';
 import { readExportTree, type ExportTree, type TreeKvm } from './readExportTree.js';
@@ -74,7 +73,12 @@ function isExpected(plan: PlannedKvm): boolean {
 
 /** The same name check the export's writer applies, so verify expects exactly what the export plans. */
 function unrepresentableCheck(options: VerifyOptions): (kvm: PlacedKvm) => string | undefined {
-  const writer = options.target === 'apigeecli' ? new ApigeecliWriter(options.exportDir, options.apigeecliNaming) : new MavenConfigWriter(options.exportDir);
+  const writer = createTarget(options.target, options.exportDir, {
+    org: '',
+    apigeecliNaming: options.apigeecliNaming,
+    mavenProject: false,
+    mavenPluginVersion: '',
+  });
   return (kvm) => writer.unrepresentable(kvm);
 }
 

@@ -4,7 +4,7 @@ import { PartialError } from '../../errors.js';
 import { pick } from '../../cli/optionCatalog.js';
 import type { RunContext } from '../../cli/context.js';
 import { startProgress, type Progress } from '../../cli/progress.js';
-import type { TargetKind } from '../../export/exportKvms.js';
+import type { TargetKind } from '../../export/targets/index.js';
 import type { ExportSummary } from '../../export/summary.js';
 import { openKvmSource, requiredSourceOptions, SOURCE_OPTIONS, type SourceValues } from '../options/dumpSource.js';
 import type { ApigeecliNaming } from '../../export/targets/apigeecli.js';

@@ -3,7 +3,7 @@ import { defineCommand, type PendingRun } from '../../cli/command.js';
 import { MismatchError } from '../../errors.js';
 import { OPTION, pick } from '../../cli/optionCatalog.js';
 import type { RunContext } from '../../cli/context.js';
-import type { TargetKind } from '../../export/exportKvms.js';
+import type { TargetKind } from '../../export/targets/index.js';
 import type { ApigeecliNaming } from '../../export/targets/apigeecli.js';
 import type { VerifyResult } from '../../verify/verifyExport.js';
 import { openKvmSource, requiredSourceOptions, SOURCE_OPTIONS, type SourceValues } from '../options/dumpSource.js';

@@ -1,8 +1,8 @@
-// The apigeecli target: one `<scope>__<kvm>__kvmfile__0.json` file per KVM, as `apigeecli kvms import -f DIR` reads them.
+// The apigeecli target: one `<scope>__<kvm>__kvmfile__0.json` file per KVM, as `apigeecli kvms import -f DIR` reads them, and import-kvms.sh.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Kvm } from '../../kvm/model.js';
-import { FILE_MODE } from '../../fs/secureFs.js';
+import { FILE_MODE, writeFileAtomic } from '../../fs/secureFs.js';
 import { unsafePathSegment, type PlacedKvm, type TargetWriter } from './target.js';
 
 export type ApigeecliNaming = 'current' | 'legacy';
@@ -40,8 +40,34 @@ function nameProblem(what: string, name: string, naming: ApigeecliNaming): strin
   return undefined;
 }
 
+/**
+ * `apigeecli kvms import -f` keeps its file list per scope kind keyed by KVM name only, so a KVM name used in
+ * two environments (or two proxies) reaches it once: the files are right, the bulk import is not.
+ */
+function bulkImportCollisions(planned: PlacedKvm[]): string[] {
+  const places = new Map<string, string[]>();
+  for (const kvm of planned) {
+    const scope = kvm.scope;
+    if (scope.kind !== 'env' && scope.kind !== 'proxy') continue;
+    const key = `${scope.kind}\0${kvm.name}`;
+    places.set(key, [...(places.get(key) ?? []), scope.kind === 'env' ? scope.env : scope.proxy]);
+  }
+  const warnings: string[] = [];
+  for (const [key, where] of places) {
+    if (where.length < 2) continue;
+    const [kind, name] = key.split('\0');
+    warnings.push(
+      `KVM "${name}" exists in ${where.length} ${kind === 'env' ? 'environments' : 'proxies'} (${where.join(', ')}): ` +
+        '"apigeecli kvms import -f" keys its files by KVM name and would import only one of them; import with import-kvms.sh, which imports each file by itself',
+    );
+  }
+  return warnings;
+}
+
 export class ApigeecliWriter implements TargetWriter {
+  readonly label = 'apigeecli';
   private readonly written: string[] = [];
+  private planned: PlacedKvm[] = [];
 
   constructor(
     private readonly root: string,
@@ -64,7 +90,13 @@ export class ApigeecliWriter implements TargetWriter {
     return nameProblem('KVM name', kvm.name, this.naming);
   }
 
-  async begin(): Promise<void> {}
+  warnings(planned: PlacedKvm[]): string[] {
+    return bulkImportCollisions(planned);
+  }
+
+  async begin(planned: PlacedKvm[]): Promise<void> {
+    this.planned = planned;
+  }
 
   async write(kvm: Kvm): Promise<void> {
     const name = apigeecliFileName(kvm, this.naming);
@@ -77,7 +109,10 @@ export class ApigeecliWriter implements TargetWriter {
 
   async skip(): Promise<void> {}
 
+  /** The KVM files, sorted; import-kvms.sh (for every planned KVM) is written beside them but not listed. */
   async finish(): Promise<string[]> {
+    const { buildImportScript, IMPORT_SCRIPT } = await import('./apigeecliScript.js');
+    await writeFileAtomic(path.join(this.root, IMPORT_SCRIPT), buildImportScript(this.planned, this.naming), 0o700);
     return [...this.written].sort();
   }
 

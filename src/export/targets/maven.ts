@@ -1,8 +1,8 @@
-// The apigee-config-maven-plugin target: `org/kvms.json`, `env/<env>/kvms.json`, `api/<proxy>/kvms.json`, streamed KVM by KVM.
+// The apigee-config-maven-plugin target: `org/kvms.json`, `env/<env>/kvms.json`, `api/<proxy>/kvms.json`, streamed KVM by KVM; pom.xml for a project.
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Kvm, Scope } from '../../kvm/model.js';
-import { DIR_MODE, FILE_MODE } from '../../fs/secureFs.js';
+import { DIR_MODE, FILE_MODE, writeFileAtomic } from '../../fs/secureFs.js';
 import { unsafePathSegment, type PlacedKvm, type TargetWriter } from './target.js';
 
 /** The config file of a scope, relative to the config root (`resources/edge` in a maven project). */
@@ -32,16 +32,29 @@ function kvmJson(kvm: Kvm): string {
   return JSON.stringify(body, null, 2).replace(/\n/g, '\n  ');
 }
 
+/** A whole maven project: pom.xml at the root, the config tree under resources/edge. */
+export interface MavenProject {
+  org: string;
+  pluginVersion: string;
+}
+
 export class MavenConfigWriter implements TargetWriter {
+  readonly label: string;
   private readonly expected = new Map<string, number>();
   private readonly open = new Map<string, OpenFile>();
   private readonly written: string[] = [];
+  private readonly environments = new Set<string>();
+  /** The folder under the root the plugin reads: `''`, or `resources/edge` in a project. */
+  private readonly configDir: string;
 
-  /** `root` is the export folder; `configDir` the folder under it the plugin reads (`''`, or `resources/edge`). */
+  /** `root` is the export folder; with `project`, a pom.xml goes there and the config tree under resources/edge. */
   constructor(
     private readonly root: string,
-    private readonly configDir = '',
-  ) {}
+    private readonly project?: MavenProject,
+  ) {
+    this.configDir = project ? path.join('resources', 'edge') : '';
+    this.label = project ? 'maven (project)' : 'maven';
+  }
 
   unrepresentable(kvm: PlacedKvm): string | undefined {
     const scope = kvm.scope;
@@ -57,8 +70,13 @@ export class MavenConfigWriter implements TargetWriter {
     return undefined;
   }
 
+  warnings(): string[] {
+    return [];
+  }
+
   async begin(planned: PlacedKvm[]): Promise<void> {
     for (const kvm of planned) {
+      if (kvm.scope.kind === 'env') this.environments.add(kvm.scope.env);
       const file = this.relative(kvm.scope);
       this.expected.set(file, (this.expected.get(file) ?? 0) + 1);
     }
@@ -96,7 +114,12 @@ export class MavenConfigWriter implements TargetWriter {
       await this.close();
       throw new Error(`internal: export ended before all planned KVMs of ${files} were written`);
     }
-    return [...this.written].sort();
+    const files = [...this.written].sort();
+    if (!this.project) return files;
+    const { buildPom } = await import('./mavenPom.js');
+    const pom = buildPom({ org: this.project.org, environments: [...this.environments], pluginVersion: this.project.pluginVersion });
+    await writeFileAtomic(path.join(this.root, 'pom.xml'), pom);
+    return ['pom.xml', ...files];
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-// The interface every export target (apigeecli files, maven config tree) implements.
+// The interface every export target (apigeecli files, maven config tree) implements, extras (import script, pom.xml) included.
 import type { Kvm, Scope } from '../../kvm/model.js';
 
 /** A KVM as placed in the target: scope after revision mapping, and its name. */
@@ -8,14 +8,21 @@ export interface PlacedKvm {
 }
 
 export interface TargetWriter {
+  /** The target as the summary names it: `apigeecli`, `maven`, `maven (project)`. */
+  readonly label: string;
   /** Why the target cannot hold this KVM (a name it cannot represent), or undefined when it can. */
   unrepresentable(kvm: PlacedKvm): string | undefined;
+  /** What the user should know about importing these planned KVMs with this target's tools (none by default). */
+  warnings(planned: PlacedKvm[]): string[];
   /** Called once with every KVM that will be written, before the first `write`, so files can be closed as they complete. */
   begin(planned: PlacedKvm[]): Promise<void>;
   write(kvm: Kvm): Promise<void>;
   /** A planned KVM that will not come after all (its values failed to decrypt). */
   skip(kvm: PlacedKvm): Promise<void>;
-  /** Completes all files; returns their paths relative to the export root, sorted. */
+  /**
+   * Completes all files and writes the target's extras for the planned KVMs (import-kvms.sh, pom.xml); returns the
+   * paths of the files the importer reads, relative to the export root.
+   */
   finish(): Promise<string[]>;
   /** Releases open files after a failure. */
   close(): Promise<void>;
