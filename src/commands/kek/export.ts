@@ -1,10 +1,9 @@
 // `amu kek export`: prints the KEK of an Edge vault, or a hybrid KVM key, as hex (the only thing on stdout); or writes a hybrid keys file.
 import { promises as fsp } from 'node:fs';
-import { defineCommand, type PendingRun } from '../../cli/command.js';
+import type { CommandHandler } from '../../cli/command.js';
 import type { RunContext } from '../../cli/context.js';
 import { InputError, UsageError } from '../../errors.js';
-import { OPTION, pick } from '../../cli/optionCatalog.js';
-import { KUBE_OPTIONS, openKube, type KubeValues } from '../options/hybridCluster.js';
+import { openKube, type KubeValues } from '../options/hybridCluster.js';
 
 interface KekExportValues extends KubeValues {
   src?: 'opdk' | 'hybrid';
@@ -108,32 +107,10 @@ async function exportHybridKey(values: KekExportValues, ctx: RunContext): Promis
   else await printHybridKey(values, ctx);
 }
 
-export const kekExportCommand = (pending: PendingRun, env: NodeJS.ProcessEnv) =>
-  defineCommand<KekExportValues>(
-    {
-      command: 'export',
-      describe: 'Print the KEK (Edge) or a KVM key (hybrid) as lowercase hex, or write every hybrid key of an org to a file',
-      options: {
-        src: OPTION.src,
-        ...pick('vault', 'storepass', 'keypass', 'alias', 'org', 'env', 'secret'),
-        'keys-file': { ...OPTION['keys-file'], describe: 'hybrid: write every KVM key of the org (org and environments) as JSON to this file (0600) instead of printing one' },
-        ...pick('envs'),
-        ...KUBE_OPTIONS,
-      },
-      examples: [
-        [
-          'STOREPASS=... amu kek export --src opdk --vault /opt/apigee/data/apigee-mgmt-server/vault.dat',
-          'KEK of an Edge management server (store password from the variable, kept out of ps)',
-        ],
-        ['amu kek export --src hybrid --org my-org --env prod', 'the env KVM key (envKvmEncryptionKey) of my-org/prod'],
-        ['amu kek export --src hybrid --org my-org --keys-file keys.json', 'every KVM key of my-org into keys.json (0600)'],
-      ],
-      required: requiredOptions,
-      run: async (values, ctx) => {
-        if (values.src === 'hybrid') await exportHybridKey(values, ctx);
-        else await exportOpdkKek(values, ctx);
-      },
-    },
-    pending,
-    env,
-  );
+export const handler: CommandHandler<KekExportValues> = {
+  required: requiredOptions,
+  run: async (values, ctx) => {
+    if (values.src === 'hybrid') await exportHybridKey(values, ctx);
+    else await exportOpdkKek(values, ctx);
+  },
+};

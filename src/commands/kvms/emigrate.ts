@@ -1,9 +1,8 @@
 // `amu kvms emigrate`: reads the org's KVM rows from Cassandra into the emigrate folder (cassandra-cli, CQL, or cqlsh in a pod).
-import { defineCommand, type PendingRun } from '../../cli/command.js';
+import type { CommandHandler } from '../../cli/command.js';
 import type { RunContext } from '../../cli/context.js';
-import { OPTION, pick } from '../../cli/optionCatalog.js';
-import { KUBE_OPTIONS, openClusterPod, POD_OPTIONS, tableProgress, type PodValues } from '../options/hybridCluster.js';
-import { CQL_OPTIONS, openCqlConnection, pageSizeFor, type CqlValues } from '../options/cqlConnection.js';
+import { openClusterPod, tableProgress, type PodValues } from '../options/hybridCluster.js';
+import { openCqlConnection, pageSizeFor, type CqlValues } from '../options/cqlConnection.js';
 import { chooseReader, type Reader } from '../../emigrate/readerChoice.js';
 import { startProgress } from '../../cli/progress.js';
 
@@ -86,34 +85,14 @@ async function emigrateHybrid(values: EmigrateValues, ctx: RunContext): Promise<
   for (const dump of dumps) ctx.out.result(`Wrote ${dump.file}: ${dump.rows} rows of ${dump.table}, ${dump.bytes} bytes.`);
 }
 
-export const kvmsEmigrateCommand = (pending: PendingRun, env: NodeJS.ProcessEnv) =>
-  defineCommand<EmigrateValues>(
-    {
-      command: 'emigrate',
-      describe: 'Dump the KVM rows of an organization from Cassandra into the emigrate folder',
-      options: {
-        src: OPTION.src,
-        ...pick('org', 'emigrate-dir', 'reader', 'src-ver', 'cass-ip', 'cass-port', 'cassandra-cli'),
-        ...CQL_OPTIONS,
-        ...KUBE_OPTIONS,
-        ...POD_OPTIONS,
-      },
-      examples: [
-        ['amu kvms emigrate --src opdk --org myorg --emigrate-dir ./emigrate --cass-ip 10.0.0.4', 'Edge 4.50–4.52.00, with cassandra-cli'],
-        ['amu kvms emigrate --src opdk --src-ver 4.53 --org myorg --emigrate-dir ./emigrate --cass-ip 10.0.0.4', 'Edge 4.52.02 and later, over CQL'],
-        ['amu kvms emigrate --src hybrid --org myorg --emigrate-dir ./emigrate --hybrid-version 1.10.3', 'Apigee hybrid, with cqlsh in a client pod'],
-        ['amu kvms emigrate --src hybrid --reader cql --org myorg --emigrate-dir ./emigrate', 'Apigee hybrid over CQL, through a port-forward'],
-      ],
-      required: requiredOptions,
-      run: async (values, ctx) => {
-        const src = values.src!;
-        const reader = chooseReader(src, values.reader, values['src-ver']);
-        ctx.out.debug(`reader: ${reader}`);
-        if (reader === 'cql') await emigrateCql(src, values, ctx);
-        else if (reader === 'cqlsh-pod') await emigrateHybrid(values, ctx);
-        else await emigrateOpdk(values, ctx);
-      },
-    },
-    pending,
-    env,
-  );
+export const handler: CommandHandler<EmigrateValues> = {
+  required: requiredOptions,
+  run: async (values, ctx) => {
+    const src = values.src!;
+    const reader = chooseReader(src, values.reader, values['src-ver']);
+    ctx.out.debug(`reader: ${reader}`);
+    if (reader === 'cql') await emigrateCql(src, values, ctx);
+    else if (reader === 'cqlsh-pod') await emigrateHybrid(values, ctx);
+    else await emigrateOpdk(values, ctx);
+  },
+};

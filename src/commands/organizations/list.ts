@@ -1,15 +1,11 @@
 // `amu organizations list`: hybrid: the org,env pairs of rtc_<org>_hybrid.contract_ref (cqlsh in amu's pod); Edge: kms.organizations over CQL.
-import { defineCommand, type PendingRun } from '../../cli/command.js';
+import type { CommandHandler } from '../../cli/command.js';
 import type { RunContext } from '../../cli/context.js';
-import { OPTION, pick } from '../../cli/optionCatalog.js';
-import { KUBE_OPTIONS, openClusterPod, POD_OPTIONS, type PodValues } from '../options/hybridCluster.js';
-import { CQL_OPTIONS, openCqlConnection, type CqlValues } from '../options/cqlConnection.js';
-
-/** Sources this command reads. */
-const LIST_SOURCES = ['opdk', 'hybrid'] as const;
+import { openClusterPod, type PodValues } from '../options/hybridCluster.js';
+import { openCqlConnection, type CqlValues } from '../options/cqlConnection.js';
 
 interface ListValues extends PodValues, CqlValues {
-  src?: (typeof LIST_SOURCES)[number];
+  src?: 'opdk' | 'hybrid';
   org?: string;
 }
 
@@ -41,28 +37,10 @@ async function listHybrid(values: ListValues, ctx: RunContext): Promise<void> {
   for (const pair of result.pairs) ctx.out.result(`${pair.org},${pair.env}`);
 }
 
-export const organizationsListCommand = (pending: PendingRun, env: NodeJS.ProcessEnv) =>
-  defineCommand<ListValues>(
-    {
-      command: 'list',
-      describe: 'Print the organization,environment pairs, one per line',
-      options: {
-        src: { ...OPTION.src, choices: LIST_SOURCES },
-        ...pick('org', 'cass-ip'),
-        ...CQL_OPTIONS,
-        ...KUBE_OPTIONS,
-        ...POD_OPTIONS,
-      },
-      examples: [
-        ['amu organizations list --src hybrid --org my-org --hybrid-version 1.10.3', 'the environments of my-org'],
-        ['amu organizations list --src opdk --cass-ip 10.0.0.4', 'the organizations of an Edge installation (over CQL)'],
-      ],
-      required: requiredOptions,
-      run: async (values, ctx) => {
-        if (values.src === 'opdk') await listOpdk(values, ctx);
-        else await listHybrid(values, ctx);
-      },
-    },
-    pending,
-    env,
-  );
+export const handler: CommandHandler<ListValues> = {
+  required: requiredOptions,
+  run: async (values, ctx) => {
+    if (values.src === 'opdk') await listOpdk(values, ctx);
+    else await listHybrid(values, ctx);
+  },
+};
