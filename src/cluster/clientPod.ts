@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadYaml } from '@kubernetes/client-node';
 import type { ContainerState, KubeAdapter, PodInfo } from '../adapters/kube/index.js';
 import { ExternalError, UsageError } from '../errors.js';
+import { CASSANDRA_TLS_SECRET, DML_CREDS_KEYS, DML_CREDS_SECRET } from './secretNames.js';
 
 export const DEFAULT_CLIENT_REGISTRY = 'gcr.io/apigee-release/hybrid';
 export const CLIENT_IMAGE_NAME = 'apigee-hybrid-cassandra-client';
@@ -12,10 +13,6 @@ export const CLIENT_CONTAINER = 'cqlsh';
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY_VALUE = 'amu';
 export const TTL_ANNOTATION = 'amu/pod-ttl-seconds';
-export const DML_CREDS_SECRET = 'apigee-datastore-default-creds';
-export const DML_CREDS_KEYS = ['dml.user', 'dml.password'] as const;
-export const CASSANDRA_TLS_SECRET = 'apigee-cassandra-default-tls';
-export const DEFAULT_POD_TTL_SECONDS = 3600;
 
 const TEMPLATE = new URL('../../templates/cqlsh-pod.yaml', import.meta.url);
 const IMAGE_PULL_REASONS = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'ErrImageNeverPull']);
@@ -39,8 +36,8 @@ export interface EnsureClientPodOptions {
   registry?: string | undefined;
   /** Full image reference; overrides registry and version. */
   image?: string;
-  /** The pod's `sleep`: it ends by itself after this long (default 3600). */
-  podTtlSeconds?: number;
+  /** The pod's `sleep`: it ends by itself after this long (--pod-ttl). */
+  podTtlSeconds: number;
   /** Default apigee-cassandra-default.<namespace>.svc.cluster.local. */
   cassandraHost?: string;
   imagePullSecrets?: string[];
@@ -96,7 +93,7 @@ export function buildClientPodManifest(spec: ClientPodSpec): Record<string, unkn
 }
 
 function resolveSpec(opts: EnsureClientPodOptions): ClientPodSpec {
-  const podTtlSeconds = opts.podTtlSeconds ?? DEFAULT_POD_TTL_SECONDS;
+  const podTtlSeconds = opts.podTtlSeconds;
   if (!Number.isInteger(podTtlSeconds) || podTtlSeconds <= 0) throw new UsageError(`pod TTL must be a positive number of seconds, got ${podTtlSeconds}`);
   if (!opts.image && !opts.hybridVersion) {
     throw new UsageError('the Apigee hybrid version is needed to pick the cqlsh client image', [

@@ -1,4 +1,5 @@
-// Candidate names of the Kubernetes secrets that hold Apigee hybrid's encryption keys, in the order to try.
+// Names of the Kubernetes secrets amu reads in a hybrid cluster: Cassandra's credentials and CA, and the candidate
+// names of the secrets holding the encryption keys, in the order to try.
 //
 // The encoded names shorten org and env to 15 characters and add 7 hex digits of a SHA-256, to stay
 // under Kubernetes' 63-character limit. The rule, as found in public sources:
@@ -15,12 +16,17 @@
 
 import { createHash } from 'node:crypto';
 
+/** Cassandra's DML user and password (made by Apigee hybrid), read by the CQL reader and mounted by the client pod. */
+export const DML_CREDS_SECRET = 'apigee-datastore-default-creds';
+export const DML_CREDS_KEYS = ['dml.user', 'dml.password'] as const;
+/** Cassandra's TLS material; `ca.crt` checks the server's certificate. */
+export const CASSANDRA_TLS_SECRET = 'apigee-cassandra-default-tls';
+export const CASSANDRA_CA_KEY = 'ca.crt';
+
 /** Suffix of every key secret's name. */
 export const KEY_SECRET_SUFFIX = '-encryption-keys';
 /** Prefix some releases put before the name (unconfirmed; tried last). */
 export const KEY_SECRET_PREFIX = 'apigee-';
-/** Namespace of the secrets. */
-export const KEY_SECRET_NAMESPACE = 'apigee';
 
 /** Up to the first 15 characters (Apigee's shortName). */
 export function shortName(name: string): string {

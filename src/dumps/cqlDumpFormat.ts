@@ -10,6 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../errors.js';
+import { strictBase64 } from '../keys/base64.js';
 
 export const CQL_DUMP_FORMAT = 'amu-cql-dump';
 export const CQL_DUMP_VERSION = 1;
@@ -49,7 +50,6 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const INT32 = { min: -(2n ** 31n), max: 2n ** 31n - 1n };
 const INT64 = { min: -(2n ** 63n), max: 2n ** 63n - 1n };
 const ISO_RE = /^[+-]?\d{4,6}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** The dump type that holds a CQL type without loss, or undefined when the dump cannot hold it. */
 export function dumpTypeOf(cqlType: string): CqlDumpType | undefined {
@@ -322,7 +322,7 @@ function parseCell(column: CqlDumpColumn, cell: unknown, at: string): string | n
   const bad = (why: string): InputError => new InputError(`${at}: column ${column.name} (${column.type}): ${why}`);
   if (column.type === 'blob') {
     if (!isRecord(cell) || typeof cell['b64'] !== 'string') throw bad('expected {"b64": ...} or null');
-    if (!BASE64_RE.test(cell['b64'])) throw bad('invalid base64');
+    if (strictBase64(cell['b64']) === null) throw bad('invalid base64');
     return cell['b64'];
   }
   if (typeof cell !== 'string') throw bad('expected a string or null');

@@ -4,6 +4,7 @@ import { emigrateOverCql, type CqlEmigrateSpec } from './cqlQueryDump.js';
 import { mkdirPrivate } from '../fs/secureFs.js';
 import { descriptorDumpPath, kvmDumpPath, writeDumpMetadata } from '../dumps/layout.js';
 import { checkOrgName, type EmigrateResult } from './cassandraCli.js';
+import { hybridKeyspace } from '../cluster/keyspaces.js';
 
 export interface CqlEmigrateTarget {
   org: string;
@@ -26,18 +27,14 @@ export function edgeKvmSpec(org: string): CqlEmigrateSpec {
   };
 }
 
-/** Hybrid keyspace of an org: `kvm_<org with - as _>_hybrid`. */
-export function hybridKvmKeyspace(org: string): string {
-  return `kvm_${org.replace(/-/g, '_')}_hybrid`;
-}
-
 /**
  * Hybrid: the entry and descriptor rows of one tenant. `tid` is only part of each partition key, so the
  * restriction needs ALLOW FILTERING (a full scan, as the bash amu's unrestricted SELECT was). Only the
- * columns the export reads are selected.
+ * columns the export reads are selected. The keyspace comes from the checked builder: an org name that is not
+ * an Apigee one is refused.
  */
 export function hybridKvmSpecs(org: string): { entries: CqlEmigrateSpec; descriptors: CqlEmigrateSpec } {
-  const keyspace = hybridKvmKeyspace(org);
+  const keyspace = hybridKeyspace('kvm', org);
   const spec = (table: string, columns: string[]): CqlEmigrateSpec => ({
     query: `SELECT ${columns.join(', ')} FROM ${keyspace}.${table} WHERE tid = ? ALLOW FILTERING`,
     params: [org],
@@ -92,9 +89,8 @@ export async function emigrateEdgeOverCql(session: CqlSession, target: CqlEmigra
 }
 
 export async function emigrateHybridOverCql(session: CqlSession, target: CqlEmigrateTarget): Promise<EmigrateResult[]> {
-  checkOrgName(target.org);
-  await mkdirPrivate(target.emigrateDir);
   const specs = hybridKvmSpecs(target.org);
+  await mkdirPrivate(target.emigrateDir);
   const entries = await dumpTable(session, specs.entries, kvmDumpPath(target.emigrateDir, target.org), target);
   const descriptors = await dumpTable(session, specs.descriptors, descriptorDumpPath(target.emigrateDir, target.org), target);
   return [entries, descriptors];

@@ -3,6 +3,7 @@ import { promises as fsp } from 'node:fs';
 import { openCql, type CqlOpenOptions, type CqlSession } from '../adapters/cql.js';
 import type { KubeAdapter } from '../adapters/kube/index.js';
 import { ExternalError, UsageError } from '../errors.js';
+import { CASSANDRA_CA_KEY, CASSANDRA_TLS_SECRET, DML_CREDS_KEYS, DML_CREDS_SECRET } from '../cluster/secretNames.js';
 
 export interface CqlConnection {
   session: CqlSession;
@@ -61,9 +62,6 @@ export interface KubeCqlOptions {
   retryDelayMs?: number | undefined;
 }
 
-export const CASSANDRA_TLS_SECRET = 'apigee-cassandra-default-tls';
-export const DATASTORE_CREDS_SECRET = 'apigee-datastore-default-creds';
-
 async function secretData(kube: KubeAdapter, namespace: string, name: string, keys: string[]): Promise<Buffer[]> {
   const data = await kube.readSecret(namespace, name);
   if (!data) throw new ExternalError(`secret ${namespace}/${name} not found`);
@@ -79,8 +77,8 @@ async function secretData(kube: KubeAdapter, namespace: string, name: string, ke
  * certificate (checked against the service name), DML credentials from the cluster's secret — held in memory only.
  */
 export async function connectThroughKube(o: KubeCqlOptions): Promise<CqlConnection> {
-  const [user, password] = await secretData(o.kube, o.namespace, DATASTORE_CREDS_SECRET, ['dml.user', 'dml.password']);
-  const ca = o.tls ? (await secretData(o.kube, o.namespace, CASSANDRA_TLS_SECRET, ['ca.crt']))[0] : undefined;
+  const [user, password] = await secretData(o.kube, o.namespace, DML_CREDS_SECRET, [...DML_CREDS_KEYS]);
+  const ca = o.tls ? (await secretData(o.kube, o.namespace, CASSANDRA_TLS_SECRET, [CASSANDRA_CA_KEY]))[0] : undefined;
   const forward = await o.kube.portForward(o.namespace, o.pod, 9042);
   try {
     const session = await openCql({

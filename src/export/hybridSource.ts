@@ -26,6 +26,7 @@ import { readLines } from '../dumps/lines.js';
 import type { Kvm, KvmEntry, Scope } from '../kvm/model.js';
 import { scopeLabel } from '../kvm/model.js';
 import { decryptHybridValue } from '../keys/hybridKeys.js';
+import { isAesKeyLength } from '../keys/aesEcb.js';
 import { ScopeDecoder, type HybridScopeKind } from '../kvm/hybridScope.js';
 import {
   readDescriptorRows,
@@ -71,7 +72,6 @@ export interface HybridSourceOptions {
 }
 
 export const DEFAULT_BUCKET_BYTES = 32 * 1024 * 1024;
-const AES_KEY_LENGTHS: readonly number[] = [16, 24, 32];
 /** Names listed in a note's detail before "and N more". */
 const NOTE_NAMES_SHOWN = 5;
 /** Distinct tenants remembered for the error message. */
@@ -222,7 +222,7 @@ function checkKeyLengths(keys: HybridKeys): void {
     ...Object.entries(keys.envs ?? {}).map(([env, key]): [string, Buffer] => [`the env key of ${env} (envKvmEncryptionKey)`, key]),
   ];
   for (const [label, key] of named) {
-    if (key && !AES_KEY_LENGTHS.includes(key.length)) {
+    if (key && !isAesKeyLength(key.length)) {
       throw new KeyError(`${label} is ${key.length} bytes long; AES keys are 16, 24 or 32 bytes`);
     }
   }

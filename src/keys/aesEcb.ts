@@ -6,10 +6,17 @@
 // decryptEdgeValues() also batches many values into a single update() call (fastest path).
 
 import { createCipheriv, createDecipheriv, type Cipher, type Decipher } from 'node:crypto';
+import { strictBase64 } from './base64.js';
 
 const BLOCK = 16;
-const KEY_BYTES: readonly number[] = [16, 24, 32];
+/** Bytes of an AES-128, AES-192 and AES-256 key. */
+export const AES_KEY_LENGTHS: readonly number[] = [16, 24, 32];
 const MAX_CACHED_KEYS = 256;
+
+/** True when `length` bytes make an AES key. */
+export function isAesKeyLength(length: number): boolean {
+  return AES_KEY_LENGTHS.includes(length);
+}
 
 /** Why a decryption was refused. `index` is the position in a batch. */
 export type DecryptFailureReason = 'base64' | 'length' | 'padding' | 'utf8' | 'dek';
@@ -57,11 +64,11 @@ export function aesEcbEncrypt(key: Buffer, data: Buffer): Buffer {
 export function unwrapEdgeDek(kek: Buffer, wrappedB64: string): Buffer {
   const text = aesEcbDecrypt(kek, decodeBase64Strict(wrappedB64));
   const dekB64 = text.toString('latin1');
-  if (!isStrictBase64(dekB64)) {
+  if (strictBase64(dekB64) === null) {
     throw new DecryptFailure('dek', 'the wrapped DEK decrypts to something that is not base64 text (wrong KEK?)');
   }
   const dek = Buffer.from(dekB64, 'base64');
-  if (!KEY_BYTES.includes(dek.length)) {
+  if (!isAesKeyLength(dek.length)) {
     throw new DecryptFailure('dek', `the unwrapped DEK has ${dek.length} bytes, not 16, 24 or 32 (wrong KEK?)`);
   }
   return dek;
@@ -114,6 +121,7 @@ function decodeBase64Batch(b64s: readonly string[]): { bytes: Buffer; ends: numb
   let offset = 0;
   for (let i = 0; i < b64s.length; i++) {
     const b64 = b64s[i];
+    // The check of strictBase64(), done in place in the shared buffer.
     const n = bytes.write(b64, offset, 'base64');
     if (bytes.toString('base64', offset, offset + n) !== b64) throw notBase64(i);
     try {
@@ -127,15 +135,11 @@ function decodeBase64Batch(b64s: readonly string[]): { bytes: Buffer; ends: numb
   return { bytes: bytes.subarray(0, offset), ends };
 }
 
-/** Standard alphabet, `=` padding, canonical (re-encoding gives the same text): anything else is refused. */
+/** Standard alphabet, `=` padding, canonical: anything else is refused. */
 function decodeBase64Strict(b64: string): Buffer {
-  const raw = Buffer.from(b64, 'base64');
-  if (raw.toString('base64') !== b64) throw notBase64();
+  const raw = strictBase64(b64);
+  if (raw === null) throw notBase64();
   return raw;
-}
-
-function isStrictBase64(text: string): boolean {
-  return Buffer.from(text, 'base64').toString('base64') === text;
 }
 
 function notBase64(index?: number): DecryptFailure {
@@ -200,5 +204,5 @@ function algorithmFor(key: Buffer): string {
 }
 
 function checkKey(key: Buffer): void {
-  if (!KEY_BYTES.includes(key.length)) throw new RangeError(`an AES key has 16, 24 or 32 bytes, not ${key.length}`);
+  if (!isAesKeyLength(key.length)) throw new RangeError(`an AES key has 16, 24 or 32 bytes, not ${key.length}`);
 }

@@ -4,9 +4,10 @@
 // the raw key, 16, 24 or 32 bytes, i.e. AES-128/192/256. Values in `kvm_map_entry.val` are base64
 // of AES-ECB ciphertext with PKCS#7 padding of the UTF-8 value. Messages never echo key bytes.
 
-import { createDecipheriv } from 'node:crypto';
 import { InputError, KeyError } from '../errors.js';
 import type { Scope } from '../kvm/model.js';
+import { aesEcbDecrypt, DecryptFailure, isAesKeyLength } from './aesEcb.js';
+import { strictBase64 } from './base64.js';
 
 /** Names of the data entries in a key secret. */
 export const SECRET_DATA_KEYS = Object.freeze({
@@ -22,8 +23,6 @@ export type SecretDataKey = (typeof SECRET_DATA_KEYS)[keyof typeof SECRET_DATA_K
 /** The key hybrid ships with when none is configured: "iloveapis1234567". */
 export const DEFAULT_HYBRID_KEY_BASE64 = 'aWxvdmVhcGlzMTIzNDU2Nw==';
 
-const KEY_LENGTHS: readonly number[] = [16, 24, 32];
-const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** The data entry holding the KVM key of a scope: env scope has its own, org and proxy share one. */
@@ -31,20 +30,6 @@ export function kvmDataKeyFor(scope: Scope): SecretDataKey {
   return scope.kind === 'env' ? SECRET_DATA_KEYS.envKvm : SECRET_DATA_KEYS.kvm;
 }
 
-/** Strict standard base64 (padded, no whitespace); null when the text is not that. */
-export function strictBase64(text: string): Buffer | null {
-  if (text.length % 4 !== 0 || !BASE64_RE.test(text)) return null;
-  const bytes = Buffer.from(text, 'base64');
-  return bytes.toString('base64') === text ? bytes : null;
-}
-
-/** The AES-ECB cipher name for a key length. */
-function ecbCipherName(keyLength: number): string {
-  if (!KEY_LENGTHS.includes(keyLength)) {
-    throw new KeyError(`an AES key must be 16, 24 or 32 bytes, not ${keyLength}`);
-  }
-  return `aes-${keyLength * 8}-ecb`;
-}
 
 /**
  * The raw key in a secret's data entry. `secretData` is the entry after the API's base64 decode:
@@ -57,7 +42,7 @@ export function decodeSecretKey(secretData: Buffer, what: string): Buffer {
   if (key === null) {
     throw new KeyError(`${what} is not base64 text of an AES key`, rawKeyHint(secretData.length));
   }
-  if (!KEY_LENGTHS.includes(key.length)) {
+  if (!isAesKeyLength(key.length)) {
     throw new KeyError(`${what} holds a ${key.length}-byte key; AES keys are 16, 24 or 32 bytes`, rawKeyHint(secretData.length));
   }
   return key;
@@ -65,7 +50,7 @@ export function decodeSecretKey(secretData: Buffer, what: string): Buffer {
 
 /** A hint when the data has the length of a raw key: it may hold the key itself, not its base64. */
 function rawKeyHint(dataLength: number): string[] {
-  return KEY_LENGTHS.includes(dataLength)
+  return isAesKeyLength(dataLength)
     ? [`the entry is ${dataLength} bytes long: it may hold the raw key instead of its base64 text`]
     : [];
 }
@@ -75,12 +60,13 @@ export function isDefaultHybridKey(key: Buffer): boolean {
   return key.equals(Buffer.from(DEFAULT_HYBRID_KEY_BASE64, 'base64'));
 }
 
-/** AES-ECB decryption with PKCS#7 padding; a padding failure is a KeyError (wrong key). */
-function aesEcbDecrypt(key: Buffer, data: Buffer, what: string): Buffer {
-  const decipher = createDecipheriv(ecbCipherName(key.length), key, null);
+/** AES-ECB decryption with PKCS#7 padding (the shared, decipher-reusing one); a padding failure is a KeyError (wrong key). */
+function decryptWithKey(key: Buffer, data: Buffer, what: string): Buffer {
+  if (!isAesKeyLength(key.length)) throw new KeyError(`an AES key must be 16, 24 or 32 bytes, not ${key.length}`);
   try {
-    return Buffer.concat([decipher.update(data), decipher.final()]);
+    return aesEcbDecrypt(key, data);
   } catch (err) {
+    if (!(err instanceof DecryptFailure)) throw err;
     throw new KeyError(`${what} does not decrypt with this key (bad padding): wrong key?`, [], { cause: err });
   }
 }
@@ -95,7 +81,7 @@ export function decryptHybridValue(key: Buffer, b64: string, what = 'the value')
   if (data.length === 0 || data.length % 16 !== 0) {
     throw new InputError(`${what} is ${data.length} bytes of ciphertext, not a positive multiple of 16`);
   }
-  const plain = aesEcbDecrypt(key, data, what);
+  const plain = decryptWithKey(key, data, what);
   try {
     return UTF8.decode(plain);
   } catch (err) {

@@ -46,7 +46,7 @@ function ourPod(image = IMAGE, podTtlSeconds = 3600): Record<string, unknown> {
 }
 
 function fastOptions(extra: Partial<EnsureClientPodOptions> = {}): EnsureClientPodOptions {
-  return { namespace: NS, hybridVersion: VERSION, readyTimeoutMs: 300, pollIntervalMs: 10, deleteWaitMs: 2000, ...extra };
+  return { namespace: NS, hybridVersion: VERSION, podTtlSeconds: 3600, readyTimeoutMs: 300, pollIntervalMs: 10, deleteWaitMs: 2000, ...extra };
 }
 
 function verbs(): string[] {

@@ -25,7 +25,8 @@ function requiredOptions(values: EmigrateValues): string[] {
 
 /** Edge 4.52.02+ and hybrid without a pod: the KVM tables over CQL, page by page into amu CQL dumps. */
 async function emigrateCql(src: 'opdk' | 'hybrid', values: EmigrateValues, ctx: RunContext): Promise<void> {
-  const { emigrateEdgeOverCql, emigrateHybridOverCql } = await import('../../emigrate/cql.js');
+  const { emigrateEdgeOverCql, emigrateHybridOverCql, hybridKvmSpecs } = await import('../../emigrate/cql.js');
+  if (src === 'hybrid') hybridKvmSpecs(values.org!); // refuses an org name that is not an Apigee one before connecting
   const connection = await openCqlConnection(src, values, ctx);
   const progress = startProgress(ctx.io, ctx.out, 'emigrate', undefined, ' rows');
   try {

@@ -9,7 +9,6 @@ export interface PomOptions {
   hostUrl?: string;
 }
 
-export const DEFAULT_MAVEN_PLUGIN_VERSION = '2.9.3';
 const TEMPLATE = new URL('../../../templates/maven-pom.xml', import.meta.url);
 
 const xmlOptions = {

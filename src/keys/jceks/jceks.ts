@@ -18,8 +18,8 @@ import { decryptPbeWithMd5AndTripleDes, parsePbeParameters, PbeError, type PbePa
 
 export interface JceksOptions {
   storepass: string;
-  /** Default 'datastore-alias'. Matched case-insensitively, as keytool lowercases aliases. */
-  alias?: string;
+  /** The entry (Apigee's: `datastore-alias`, the --alias default). Matched case-insensitively, as keytool lowercases aliases. */
+  alias: string;
   /** Default: the store password. */
   keypass?: string;
 }
@@ -39,9 +39,6 @@ export interface JceksEntryInfo {
   kind: JceksEntryKind;
   date: Date;
 }
-
-/** The alias under which Apigee keeps its key-encryption key. */
-export const DEFAULT_VAULT_ALIAS = 'datastore-alias';
 
 const JCEKS_MAGIC = 0xcececece;
 const JKS_MAGIC = 0xfeedfeed;
@@ -71,7 +68,7 @@ export function readJceksSecretKey(vault: Buffer, opts: JceksOptions, fileName?:
   const where = fileName ?? 'the vault';
   const layout = readLayout(vault, where);
   verifyIntegrity(vault, layout.bodyLength, opts.storepass, where);
-  const entry = findSecretKeyEntry(layout.entries, opts.alias ?? DEFAULT_VAULT_ALIAS, where);
+  const entry = findSecretKeyEntry(layout.entries, opts.alias, where);
   return unsealSecretKey(entry, opts.keypass ?? opts.storepass, where);
 }
 
