@@ -1,9 +1,12 @@
-// Apigee hybrid: the org,env pairs of an org, read from its runtime contract table rtc_<org>_hybrid.contract_ref.
+// Organizations: Edge's, from kms.organizations over CQL; Apigee hybrid's org,env pairs of an org, read from its
+// runtime contract table rtc_<org>_hybrid.contract_ref with cqlsh in amu's client pod.
 //
 // What the table holds beyond its `org` and `env` columns is not documented; the bash amu read it
 // with `COPY rtc_<org>_hybrid.contract_ref(org,env) TO STDOUT`, which confirms those two names. amu
 // selects `*` and finds the columns by name, so an unexpected layout is reported with the columns it
 // has. A pair appears once per contract row, so pairs are made distinct (and sorted).
+import { TextDecoder } from 'node:util';
+import type { CqlSession } from '../adapters/cql.js';
 import type { KubeAdapter } from '../adapters/kube/index.js';
 import { ExternalError } from '../errors.js';
 import type { ClientPod } from './clientPod.js';
@@ -70,4 +73,28 @@ export async function listOrgEnvPairs(kube: KubeAdapter, pod: ClientPod, org: st
   const list = orgEnvPairs(result, table);
   if (list.incompleteRows > 0) onWarning?.(`${list.incompleteRows} rows of ${table} have no org or env; left out`);
   return list;
+}
+
+export const LIST_ORGANIZATIONS_QUERY = 'SELECT key FROM kms.organizations';
+
+/** Edge organization names from `kms.organizations` (text keys, or UTF-8 blob keys), sorted. */
+export async function listOrganizationsOverCql(session: CqlSession, pageSize = 1000): Promise<string[]> {
+  const names = new Set<string>();
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  for await (const page of session.scan(LIST_ORGANIZATIONS_QUERY, [], { pageSize })) {
+    for (const [key] of page.rows) {
+      if (typeof key === 'string') names.add(key);
+      else if (Buffer.isBuffer(key)) names.add(decodeKey(utf8, key));
+      else if (key !== null && key !== undefined) throw new ExternalError(`kms.organizations has a key of unexpected type ${typeof key}`);
+    }
+  }
+  return [...names].sort();
+}
+
+function decodeKey(utf8: TextDecoder, key: Buffer): string {
+  try {
+    return utf8.decode(key);
+  } catch {
+    throw new ExternalError(`kms.organizations has a key that is not UTF-8: 0x${key.toString('hex')}`);
+  }
 }

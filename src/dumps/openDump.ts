@@ -1,13 +1,62 @@
-// Opens the dumps of the emigrate folder for export, whichever reader wrote them: text dumps or amu CQL line dumps.
+// Opens the org's dump in the emigrate folder for export, whichever reader wrote it: cassandra-cli or cqlsh text, or an amu CQL line dump.
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../errors.js';
 import { readLines } from './lines.js';
 import { isCqlDump, readCqlDump, type CqlDumpHeader } from './cqlDumpFormat.js';
-import { descriptorRowFrom, entryRowFrom } from './hybridRows.js';
-import type { EdgeColumn, EdgeColumnReader } from '../export/edgeSource.js';
-import type { HybridDumpReaders } from '../export/hybridSource.js';
+import { parseCliDump } from './edgeCliDump.js';
+import { descriptorRowFrom, entryRowFrom, readDescriptorRows, readEntryRows, type HybridDescriptorRow, type HybridEntryRow } from './hybridRows.js';
+import { checkDumpExists, descriptorDumpPath, kvmDumpPath } from './layout.js';
+
+/** One column of the org's row: the Thrift column name and its JSON value, with where it was read. */
+export interface EdgeColumn {
+  name: string;
+  value: string;
+  where: string;
+}
+
+/** Reads the dump from the start each time it is called (the source makes two passes). */
+export type EdgeColumnReader = () => AsyncIterable<EdgeColumn>;
+
+/** One `kvm_map_entry` row, whatever reader produced it (cqlsh table, CQL line dump). */
+export type EntryRowLike = HybridEntryRow;
+/** One `kvm_map_descriptor` row, whatever reader produced it. */
+export type DescriptorRowLike = HybridDescriptorRow;
+
+/** Row sources; each function reads its dump from the start (the source makes two passes). */
+export interface HybridDumpReaders {
+  entries: () => AsyncIterable<EntryRowLike>;
+  descriptors?: () => AsyncIterable<DescriptorRowLike>;
+  /** Names the entry dump in origins and messages (`<name>:<line>`); default "kvm_map_entry". */
+  entryName?: string;
+  /** Names the descriptor dump; default "kvm_map_descriptor". */
+  descriptorName?: string;
+}
+
+/** The Edge dump of `org`: its file and a reader of its columns. */
+export async function openEdgeDump(emigrateDir: string, org: string): Promise<{ file: string; columns: EdgeColumnReader }> {
+  const file = kvmDumpPath(emigrateDir, org);
+  await checkDumpExists(file, `amu kvms emigrate --src opdk --org ${org} --emigrate-dir ${emigrateDir}`);
+  return { file, columns: (await isCqlDumpFile(file)) ? cqlEdgeColumns(file) : cassandraCliColumns(file) };
+}
+
+/** The hybrid dumps of `org`: the entry dump's file and readers of its rows (and of the descriptors, when dumped). */
+export async function openHybridDump(emigrateDir: string, org: string): Promise<{ file: string; readers: HybridDumpReaders }> {
+  const entries = kvmDumpPath(emigrateDir, org);
+  await checkDumpExists(entries, `amu kvms emigrate --src hybrid --org ${org} --emigrate-dir ${emigrateDir} --hybrid-version <version>`);
+  const descriptorFile = descriptorDumpPath(emigrateDir, org);
+  const descriptors = (await isFile(descriptorFile)) ? descriptorFile : undefined;
+  const readers = (await isCqlDumpFile(entries)) ? cqlHybridReaders(entries, descriptors) : cqlshEntryReaders(entries, descriptors);
+  return { file: entries, readers };
+}
+
+async function isFile(file: string): Promise<boolean> {
+  return stat(file).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+}
 
 /** The first line of a file (up to 64 KB), to tell an amu CQL dump from a tool's text output. */
 async function firstLine(file: string): Promise<string> {
@@ -25,6 +74,16 @@ async function firstLine(file: string): Promise<string> {
 
 export async function isCqlDumpFile(file: string): Promise<boolean> {
   return isCqlDump(await firstLine(file));
+}
+
+/** Edge columns from a cassandra-cli text dump (`get keyvaluemaps_r21['<org>'];`). */
+export function cassandraCliColumns(file: string): EdgeColumnReader {
+  const label = path.basename(file);
+  return async function* columns(): AsyncIterable<EdgeColumn> {
+    for await (const column of parseCliDump(readLines(createReadStream(file)), label)) {
+      yield { name: column.name, value: column.value, where: `${label}:${column.lineNo}` };
+    }
+  };
 }
 
 function rowsOf(file: string, expect: { source: 'edge' | 'hybrid'; table: string }, onHeader?: (header: CqlDumpHeader) => void) {
@@ -64,6 +123,24 @@ export function cqlEdgeColumns(file: string): EdgeColumnReader {
       yield { name: text('column1'), value: text('value'), where };
     }
   };
+}
+
+/** Streams a file's lines (UTF-8 checked). */
+function fileLines(file: string): AsyncIterable<{ text: string; lineNo: number }> {
+  return readLines(createReadStream(file), { source: file });
+}
+
+/** Readers of cqlsh text dumps: `SELECT * FROM kvm_map_entry` and, optionally, `kvm_map_descriptor`. */
+export function cqlshEntryReaders(entryDumpPath: string, descriptorDumpPath?: string): HybridDumpReaders {
+  const readers: HybridDumpReaders = {
+    entries: () => readEntryRows(fileLines(entryDumpPath), entryDumpPath),
+    entryName: entryDumpPath,
+  };
+  if (descriptorDumpPath !== undefined) {
+    readers.descriptors = () => readDescriptorRows(fileLines(descriptorDumpPath), descriptorDumpPath);
+    readers.descriptorName = descriptorDumpPath;
+  }
+  return readers;
 }
 
 /** Hybrid kvm_map_entry and kvm_map_descriptor rows from CQL dumps: the same records the cqlsh dumps give. */

@@ -1,5 +1,4 @@
-// Streams a CQL query into a lossless dump file page by page, and lists Edge organizations over CQL.
-import { TextDecoder } from 'node:util';
+// Streams a CQL query into a lossless dump file page by page.
 import { ExternalError } from '../errors.js';
 import type { CqlColumnInfo, CqlParam, CqlSession } from '../adapters/cql.js';
 import { CqlDumpWriter, dumpTypeOf, type CqlDumpColumn, type CqlDumpSource } from '../dumps/cqlDumpFormat.js';
@@ -18,8 +17,6 @@ export interface CqlEmigrateOptions {
   pageSize: number;
   onProgress?(rows: number): void;
 }
-
-export const LIST_ORGANIZATIONS_QUERY = 'SELECT key FROM kms.organizations';
 
 /**
  * Writes every row of `spec.query` to `outPath` as a CQL dump, one page in memory at a time. On any failure the
@@ -82,26 +79,4 @@ function paramText(p: CqlParam): string {
   if (Buffer.isBuffer(p)) return `0x${p.toString('hex')}`;
   if (p instanceof Date) return p.toISOString();
   return String(p);
-}
-
-/** Edge organization names from `kms.organizations` (text keys, or UTF-8 blob keys), sorted. */
-export async function listOrganizationsOverCql(session: CqlSession, pageSize = 1000): Promise<string[]> {
-  const names = new Set<string>();
-  const utf8 = new TextDecoder('utf-8', { fatal: true });
-  for await (const page of session.scan(LIST_ORGANIZATIONS_QUERY, [], { pageSize })) {
-    for (const [key] of page.rows) {
-      if (typeof key === 'string') names.add(key);
-      else if (Buffer.isBuffer(key)) names.add(decodeKey(utf8, key));
-      else if (key !== null && key !== undefined) throw new ExternalError(`kms.organizations has a key of unexpected type ${typeof key}`);
-    }
-  }
-  return [...names].sort();
-}
-
-function decodeKey(utf8: TextDecoder, key: Buffer): string {
-  try {
-    return utf8.decode(key);
-  } catch {
-    throw new ExternalError(`kms.organizations has a key that is not UTF-8: 0x${key.toString('hex')}`);
-  }
 }

@@ -1,4 +1,4 @@
-// The Edge (OPDK) KVM source: columns of keyvaluemaps_r21 from any reader, DEKs unwrapped with the KEK, values decrypted.
+// The Edge KVM source: columns of keyvaluemaps_r21 from any reader, DEKs unwrapped with the KEK, values decrypted.
 import type { Kvm, KvmEntry, Scope } from '../kvm/model.js';
 import { scopeKey, scopeLabel } from '../kvm/model.js';
 import { decodeColumnName } from '../kvm/edgeColumnNames.js';
@@ -6,16 +6,7 @@ import { decodeRowHeader, decodeRowValue } from '../dumps/edgeRowValue.js';
 import { DecryptFailure, decryptEdgeValues, unwrapEdgeDek } from '../keys/aesEcb.js';
 import { KeyError } from '../errors.js';
 import { type KvmDescriptor, type KvmSource, type SourceIndex, type SourceItem } from './source.js';
-
-/** One column of the org's row: the Thrift column name and its JSON value, with where it was read. */
-export interface EdgeColumn {
-  name: string;
-  value: string;
-  where: string;
-}
-
-/** Reads the dump from the start each time it is called (the source makes two passes). */
-export type EdgeColumnReader = () => AsyncIterable<EdgeColumn>;
+import type { EdgeColumnReader } from '../dumps/openDump.js';
 
 interface ScopeKey {
   dek?: Buffer;

@@ -20,27 +20,15 @@
 // - All rows must belong to one tenant (`tid`): rows of several are an InputError, since the
 //   same scope and map name in two tenants could not be told apart in the export.
 
-import { createReadStream } from 'node:fs';
 import { InputError, KeyError } from '../errors.js';
-import { readLines } from '../dumps/lines.js';
 import type { Kvm, KvmEntry, Scope } from '../kvm/model.js';
 import { scopeLabel } from '../kvm/model.js';
 import { decryptHybridValue } from '../keys/hybridKeys.js';
 import { isAesKeyLength } from '../keys/aesEcb.js';
 import { ScopeDecoder, type HybridScopeKind } from '../kvm/hybridScope.js';
-import {
-  readDescriptorRows,
-  readEntryRows,
-  type HybridDescriptorRow,
-  type HybridEntryRow,
-} from '../dumps/hybridRows.js';
+import type { DescriptorRowLike, EntryRowLike, HybridDumpReaders } from '../dumps/openDump.js';
 import { bucketCount, bucketOf, SpillBuckets } from './spillBuckets.js';
 import type { KvmDescriptor, KvmSource, SourceIndex, SourceItem, SourceNote } from './source.js';
-
-/** One `kvm_map_entry` row, whatever reader produced it (cqlsh table, CQL line dump). */
-export type EntryRowLike = HybridEntryRow;
-/** One `kvm_map_descriptor` row, whatever reader produced it. */
-export type DescriptorRowLike = HybridDescriptorRow;
 
 /** The AES keys of the hybrid org. */
 export interface HybridKeys {
@@ -50,16 +38,6 @@ export interface HybridKeys {
   org?: Buffer;
   /** envKvmEncryptionKey per environment. */
   envs?: Record<string, Buffer>;
-}
-
-/** Row sources; each function reads its dump from the start (the source makes two passes). */
-export interface HybridDumpReaders {
-  entries: () => AsyncIterable<EntryRowLike>;
-  descriptors?: () => AsyncIterable<DescriptorRowLike>;
-  /** Names the entry dump in origins and messages (`<name>:<line>`); default "kvm_map_entry". */
-  entryName?: string;
-  /** Names the descriptor dump; default "kvm_map_descriptor". */
-  descriptorName?: string;
 }
 
 export interface HybridSourceOptions {
@@ -467,25 +445,4 @@ async function readBucket(buckets: SpillBuckets, bucket: number): Promise<Map<nu
     list.push({ key, val, lineNo });
   }
   return rows;
-}
-
-// ---------------------------------------------------------------------------------------------
-// cqlsh dump files
-
-/** Streams a file's lines (UTF-8 checked). */
-function fileLines(file: string): AsyncIterable<{ text: string; lineNo: number }> {
-  return readLines(createReadStream(file), { source: file });
-}
-
-/** Readers of cqlsh text dumps: `SELECT * FROM kvm_map_entry` and, optionally, `kvm_map_descriptor`. */
-export function cqlshEntryReaders(entryDumpPath: string, descriptorDumpPath?: string): HybridDumpReaders {
-  const readers: HybridDumpReaders = {
-    entries: () => readEntryRows(fileLines(entryDumpPath), entryDumpPath),
-    entryName: entryDumpPath,
-  };
-  if (descriptorDumpPath !== undefined) {
-    readers.descriptors = () => readDescriptorRows(fileLines(descriptorDumpPath), descriptorDumpPath);
-    readers.descriptorName = descriptorDumpPath;
-  }
-  return readers;
 }

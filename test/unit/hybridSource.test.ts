@@ -7,13 +7,12 @@ import path from 'node:path';
 import { InputError, KeyError } from '../../src/errors.js';
 import {
   compareVersions,
-  cqlshEntryReaders,
   HybridKvmSource,
-  type HybridDumpReaders,
   type HybridKeys,
   type HybridSourceOptions,
 } from '../../src/export/hybridSource.js';
 import { descriptorKey, type KvmDescriptor, type SourceItem } from '../../src/export/source.js';
+import { cqlshEntryReaders, type HybridDumpReaders } from '../../src/dumps/openDump.js';
 import { formatCqlshTable } from '../support/cqlshTableFormat.js';
 import { seededRandom } from '../support/random.js';
 

@@ -52,36 +52,20 @@ export async function readKeysFile(file: string): Promise<HybridKeys> {
 
 async function openEdgeSource(values: SourceValues): Promise<KvmSource> {
   const { parseHexKey } = await import('../../keys/hex.js');
-  const { checkDumpExists, kvmDumpPath } = await import('../../dumps/layout.js');
+  const { openEdgeDump } = await import('../../dumps/openDump.js');
   const { EdgeKvmSource } = await import('../../export/edgeSource.js');
-  const { cassandraCliColumns } = await import('../../dumps/edgeCliColumns.js');
   const kek = parseHexKey(values.kek!, 'the KEK (--kek / KEK)');
-  const file = kvmDumpPath(values['emigrate-dir']!, values.org!);
-  await checkDumpExists(file, `amu kvms emigrate --src opdk --org ${values.org} --emigrate-dir ${values['emigrate-dir']}`);
-  const { cqlEdgeColumns, isCqlDumpFile } = await import('../../dumps/openDump.js');
-  const columns = (await isCqlDumpFile(file)) ? cqlEdgeColumns(file) : cassandraCliColumns(file);
+  const { file, columns } = await openEdgeDump(values['emigrate-dir']!, values.org!);
   return new EdgeKvmSource(file, columns, kek);
-}
-
-async function fileExists(file: string): Promise<boolean> {
-  return fsp.stat(file).then(
-    (s) => s.isFile(),
-    () => false,
-  );
 }
 
 async function openHybridSource(values: SourceValues): Promise<KvmSource> {
   const { parseHexKey } = await import('../../keys/hex.js');
-  const { checkDumpExists, kvmDumpPath, descriptorDumpPath } = await import('../../dumps/layout.js');
-  const { HybridKvmSource, cqlshEntryReaders } = await import('../../export/hybridSource.js');
+  const { openHybridDump } = await import('../../dumps/openDump.js');
+  const { HybridKvmSource } = await import('../../export/hybridSource.js');
   const keys: HybridKeys = values.dek ? { all: parseHexKey(values.dek, 'the key (--dek / DEK)') } : await readKeysFile(values['keys-file']!);
-  const entries = kvmDumpPath(values['emigrate-dir']!, values.org!);
-  await checkDumpExists(entries, `amu kvms emigrate --src hybrid --org ${values.org} --emigrate-dir ${values['emigrate-dir']} --hybrid-version <version>`);
-  const descriptorFile = descriptorDumpPath(values['emigrate-dir']!, values.org!);
-  const descriptors = (await fileExists(descriptorFile)) ? descriptorFile : undefined;
-  const { cqlHybridReaders, isCqlDumpFile } = await import('../../dumps/openDump.js');
-  const readers = (await isCqlDumpFile(entries)) ? cqlHybridReaders(entries, descriptors) : cqlshEntryReaders(entries, descriptors);
-  return new HybridKvmSource(entries, readers, keys);
+  const { file, readers } = await openHybridDump(values['emigrate-dir']!, values.org!);
+  return new HybridKvmSource(file, readers, keys);
 }
 
 /** Opens the org's dump in the emigrate folder as a KVM source. */

@@ -16,7 +16,7 @@ function requiredOptions(values: ListValues): string[] {
 
 /** Edge: one organization per line, from kms.organizations over CQL. */
 async function listOpdk(values: ListValues, ctx: RunContext): Promise<void> {
-  const { listOrganizationsOverCql } = await import('../../emigrate/cqlQueryDump.js');
+  const { listOrganizationsOverCql } = await import('../../cluster/organizations.js');
   const connection = await openCqlConnection('opdk', values, ctx);
   try {
     const orgs = await listOrganizationsOverCql(connection.session);
