@@ -8,6 +8,7 @@ import { HashingCounter } from '../dumps/hashingCounter.js';
 import { readLines } from '../dumps/lines.js';
 import { CLI_GET_LIMIT, parseCliDump } from '../dumps/edgeCliDump.js';
 import { kvmDumpPath, writeDumpMetadata } from '../dumps/layout.js';
+import type { DumpReader, DumpedTable } from './reader.js';
 
 export const DEFAULT_CASSANDRA_CLI = '/opt/apigee/apigee-cassandra/bin/cassandra-cli';
 
@@ -23,11 +24,7 @@ export interface CassandraCliEmigrateOptions {
   onCommand?: (text: string) => void;
 }
 
-export interface EmigrateResult {
-  file: string;
-  rows: number;
-  bytes: number;
-}
+export type EmigrateResult = Omit<DumpedTable, 'table'>;
 
 /** Org names go into a cassandra-cli string literal: only the characters Edge allows in org names are accepted. */
 export function checkOrgName(org: string): void {
@@ -127,4 +124,16 @@ export async function emigrateWithCassandraCli(options: CassandraCliEmigrateOpti
     await fsp.rm(tmp, { force: true });
     throw err;
   }
+}
+
+/** The cassandra-cli reader: one text dump of the org's row of keyvaluemaps_r21 (progress in bytes). */
+export function cassandraCliReader(options: Omit<CassandraCliEmigrateOptions, 'org' | 'emigrateDir' | 'onProgress'>): DumpReader {
+  return {
+    name: 'cassandra-cli',
+    async dump({ org, emigrateDir, onProgress }) {
+      const table = 'keyvaluemaps_r21';
+      const result = await emigrateWithCassandraCli({ ...options, org, emigrateDir, onProgress: (bytes) => onProgress?.(table, bytes) });
+      return [{ table, ...result }];
+    },
+  };
 }

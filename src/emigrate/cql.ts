@@ -3,7 +3,8 @@ import type { CqlParam, CqlSession } from '../adapters/cql.js';
 import { emigrateOverCql, type CqlEmigrateSpec } from './cqlQueryDump.js';
 import { mkdirPrivate } from '../fs/secureFs.js';
 import { descriptorDumpPath, kvmDumpPath, writeDumpMetadata } from '../dumps/layout.js';
-import { checkOrgName, type EmigrateResult } from './cassandraCli.js';
+import { checkOrgName } from './cassandraCli.js';
+import type { DumpReader, DumpedTable } from './reader.js';
 import { hybridKeyspace } from '../cluster/keyspaces.js';
 
 export interface CqlEmigrateTarget {
@@ -12,7 +13,7 @@ export interface CqlEmigrateTarget {
   pageSize: number;
   /** Where Cassandra was reached, for the metadata: `10.0.0.4:9042`, `port-forward apigee/apigee-cassandra-default-0`. */
   host: string;
-  onProgress?: (table: string, rows: number) => void;
+  onProgress?: ((table: string, rows: number) => void) | undefined;
 }
 
 /** Edge: the org's row of the compact (Thrift) table, one CQL row per column. */
@@ -49,7 +50,7 @@ export function hybridKvmSpecs(org: string): { entries: CqlEmigrateSpec; descrip
   };
 }
 
-async function dumpTable(session: CqlSession, spec: CqlEmigrateSpec, file: string, target: CqlEmigrateTarget): Promise<EmigrateResult> {
+async function dumpTable(session: CqlSession, spec: CqlEmigrateSpec, file: string, target: CqlEmigrateTarget): Promise<DumpedTable> {
   const startedAt = new Date().toISOString();
   const { rows, bytes, sha256 } = await emigrateOverCql(session, spec, file, {
     pageSize: target.pageSize,
@@ -66,7 +67,7 @@ async function dumpTable(session: CqlSession, spec: CqlEmigrateSpec, file: strin
     bytes,
     sha256,
   });
-  return { file, rows, bytes };
+  return { table: spec.table, file, rows, bytes };
 }
 
 /**
@@ -81,17 +82,28 @@ export async function edgeKeyParam(session: CqlSession, org: string): Promise<Cq
   return org;
 }
 
-export async function emigrateEdgeOverCql(session: CqlSession, target: CqlEmigrateTarget): Promise<EmigrateResult[]> {
+export async function emigrateEdgeOverCql(session: CqlSession, target: CqlEmigrateTarget): Promise<DumpedTable[]> {
   checkOrgName(target.org);
   await mkdirPrivate(target.emigrateDir);
   const spec = { ...edgeKvmSpec(target.org), params: [await edgeKeyParam(session, target.org)] };
   return [await dumpTable(session, spec, kvmDumpPath(target.emigrateDir, target.org), target)];
 }
 
-export async function emigrateHybridOverCql(session: CqlSession, target: CqlEmigrateTarget): Promise<EmigrateResult[]> {
+export async function emigrateHybridOverCql(session: CqlSession, target: CqlEmigrateTarget): Promise<DumpedTable[]> {
   const specs = hybridKvmSpecs(target.org);
   await mkdirPrivate(target.emigrateDir);
   const entries = await dumpTable(session, specs.entries, kvmDumpPath(target.emigrateDir, target.org), target);
   const descriptors = await dumpTable(session, specs.descriptors, descriptorDumpPath(target.emigrateDir, target.org), target);
   return [entries, descriptors];
+}
+
+/** The CQL reader over an open session: the Edge or the hybrid KVM tables, page by page (progress in rows). */
+export function cqlReader(session: CqlSession, source: 'edge' | 'hybrid', connection: { host: string; pageSize: number }): DumpReader {
+  return {
+    name: 'cql',
+    dump: ({ org, emigrateDir, onProgress }) => {
+      const target = { org, emigrateDir, pageSize: connection.pageSize, host: connection.host, onProgress };
+      return source === 'edge' ? emigrateEdgeOverCql(session, target) : emigrateHybridOverCql(session, target);
+    },
+  };
 }

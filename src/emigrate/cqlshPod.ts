@@ -22,6 +22,7 @@ import { checkCqlshRun, podRef, queryCqlsh, runCqlsh, selectInput, type CqlshRun
 import { checkColumns, DESCRIPTOR_COLUMNS, ENTRY_COLUMNS } from '../dumps/hybridRows.js';
 import { cqlString, hybridKeyspace } from '../cluster/keyspaces.js';
 import { descriptorDumpPath, kvmDumpPath, writeDumpMetadata } from '../dumps/layout.js';
+import type { DumpReader, DumpedTable } from './reader.js';
 
 export interface CqlshPodEmigrateOptions {
   kube: KubeAdapter;
@@ -29,19 +30,13 @@ export interface CqlshPodEmigrateOptions {
   org: string;
   emigrateDir: string;
   /** Bytes written so far to the dump of `table`. */
-  onProgress?: (table: string, bytes: number) => void;
+  onProgress?: ((table: string, bytes: number) => void) | undefined;
   /** cqlsh's stderr lines that report no failure. */
   onWarning?: (text: string) => void;
   /** Checked between steps (a running exec is not cut short); the temporary files are removed. */
   signal?: AbortSignal;
 }
 
-export interface TableDump {
-  table: string;
-  file: string;
-  rows: number;
-  bytes: number;
-}
 
 /** One table to dump: its name, the dump file, the columns the dump must have. */
 interface TableSpec {
@@ -145,7 +140,7 @@ async function dumpTable(opts: CqlshPodEmigrateOptions, spec: TableSpec): Promis
 }
 
 /** Renames a checked dump into place and writes its metadata. */
-async function keepDump(opts: CqlshPodEmigrateOptions, dump: CheckedDump): Promise<TableDump> {
+async function keepDump(opts: CqlshPodEmigrateOptions, dump: CheckedDump): Promise<DumpedTable> {
   await fsp.rename(dump.tmp, dump.spec.finalPath);
   await writeDumpMetadata(dump.spec.finalPath, {
     reader: 'cqlsh-pod',
@@ -167,7 +162,7 @@ async function keepDump(opts: CqlshPodEmigrateOptions, dump: CheckedDump): Promi
  * stderr, the table up to `(N rows)`); only when both are good are they renamed into place, so a
  * failed run leaves no dump that looks complete and never a new entry dump beside an old descriptor dump.
  */
-export async function emigrateWithCqlshPod(opts: CqlshPodEmigrateOptions): Promise<TableDump[]> {
+export async function emigrateWithCqlshPod(opts: CqlshPodEmigrateOptions): Promise<DumpedTable[]> {
   await mkdirPrivate(opts.emigrateDir);
   const checked: CheckedDump[] = [];
   try {
@@ -180,7 +175,15 @@ export async function emigrateWithCqlshPod(opts: CqlshPodEmigrateOptions): Promi
     await Promise.all(checked.map((dump) => fsp.rm(dump.tmp, { force: true })));
     throw err;
   }
-  const kept: TableDump[] = [];
+  const kept: DumpedTable[] = [];
   for (const dump of checked) kept.push(await keepDump(opts, dump));
   return kept;
+}
+
+/** The cqlsh-pod reader: kvm_map_entry and kvm_map_descriptor with cqlsh in amu's client pod (progress in bytes). */
+export function cqlshPodReader(options: Omit<CqlshPodEmigrateOptions, 'org' | 'emigrateDir' | 'onProgress'>): DumpReader {
+  return {
+    name: 'cqlsh-pod',
+    dump: ({ org, emigrateDir, onProgress }) => emigrateWithCqlshPod({ ...options, org, emigrateDir, onProgress }),
+  };
 }

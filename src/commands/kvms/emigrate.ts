@@ -25,19 +25,17 @@ function requiredOptions(values: EmigrateValues): string[] {
 
 /** Edge 4.52.02+ and hybrid without a pod: the KVM tables over CQL, page by page into amu CQL dumps. */
 async function emigrateCql(src: 'opdk' | 'hybrid', values: EmigrateValues, ctx: RunContext): Promise<void> {
-  const { emigrateEdgeOverCql, emigrateHybridOverCql, hybridKvmSpecs } = await import('../../emigrate/cql.js');
+  const { cqlReader, hybridKvmSpecs } = await import('../../emigrate/cql.js');
   if (src === 'hybrid') hybridKvmSpecs(values.org!); // refuses an org name that is not an Apigee one before connecting
   const connection = await openCqlConnection(src, values, ctx);
   const progress = startProgress(ctx.io, ctx.out, 'emigrate', undefined, ' rows');
   try {
-    const target = {
+    const reader = cqlReader(connection.session, src === 'opdk' ? 'edge' : 'hybrid', { host: connection.host, pageSize: pageSizeFor(src, values) });
+    const dumps = await reader.dump({
       org: values.org!,
       emigrateDir: values['emigrate-dir']!,
-      pageSize: pageSizeFor(src, values),
-      host: connection.host,
-      onProgress: (table: string, rows: number) => progress.update(rows, table),
-    };
-    const dumps = src === 'opdk' ? await emigrateEdgeOverCql(connection.session, target) : await emigrateHybridOverCql(connection.session, target);
+      onProgress: (table, rows) => progress.update(rows, table),
+    });
     progress.stop();
     for (const dump of dumps) ctx.out.result(`Wrote ${dump.file}: ${dump.rows} rows, ${dump.bytes} bytes (over CQL from ${connection.host}).`);
   } finally {
@@ -50,20 +48,20 @@ async function emigrateCql(src: 'opdk' | 'hybrid', values: EmigrateValues, ctx: 
 async function emigrateOpdk(values: EmigrateValues, ctx: RunContext): Promise<void> {
   const host = values['cass-ip'] ?? 'localhost';
   ctx.out.info(`Reading the KVMs of org ${values.org} from Cassandra at ${host} with cassandra-cli...`);
-  const { emigrateWithCassandraCli } = await import('../../emigrate/cassandraCli.js');
+  const { cassandraCliReader } = await import('../../emigrate/cassandraCli.js');
   const progress = startProgress(ctx.io, ctx.out, 'cassandra-cli', undefined, ' bytes');
-  const result = await emigrateWithCassandraCli({
-    org: values.org!,
-    emigrateDir: values['emigrate-dir']!,
+  const reader = cassandraCliReader({
     host,
     ...(values['cass-port'] ? { port: values['cass-port'] } : {}),
     ...(values['cassandra-cli'] ? { cassandraCli: values['cassandra-cli'] } : {}),
     env: ctx.io.env,
     signal: ctx.signal,
     onCommand: (text) => ctx.out.debug(`running ${text}`),
-    onProgress: (bytes) => progress.update(bytes),
-  }).finally(() => progress.stop());
-  ctx.out.result(`Wrote ${result.file}: ${result.rows} rows (KVMs and key pseudo-KVMs), ${result.bytes} bytes.`);
+  });
+  const [result] = await reader
+    .dump({ org: values.org!, emigrateDir: values['emigrate-dir']!, onProgress: (_table, bytes) => progress.update(bytes) })
+    .finally(() => progress.stop());
+  ctx.out.result(`Wrote ${result!.file}: ${result!.rows} rows (KVMs and key pseudo-KVMs), ${result!.bytes} bytes.`);
 }
 
 /** Apigee hybrid: kvm_map_entry and kvm_map_descriptor with cqlsh in amu's client pod. */
@@ -71,18 +69,11 @@ async function emigrateHybrid(values: EmigrateValues, ctx: RunContext): Promise<
   const { checkHybridOrgName } = await import('../../cluster/keyspaces.js');
   checkHybridOrgName(values.org!);
   const { kube, pod } = await openClusterPod(values, ctx);
-  const { emigrateWithCqlshPod } = await import('../../emigrate/cqlshPod.js');
+  const { cqlshPodReader } = await import('../../emigrate/cqlshPod.js');
   ctx.out.info(`Reading the KVMs of org ${values.org} with cqlsh in pod ${pod.namespace}/${pod.name}...`);
   const progress = await tableProgress(ctx);
-  const dumps = await emigrateWithCqlshPod({
-    kube,
-    pod,
-    org: values.org!,
-    emigrateDir: values['emigrate-dir']!,
-    onProgress: progress.update,
-    onWarning: (text) => ctx.out.warn(text),
-    signal: ctx.signal,
-  }).finally(progress.stop);
+  const reader = cqlshPodReader({ kube, pod, onWarning: (text) => ctx.out.warn(text), signal: ctx.signal });
+  const dumps = await reader.dump({ org: values.org!, emigrateDir: values['emigrate-dir']!, onProgress: progress.update }).finally(progress.stop);
   for (const dump of dumps) ctx.out.result(`Wrote ${dump.file}: ${dump.rows} rows of ${dump.table}, ${dump.bytes} bytes.`);
 }
 
