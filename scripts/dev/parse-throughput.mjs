@@ -1,4 +1,4 @@
-// Hand-run throughput check of the OPDK read path (readLines -> parseCliDump -> decodeRowValue -> decrypt) on a generated dump.
+// Hand-run throughput check of the Edge read path (readLines -> parseCliDump -> decodeRowValue -> decrypt) on a generated dump.
 //
 // Usage: npm run build:support && node scripts/dev/parse-throughput.mjs [--kvms 1000] [--entries 1000]
 //        [--value-bytes 24] [--decrypt batch|single] [--file /tmp/x.out (kept, reused if present)]

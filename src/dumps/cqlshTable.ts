@@ -22,6 +22,7 @@
 //   which makes the split unambiguous. Any other misfit is an InputError naming file and line.
 
 import { InputError } from '../errors.js';
+import { location } from './lines.js';
 
 /** One line of input, as `readLines` yields it (1-based line numbers). */
 export interface CqlshLine {
@@ -292,7 +293,7 @@ function cellValue(raw: string, where: string): string | null {
 
 /** `name line N` — the location format of amu's messages. */
 function at(fileName: string, lineNo: number): string {
-  return `${fileName} line ${lineNo}`;
+  return location(fileName, lineNo);
 }
 
 /** Removes one trailing CR (CRLF files); genuine cqlsh lines never end with a raw CR. */

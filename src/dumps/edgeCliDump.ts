@@ -5,7 +5,7 @@
 // begins (found from the end, so values holding `, timestamp=` or `)` are kept whole).
 
 import { InputError } from '../errors.js';
-import type { Line } from './lines.js';
+import { location, type Line } from './lines.js';
 
 /** One column of the row, as printed by cassandra-cli. */
 export interface CliColumn {
@@ -104,7 +104,7 @@ async function* readRecords(lines: AsyncIterable<Line>, fileName: string, stats:
   }
   if (stats.reported === null) {
     throw new InputError(
-      `${fileName} line ${lastLineNo}: the dump ends without cassandra-cli's \`Returned N results.\` line: it is truncated or the \`get\` failed (${stats.records} records read)`,
+      `${location(fileName, lastLineNo)}: the dump ends without cassandra-cli's \`Returned N results.\` line: it is truncated or the \`get\` failed (${stats.records} records read)`,
       preambleNotes.length > 0 ? ['Other output in the file:', ...preambleNotes] : [],
     );
   }
@@ -154,5 +154,5 @@ function badRecord(fileName: string, lineNo: number, why: string): InputError {
 }
 
 function inputError(fileName: string, lineNo: number, message: string): InputError {
-  return new InputError(`${fileName} line ${lineNo}: ${message}`);
+  return new InputError(`${location(fileName, lineNo)}: ${message}`);
 }

@@ -6,6 +6,7 @@
 
 import { InputError } from '../errors.js';
 import { parseCqlshTable, type CqlshLine, type CqlshRow, type CqlshTableObserver } from './cqlshTable.js';
+import { location } from './lines.js';
 
 /** One entry of a map version; `val` is still ciphertext, null only if Cassandra holds none. */
 export interface HybridEntryRow {
@@ -56,7 +57,7 @@ function requiredCell(row: CqlshRow, column: string, where: string): string {
 
 /** `name line N`. */
 function at(fileName: string, lineNo: number): string {
-  return `${fileName} line ${lineNo}`;
+  return location(fileName, lineNo);
 }
 
 /** Converts one parsed `kvm_map_entry` row. */

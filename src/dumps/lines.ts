@@ -66,9 +66,14 @@ function asBuffer(chunk: Uint8Array): Buffer {
 function decodeRange(buf: Buffer, start: number, end: number, source: string, lineNo: number): string {
   if (end > start && buf[end - 1] === CR) end--;
   if (!isUtf8(buf.subarray(start, end))) {
-    throw new InputError(`${source} line ${lineNo}: not valid UTF-8 text`, [
+    throw new InputError(`${location(source, lineNo)}: not valid UTF-8 text`, [
       'cassandra-cli output must be saved as UTF-8 (run it with LANG=C.UTF-8 or en_US.UTF-8).',
     ]);
   }
   return buf.toString('utf8', start, end);
+}
+
+/** Where a line is, in the one form every message uses: `file:line`. */
+export function location(file: string, lineNo: number): string {
+  return `${file}:${lineNo}`;
 }

@@ -5,6 +5,7 @@ import { mkdirPrivate } from '../fs/secureFs.js';
 import { descriptorDumpPath, kvmDumpPath, writeDumpMetadata } from '../dumps/layout.js';
 import { checkOrgName } from './cassandraCli.js';
 import type { DumpReader, DumpedTable } from './reader.js';
+import type { Platform } from '../kvm/model.js';
 import { hybridKeyspace } from '../cluster/keyspaces.js';
 
 export interface CqlEmigrateTarget {
@@ -98,12 +99,12 @@ export async function emigrateHybridOverCql(session: CqlSession, target: CqlEmig
 }
 
 /** The CQL reader over an open session: the Edge or the hybrid KVM tables, page by page (progress in rows). */
-export function cqlReader(session: CqlSession, source: 'edge' | 'hybrid', connection: { host: string; pageSize: number }): DumpReader {
+export function cqlReader(session: CqlSession, platform: Platform, connection: { host: string; pageSize: number }): DumpReader {
   return {
     name: 'cql',
     dump: ({ org, emigrateDir, onProgress }) => {
       const target = { org, emigrateDir, pageSize: connection.pageSize, host: connection.host, onProgress };
-      return source === 'edge' ? emigrateEdgeOverCql(session, target) : emigrateHybridOverCql(session, target);
+      return platform === 'edge' ? emigrateEdgeOverCql(session, target) : emigrateHybridOverCql(session, target);
     },
   };
 }

@@ -1,5 +1,6 @@
 // Which reader emigrate uses: named by --reader, or picked from the Edge release (--src-ver), or the source's default.
 import { UsageError } from '../errors.js';
+import type { Platform } from '../kvm/model.js';
 
 export type Reader = 'cassandra-cli' | 'cql' | 'cqlsh-pod';
 
@@ -18,12 +19,12 @@ export function readerForEdgeRelease(text: string): Reader {
   return upTo45200 ? 'cassandra-cli' : 'cql';
 }
 
-export function chooseReader(src: 'opdk' | 'hybrid', reader: Reader | undefined, srcVer: string | undefined): Reader {
+export function chooseReader(platform: Platform, reader: Reader | undefined, srcVer: string | undefined): Reader {
   if (reader) {
-    if (src === 'opdk' && reader === 'cqlsh-pod') throw new UsageError('--reader cqlsh-pod is for --src hybrid; Edge uses cassandra-cli or cql');
-    if (src === 'hybrid' && reader === 'cassandra-cli') throw new UsageError('--reader cassandra-cli is for --src opdk; hybrid uses cqlsh-pod or cql');
+    if (platform === 'edge' && reader === 'cqlsh-pod') throw new UsageError('--reader cqlsh-pod is for --src hybrid; Edge uses cassandra-cli or cql');
+    if (platform === 'hybrid' && reader === 'cassandra-cli') throw new UsageError('--reader cassandra-cli is for --src opdk; hybrid uses cqlsh-pod or cql');
     return reader;
   }
-  if (src === 'hybrid') return 'cqlsh-pod';
+  if (platform === 'hybrid') return 'cqlsh-pod';
   return srcVer ? readerForEdgeRelease(srcVer) : 'cassandra-cli';
 }

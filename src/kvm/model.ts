@@ -1,6 +1,9 @@
 // The KVM data model shared by every source (cassandra-cli, cqlsh, CQL) and every target writer.
 
 /** Where a KVM lives. `revision` exists only on Edge; export maps it to `proxy`. */
+/** The platforms amu reads: Apigee Edge for Private Cloud (the CLI value `--src opdk`) and Apigee hybrid. */
+export type Platform = 'edge' | 'hybrid';
+
 export type Scope =
   | { kind: 'org' }
   | { kind: 'env'; env: string }

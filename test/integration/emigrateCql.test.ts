@@ -33,10 +33,10 @@ describe('reader choice', () => {
     expect(() => readerForEdgeRelease('latest')).toThrow(/not an Edge release/);
   });
   test('explicit reader wins; defaults per source; impossible pairs refused', () => {
-    expect(chooseReader('opdk', undefined, undefined)).toBe('cassandra-cli');
-    expect(chooseReader('opdk', 'cql', '4.51')).toBe('cql');
+    expect(chooseReader('edge', undefined, undefined)).toBe('cassandra-cli');
+    expect(chooseReader('edge', 'cql', '4.51')).toBe('cql');
     expect(chooseReader('hybrid', undefined, undefined)).toBe('cqlsh-pod');
-    expect(() => chooseReader('opdk', 'cqlsh-pod', undefined)).toThrow(/hybrid/);
+    expect(() => chooseReader('edge', 'cqlsh-pod', undefined)).toThrow(/hybrid/);
     expect(() => chooseReader('hybrid', 'cassandra-cli', undefined)).toThrow(/opdk/);
   });
 });

@@ -39,8 +39,8 @@ describe('decodeColumnName', () => {
     ['revision without number', 's@apis:s@p:s@revision:s@:s@kvmaps:s@x', 'unknown scope'],
     ['extra scope level', 's@apis:s@p:s@revision:s@1:s@x:s@kvmaps:s@k', 'unknown scope'],
   ])('refuses %s', (_what, column, why) => {
-    expect(() => decodeColumnName(column, 'dump.out line 7')).toThrow(InputError);
-    expect(() => decodeColumnName(column, 'dump.out line 7')).toThrow(`dump.out line 7: column name ${JSON.stringify(column)} is not a KVM column`);
+    expect(() => decodeColumnName(column, 'dump.out:7')).toThrow(InputError);
+    expect(() => decodeColumnName(column, 'dump.out:7')).toThrow(`dump.out:7: column name ${JSON.stringify(column)} is not a KVM column`);
     expect(() => decodeColumnName(column)).toThrow(why);
   });
 });

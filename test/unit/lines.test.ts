@@ -82,7 +82,7 @@ describe('readLines', () => {
   it('refuses bytes that are not UTF-8 with an InputError naming source and line', async () => {
     const bytes = Buffer.concat([Buffer.from('fine\nbad '), Buffer.from([0xc3, 0x28]), Buffer.from('\n')]);
     await expect(collect(chunked(bytes, 4), 'dump.out')).rejects.toThrow(InputError);
-    await expect(collect(chunked(bytes, 4), 'dump.out')).rejects.toThrow('dump.out line 2: not valid UTF-8');
+    await expect(collect(chunked(bytes, 4), 'dump.out')).rejects.toThrow('dump.out:2: not valid UTF-8');
   });
 
   it('reads a 15 MB line arriving in 64 KiB chunks, intact, with the lines around it', async () => {

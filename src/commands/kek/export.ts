@@ -44,7 +44,7 @@ function checkHybridCombination(values: KekExportValues): void {
 }
 
 /** Edge: the KEK from the JCEKS vault. */
-async function exportOpdkKek(values: KekExportValues, ctx: RunContext): Promise<void> {
+async function exportEdgeKek(values: KekExportValues, ctx: RunContext): Promise<void> {
   const { readJceksSecretKey } = await import('../../keys/jceks/jceks.js');
   const { toHex } = await import('../../keys/hex.js');
   const vault = await readVault(values.vault!);
@@ -111,6 +111,6 @@ export const handler: CommandHandler<KekExportValues> = {
   required: requiredOptions,
   run: async (values, ctx) => {
     if (values.src === 'hybrid') await exportHybridKey(values, ctx);
-    else await exportOpdkKek(values, ctx);
+    else await exportEdgeKek(values, ctx);
   },
 };

@@ -1,13 +1,15 @@
 // `amu kvms emigrate`: reads the org's KVM rows from Cassandra into the emigrate folder (cassandra-cli, CQL, or cqlsh in a pod).
 import type { CommandHandler } from '../../cli/command.js';
 import type { RunContext } from '../../cli/context.js';
+import { platformOf, type Source } from '../../cli/optionCatalog.js';
+import type { Platform } from '../../kvm/model.js';
 import { openClusterPod, tableProgress, type PodValues } from '../options/hybridCluster.js';
 import { openCqlConnection, pageSizeFor, type CqlValues } from '../options/cqlConnection.js';
 import { chooseReader, type Reader } from '../../emigrate/readerChoice.js';
 import { startProgress } from '../../cli/progress.js';
 
 interface EmigrateValues extends PodValues, CqlValues {
-  src?: 'opdk' | 'hybrid';
+  src?: Source;
   org?: string;
   'emigrate-dir'?: string;
   reader?: Reader;
@@ -24,13 +26,13 @@ function requiredOptions(values: EmigrateValues): string[] {
 }
 
 /** Edge 4.52.02+ and hybrid without a pod: the KVM tables over CQL, page by page into amu CQL dumps. */
-async function emigrateCql(src: 'opdk' | 'hybrid', values: EmigrateValues, ctx: RunContext): Promise<void> {
+async function emigrateCql(platform: Platform, values: EmigrateValues, ctx: RunContext): Promise<void> {
   const { cqlReader, hybridKvmSpecs } = await import('../../emigrate/cql.js');
-  if (src === 'hybrid') hybridKvmSpecs(values.org!); // refuses an org name that is not an Apigee one before connecting
-  const connection = await openCqlConnection(src, values, ctx);
+  if (platform === 'hybrid') hybridKvmSpecs(values.org!); // refuses an org name that is not an Apigee one before connecting
+  const connection = await openCqlConnection(platform, values, ctx);
   const progress = startProgress(ctx.io, ctx.out, 'emigrate', undefined, ' rows');
   try {
-    const reader = cqlReader(connection.session, src === 'opdk' ? 'edge' : 'hybrid', { host: connection.host, pageSize: pageSizeFor(src, values) });
+    const reader = cqlReader(connection.session, platform, { host: connection.host, pageSize: pageSizeFor(platform, values) });
     const dumps = await reader.dump({
       org: values.org!,
       emigrateDir: values['emigrate-dir']!,
@@ -45,7 +47,7 @@ async function emigrateCql(src: 'opdk' | 'hybrid', values: EmigrateValues, ctx: 
 }
 
 /** Edge 4.50–4.52.00: cassandra-cli on a Cassandra or management node. */
-async function emigrateOpdk(values: EmigrateValues, ctx: RunContext): Promise<void> {
+async function emigrateEdge(values: EmigrateValues, ctx: RunContext): Promise<void> {
   const host = values['cass-ip'] ?? 'localhost';
   ctx.out.info(`Reading the KVMs of org ${values.org} from Cassandra at ${host} with cassandra-cli...`);
   const { cassandraCliReader } = await import('../../emigrate/cassandraCli.js');
@@ -80,11 +82,11 @@ async function emigrateHybrid(values: EmigrateValues, ctx: RunContext): Promise<
 export const handler: CommandHandler<EmigrateValues> = {
   required: requiredOptions,
   run: async (values, ctx) => {
-    const src = values.src!;
-    const reader = chooseReader(src, values.reader, values['src-ver']);
+    const platform = platformOf(values.src!);
+    const reader = chooseReader(platform, values.reader, values['src-ver']);
     ctx.out.debug(`reader: ${reader}`);
-    if (reader === 'cql') await emigrateCql(src, values, ctx);
+    if (reader === 'cql') await emigrateCql(platform, values, ctx);
     else if (reader === 'cqlsh-pod') await emigrateHybrid(values, ctx);
-    else await emigrateOpdk(values, ctx);
+    else await emigrateEdge(values, ctx);
   },
 };

@@ -1,5 +1,6 @@
 // CQL options of the commands that read Cassandra over CQL, and opening the connection they describe.
 import type { RunContext } from '../../cli/context.js';
+import type { Platform } from '../../kvm/model.js';
 import { pick } from '../../cli/optionCatalog.js';
 import type { CqlConnection } from '../../emigrate/cqlConnect.js';
 import { openKube, type KubeValues } from './hybridCluster.js';
@@ -32,14 +33,14 @@ function retryDelay(ctx: RunContext): number | undefined {
  * Edge: the contact points of --cass-ip (default localhost). Hybrid: --cass-ip when given, else a port-forward
  * to the Cassandra pod with the cluster's CA and DML credentials.
  */
-export async function openCqlConnection(src: 'opdk' | 'hybrid', values: CqlValues, ctx: RunContext): Promise<CqlConnection> {
-  const connection = await connect(src, values, ctx);
+export async function openCqlConnection(platform: Platform, values: CqlValues, ctx: RunContext): Promise<CqlConnection> {
+  const connection = await connect(platform, values, ctx);
   if (!ctx.out.debugEnabled) return connection;
   const { loggingCqlSession } = await import('../../cli/commandLog.js');
   return { ...connection, session: loggingCqlSession(connection.session, (text) => ctx.out.debug(text)) };
 }
 
-async function connect(src: 'opdk' | 'hybrid', values: CqlValues, ctx: RunContext): Promise<CqlConnection> {
+async function connect(platform: Platform, values: CqlValues, ctx: RunContext): Promise<CqlConnection> {
   const { connectDirect, connectThroughKube } = await import('../../emigrate/cqlConnect.js');
   const delay = retryDelay(ctx);
   const common = {
@@ -47,7 +48,7 @@ async function connect(src: 'opdk' | 'hybrid', values: CqlValues, ctx: RunContex
     localDc: values['local-dc'],
     retryDelayMs: delay,
   };
-  if (src === 'hybrid' && !values['cass-ip']) {
+  if (platform === 'hybrid' && !values['cass-ip']) {
     const kube = await openKube(values, ctx);
     ctx.out.info(`Connecting to Cassandra over CQL through a port-forward to ${values.namespace}/${values['cassandra-pod']}...`);
     return connectThroughKube({ kube, namespace: values.namespace, pod: values['cassandra-pod'], tls: values['cass-tls'] ?? true, ...common });
@@ -58,7 +59,7 @@ async function connect(src: 'opdk' | 'hybrid', values: CqlValues, ctx: RunContex
     hosts,
     port: values['cql-port'],
     ...(values['cass-username'] ? { username: values['cass-username'], password: values['cass-password'] ?? '' } : {}),
-    tls: values['cass-tls'] ?? src === 'hybrid',
+    tls: values['cass-tls'] ?? platform === 'hybrid',
     caFile: values['cass-ca'],
     servername: values['cass-tls-servername'],
     ...common,
@@ -66,6 +67,6 @@ async function connect(src: 'opdk' | 'hybrid', values: CqlValues, ctx: RunContex
 }
 
 /** Rows per page: Edge rows are whole KVMs (up to 15 MB), hybrid rows single entries. */
-export function pageSizeFor(src: 'opdk' | 'hybrid', values: CqlValues): number {
-  return values['page-size'] ?? (src === 'opdk' ? 100 : 5000);
+export function pageSizeFor(platform: Platform, values: CqlValues): number {
+  return values['page-size'] ?? (platform === 'edge' ? 100 : 5000);
 }

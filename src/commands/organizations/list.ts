@@ -15,9 +15,9 @@ function requiredOptions(values: ListValues): string[] {
 }
 
 /** Edge: one organization per line, from kms.organizations over CQL. */
-async function listOpdk(values: ListValues, ctx: RunContext): Promise<void> {
+async function listEdge(values: ListValues, ctx: RunContext): Promise<void> {
   const { listOrganizationsOverCql } = await import('../../cluster/organizations.js');
-  const connection = await openCqlConnection('opdk', values, ctx);
+  const connection = await openCqlConnection('edge', values, ctx);
   try {
     const orgs = await listOrganizationsOverCql(connection.session);
     if (orgs.length === 0) ctx.out.info('kms.organizations holds no organization');
@@ -40,7 +40,7 @@ async function listHybrid(values: ListValues, ctx: RunContext): Promise<void> {
 export const handler: CommandHandler<ListValues> = {
   required: requiredOptions,
   run: async (values, ctx) => {
-    if (values.src === 'opdk') await listOpdk(values, ctx);
+    if (values.src === 'opdk') await listEdge(values, ctx);
     else await listHybrid(values, ctx);
   },
 };

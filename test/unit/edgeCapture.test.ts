@@ -14,7 +14,7 @@ const CAPTURE = fileURLToPath(new URL('../../../shared/fixtures/opdk-4.51-valida
 const KEK = parseHexKey('14dadc9f2e3e0d3cc774f07f5a0357f1', 'test KEK');
 
 const haveCapture = existsSync(CAPTURE);
-if (!haveCapture) console.warn(`opdkCapture.test: ${CAPTURE} is absent; the real-capture tests are skipped`);
+if (!haveCapture) console.warn(`edgeCapture.test: ${CAPTURE} is absent; the real-capture tests are skipped`);
 const describeCapture = haveCapture ? describe : describe.skip;
 
 interface ReadKvm extends KvmRow {
@@ -22,7 +22,7 @@ interface ReadKvm extends KvmRow {
   column: CliColumn;
 }
 
-describeCapture('real OPDK 4.51 capture validate-kvms.out', () => {
+describeCapture('real Edge 4.51 capture validate-kvms.out', () => {
   let columns: CliColumn[];
   let stats: Readonly<CliDumpStats>;
   let kvms: ReadKvm[];
