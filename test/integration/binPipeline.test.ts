@@ -1,3 +1,4 @@
+// The built bin/amu end to end: version and help, kek export to stdout, key errors without echo, the Edge pipeline.
 import { execa } from 'execa';
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';

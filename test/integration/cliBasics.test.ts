@@ -1,3 +1,4 @@
+// Help, version and usage errors: every group and command lists its options with their variables; missing options exit 2.
 import { runAmu } from '../support/runAmu.js';
 import { commandGroups } from '../../src/commands/index.js';
 import { readFileSync } from 'node:fs';

@@ -1,3 +1,4 @@
+// A CQL line dump exports to the same tree as the equivalent cassandra-cli or cqlsh text dump; a cut CQL dump is refused.
 import { createCipheriv } from 'node:crypto';
 import { mkdtemp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';

@@ -1,3 +1,4 @@
+// TLS to Cassandra over CQL: the CA and server name checked directly and through a port-forward, --no-cass-tls-verify.
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,3 +1,4 @@
+// amu cassandra cqlsh on a real terminal (tmux): raw keys, resizes, the exit code, the terminal restored.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import os from 'node:os';

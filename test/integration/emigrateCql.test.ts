@@ -1,3 +1,4 @@
+// Reader choice, and amu kvms emigrate over CQL with the real cassandra-driver against the test CQL server (direct and port-forward).
 import { createCipheriv } from 'node:crypto';
 import { mkdtemp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';

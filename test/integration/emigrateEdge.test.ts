@@ -1,3 +1,4 @@
+// amu kvms emigrate --src opdk with cassandra-cli (a fake one): the dump, its metadata, and every failure leaving no dump.
 import { mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,3 +1,4 @@
+// amu kvms export --src opdk on synthetic dumps: exact trees for apigeecli and maven, modes, report, skips and refusals.
 import { mkdtemp, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,3 +1,4 @@
+// amu kvms export --src hybrid on cqlsh dumps: per-scope keys, current versions, --dek, both targets.
 import { createCipheriv } from 'node:crypto';
 import { mkdtemp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';

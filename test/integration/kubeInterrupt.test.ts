@@ -1,3 +1,4 @@
+// Ctrl-C during a Kubernetes exec: the connection closes and the command fails as interrupted at once.
 import { PassThrough } from 'node:stream';
 import { FakeKubeApi, always } from '../support/fakeKubeApiServer.js';
 import { loadKube } from '../../src/adapters/kube/index.js';

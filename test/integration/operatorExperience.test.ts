@@ -1,3 +1,4 @@
+// What an operator runs next: import-kvms.sh (with a fake apigeecli), JSON summaries, shell completion.
 import { execa } from 'execa';
 import { chmod, mkdtemp, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';

@@ -1,4 +1,4 @@
-// Test entry to the in-process CQL v4 server (src/testkit) plus the Edge and hybrid tables amu reads, as fixtures.
+// Test entry to the in-process CQL v4 server (test/support/cqlProtocolServer.ts) plus the Edge and hybrid tables amu reads, as fixtures.
 import { CqlProtocolServer, type CqlServerOptions, type CqlServerTable } from './cqlProtocolServer.js';
 
 export { CqlProtocolServer } from './cqlProtocolServer.js';

@@ -1,4 +1,4 @@
-// parseCliDump: record splitting with unescaped `, value=`/`), timestamp=` in values, trailer checks, errors with file:line, the testkit round trip.
+// parseCliDump: record splitting with unescaped `, value=`/`), timestamp=` in values, trailer checks, errors with file:line, the test/support round trip.
 
 import { readLines } from '../../src/dumps/lines.js';
 import { CLI_GET_LIMIT, parseCliDump, type CliColumn } from '../../src/dumps/edgeCliDump.js';
@@ -188,7 +188,7 @@ describe('parseCliDump', () => {
   });
 });
 
-describe('testkit round trip (buildEdgeColumns -> formatCliDump -> parse -> decrypt)', () => {
+describe('test/support round trip (buildEdgeColumns -> formatCliDump -> parse -> decrypt)', () => {
   const kek = Buffer.from('14dadc9f2e3e0d3cc774f07f5a0357f1', 'hex');
   const specs: EdgeKvmSpec[] = [
     { scope: { kind: 'env', env: 'prod' }, name: 'Secrets', encrypted: true, entries: [{ name: 'b', value: 'x, value=1), timestamp=2)' }, { name: 'a', value: '' }, { name: 'b', value: 'dup ü' }] },

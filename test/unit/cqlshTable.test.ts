@@ -1,4 +1,4 @@
-// Tests of the cqlsh table parser, its display-width helpers, the testkit formatter and the hybrid row readers.
+// Tests of the cqlsh table parser, its display-width helpers, the test formatter (test/support) and the hybrid row readers.
 import { InputError } from '../../src/errors.js';
 import {
   charWidth,
@@ -108,7 +108,7 @@ describe('display width', () => {
   });
 });
 
-describe('testkit formatter', () => {
+describe('test formatter (test/support/cqlshTableFormat)', () => {
   test('renders the hand-written samples exactly', () => {
     const warnings = [REAL_WARNING];
     expect(formatCqlshTable(REAL_COLUMNS, REAL_ROWS, { pagingOff: true, warnings })).toBe(REAL_SAMPLE);

@@ -1,3 +1,4 @@
+// Option names, variables, resolution (flags win over variables) and the missing-options error.
 import { camelName, envVarName, requireOptions, resolveOptions, type OptionSpecs } from '../../src/cli/options.js';
 import { UsageError } from '../../src/errors.js';
 

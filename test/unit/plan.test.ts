@@ -1,3 +1,4 @@
+// The export plan: revision KVMs mapped to proxy scope, which one wins, custom reports left out.
 import { isCustomReportKvm, planExport } from '../../src/export/plan.js';
 import type { KvmDescriptor } from '../../src/export/source.js';
 import type { Scope } from '../../src/kvm/model.js';

@@ -54,7 +54,7 @@ describe('decodeRowValue', () => {
     expect(decoded).toEqual({ kind: 'kvm', name: 'K', encrypted: false, entries });
   });
 
-  it('round-trips awkward names and values written like Edge (testkit edgeRowJson)', () => {
+  it('round-trips awkward names and values written like Edge (test/support edgeRowJson)', () => {
     const tricky = [
       { name: 'a, b', value: 'x), timestamp=1734646539882000)' },
       { name: 'q"uote\\back', value: 'line1\nline2\ttab, value={"j":1}' },

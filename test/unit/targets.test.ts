@@ -1,3 +1,4 @@
+// The apigeecli and maven targets: file names, refused names, files written, extras (import-kvms.sh, pom.xml).
 import { mkdtemp, readFile, readdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
