@@ -27,8 +27,11 @@ function requiredOptions(values: EmigrateValues): string[] {
 
 /** Edge 4.52.02+ and hybrid without a pod: the KVM tables over CQL, page by page into amu CQL dumps. */
 async function emigrateCql(platform: Platform, values: EmigrateValues, ctx: RunContext): Promise<void> {
-  const { cqlReader, hybridKvmSpecs } = await import('../../emigrate/cql.js');
-  if (platform === 'hybrid') hybridKvmSpecs(values.org!); // refuses an org name that is not an Apigee one before connecting
+  const { cqlReader } = await import('../../emigrate/cql.js');
+  if (platform === 'hybrid') {
+    const { checkHybridOrgName } = await import('../../cluster/keyspaces.js');
+    checkHybridOrgName(values.org!); // before connecting; the keyspace builder checks it again
+  }
   const connection = await openCqlConnection(platform, values, ctx);
   const progress = startProgress(ctx.io, ctx.out, 'emigrate', undefined, ' rows');
   try {
