@@ -5,6 +5,8 @@ import path from 'node:path';
 import { runAmu } from '../support/runAmu.js';
 import { makeFakeCassandraCli, type FakeCli } from '../support/fakeCassandraCli.js';
 import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../support/edgeDump.js';
+import { cassandraCliReader } from '../../src/emigrate/cassandraCli.js';
+import type { DumpReader } from '../../src/emigrate/reader.js';
 
 const kek = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex');
 
@@ -46,6 +48,19 @@ describe('amu kvms emigrate --src opdk (cassandra-cli)', () => {
     expect(meta.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(Date.parse(meta.finishedAt)).toBeGreaterThanOrEqual(Date.parse(meta.startedAt));
     expect((await readdir(dir)).sort()).toEqual(['my-org-kvms.out', 'my-org-kvms.out.meta.json']);
+  });
+
+  test('as a DumpReader: one table dumped, progress per table, the same file the command writes', async () => {
+    const dir = path.join(work, 'reader');
+    const reader: DumpReader = cassandraCliReader({ host: '10.1.2.3', env: { PATH: fake.path, FAKE_CLI_MODE: 'ok', FAKE_CLI_DUMP: dumpFile } });
+    const progress: string[] = [];
+    const dumps = await reader.dump({ org: 'my-org', emigrateDir: dir, onProgress: (table) => progress.push(table) });
+    const out = path.join(dir, 'my-org-kvms.out');
+    const bytes = (await stat(out)).size;
+    expect(reader.name).toBe('cassandra-cli');
+    expect(dumps).toEqual([{ table: 'keyvaluemaps_r21', file: out, rows: columns.length, bytes }]);
+    expect(new Set(progress)).toEqual(new Set(['keyvaluemaps_r21']));
+    expect(await readFile(out, 'utf8')).toBe(await readFile(dumpFile, 'utf8'));
   });
 
   test('a non-zero exit is an error with cassandra-cli stderr, and leaves no dump', async () => {
