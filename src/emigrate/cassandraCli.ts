@@ -1,10 +1,9 @@
 // Edge 4.50–4.52.00: dumps the org's row of keyvaluemaps_r21 with cassandra-cli and checks it is complete.
-import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
-import { finished } from 'node:stream/promises';
+import { createReadStream } from 'node:fs';
 import { ExternalError, InputError, UsageError } from '../errors.js';
 import { findOnPath, isExecutable, runStreaming } from '../adapters/process.js';
-import { FILE_MODE, mkdirPrivate, temporaryNameFor } from '../fs/secureFs.js';
-import { HashingCounter } from '../dumps/hashingCounter.js';
+import { mkdirPrivate } from '../fs/secureFs.js';
+import { DumpFile } from '../dumps/dumpFile.js';
 import { readLines } from '../dumps/lines.js';
 import { CLI_GET_LIMIT, parseCliDump } from '../dumps/edgeCliDump.js';
 import { kvmDumpPath, writeDumpMetadata } from '../dumps/layout.js';
@@ -73,18 +72,15 @@ export async function emigrateWithCassandraCli(options: CassandraCliEmigrateOpti
   const program = await locateCassandraCli(options.cassandraCli, options.env);
   await mkdirPrivate(options.emigrateDir);
   const finalPath = kvmDumpPath(options.emigrateDir, options.org);
-  const tmp = temporaryNameFor(finalPath);
   const args = ['-h', options.host, ...(options.port ? ['-p', String(options.port)] : [])];
   const input = cassandraCliInput(options.org);
   const startedAt = new Date().toISOString();
   options.onCommand?.(`${program} ${args.join(' ')} <<< ${JSON.stringify(input)}`);
-  const counter = new HashingCounter((n) => options.onProgress?.(n));
-  const sink = createWriteStream(tmp, { mode: FILE_MODE, flags: 'wx' });
-  counter.pipe(sink);
+  const file = await DumpFile.create(finalPath, (n) => options.onProgress?.(n));
+  const tmp = file.tempPath;
   try {
-    const outcome = await runStreaming({ file: program, args, stdin: input, stdout: counter, env: options.env, signal: options.signal });
-    counter.end();
-    await finished(sink);
+    const outcome = await runStreaming({ file: program, args, stdin: input, stdout: file.input, env: options.env, signal: options.signal });
+    await file.close();
     if (outcome.failedToStart) throw new ExternalError(`cannot run ${program}: ${outcome.startError ?? 'unknown error'}`);
     if (outcome.exitCode !== 0) {
       const how = outcome.signal ? `was killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`;
@@ -104,8 +100,8 @@ export async function emigrateWithCassandraCli(options: CassandraCliEmigrateOpti
         'Read this org over CQL instead (see README-amu.md).',
       ]);
     }
-    const { size } = await fsp.stat(tmp);
-    await fsp.rename(tmp, finalPath);
+    const size = file.bytes;
+    await file.commit();
     await writeDumpMetadata(finalPath, {
       reader: 'cassandra-cli',
       org: options.org,
@@ -116,12 +112,11 @@ export async function emigrateWithCassandraCli(options: CassandraCliEmigrateOpti
       finishedAt: new Date().toISOString(),
       rows,
       bytes: size,
-      sha256: counter.digest(),
+      sha256: file.digest(),
     });
     return { file: finalPath, rows, bytes: size };
   } catch (err) {
-    sink.destroy();
-    await fsp.rm(tmp, { force: true });
+    await file.discard();
     throw err;
   }
 }

@@ -8,16 +8,14 @@
 // filter keeps any row of another tenant out of the dump. The risk of a filter is silence: if the
 // tenant id were not the org name, the dump would be empty and look fine. So an empty result is
 // checked with `SELECT tid ... LIMIT 1`: rows of another tenant make it an error.
-import { once } from 'node:events';
-import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
-import { finished } from 'node:stream/promises';
+import { createReadStream } from 'node:fs';
 import type { KubeAdapter } from '../adapters/kube/index.js';
 import { ExternalError, InputError } from '../errors.js';
-import { FILE_MODE, mkdirPrivate, temporaryNameFor } from '../fs/secureFs.js';
+import { mkdirPrivate } from '../fs/secureFs.js';
 import { readLines } from '../dumps/lines.js';
 import type { ClientPod } from '../cluster/clientPod.js';
 import { parseCqlshTable, type CqlshSummary } from '../dumps/cqlshTable.js';
-import { HashingCounter } from '../dumps/hashingCounter.js';
+import { DumpFile } from '../dumps/dumpFile.js';
 import { checkCqlshRun, podRef, queryCqlsh, runCqlsh, selectInput, type CqlshRun } from '../cluster/cqlshExec.js';
 import { checkColumns, DESCRIPTOR_COLUMNS, ENTRY_COLUMNS } from '../dumps/hybridRows.js';
 import { cqlString, hybridKeyspace } from '../cluster/keyspaces.js';
@@ -48,7 +46,7 @@ interface TableSpec {
 /** A dump written to its temporary name and checked, not yet renamed. */
 interface CheckedDump {
   spec: TableSpec;
-  tmp: string;
+  file: DumpFile;
   input: string;
   run: CqlshRun;
   rows: number;
@@ -70,22 +68,11 @@ function tableSpecs(emigrateDir: string, org: string): TableSpec[] {
   ];
 }
 
-/** Streams cqlsh's stdout into `tmp` (0600, must not exist) while counting and hashing it. */
-async function streamSelect(opts: CqlshPodEmigrateOptions, input: string, tmp: string, table: string): Promise<{ run: CqlshRun; counter: HashingCounter }> {
-  const counter = new HashingCounter((bytes) => opts.onProgress?.(table, bytes));
-  const sink = createWriteStream(tmp, { mode: FILE_MODE, flags: 'wx' });
-  await once(sink, 'ready');
-  counter.pipe(sink);
-  try {
-    const run = await runCqlsh(opts.kube, opts.pod, input, counter);
-    counter.end();
-    await finished(sink);
-    return { run, counter };
-  } catch (err) {
-    counter.destroy();
-    sink.destroy();
-    throw err;
-  }
+/** Streams cqlsh's stdout into the dump's temporary file, counted and hashed on the way. */
+async function streamSelect(opts: CqlshPodEmigrateOptions, input: string, file: DumpFile): Promise<CqlshRun> {
+  const run = await runCqlsh(opts.kube, opts.pod, input, file.input);
+  await file.close();
+  return run;
 }
 
 /** Parses the written dump to its `(N rows)` line; an incomplete table is cqlsh's fault, so an ExternalError. */
@@ -124,24 +111,24 @@ async function checkEmptyResult(opts: CqlshPodEmigrateOptions, table: string): P
 /** Dumps one table to its temporary name and checks it. */
 async function dumpTable(opts: CqlshPodEmigrateOptions, spec: TableSpec): Promise<CheckedDump> {
   const input = selectInput(kvmTableQuery(opts.org, spec.table));
-  const tmp = temporaryNameFor(spec.finalPath);
+  const file = await DumpFile.create(spec.finalPath, (bytes) => opts.onProgress?.(spec.table, bytes));
   const startedAt = new Date().toISOString();
   try {
-    const { run, counter } = await streamSelect(opts, input, tmp, spec.table);
+    const run = await streamSelect(opts, input, file);
     checkCqlshRun(run, `the dump of ${spec.table} (pod ${podRef(opts.pod)})`, opts.onWarning);
-    const summary = await checkDumpTable(tmp, spec, `cqlsh output of ${spec.table}`);
+    const summary = await checkDumpTable(file.tempPath, spec, `cqlsh output of ${spec.table}`);
     if (summary.rowCount === 0) await checkEmptyResult(opts, spec.table);
     const finishedAt = new Date().toISOString();
-    return { spec, tmp, input, run, rows: summary.rowCount, bytes: counter.bytes, sha256: counter.digest(), startedAt, finishedAt };
+    return { spec, file, input, run, rows: summary.rowCount, bytes: file.bytes, sha256: file.digest(), startedAt, finishedAt };
   } catch (err) {
-    await fsp.rm(tmp, { force: true });
+    await file.discard();
     throw err;
   }
 }
 
 /** Renames a checked dump into place and writes its metadata. */
 async function keepDump(opts: CqlshPodEmigrateOptions, dump: CheckedDump): Promise<DumpedTable> {
-  await fsp.rename(dump.tmp, dump.spec.finalPath);
+  await dump.file.commit();
   await writeDumpMetadata(dump.spec.finalPath, {
     reader: 'cqlsh-pod',
     org: opts.org,
@@ -172,7 +159,7 @@ export async function emigrateWithCqlshPod(opts: CqlshPodEmigrateOptions): Promi
     }
     opts.signal?.throwIfAborted();
   } catch (err) {
-    await Promise.all(checked.map((dump) => fsp.rm(dump.tmp, { force: true })));
+    await Promise.all(checked.map((dump) => dump.file.discard()));
     throw err;
   }
   const kept: DumpedTable[] = [];
