@@ -1,4 +1,4 @@
-// Builds typed yargs CommandModules whose handlers resolve env variables, check required options and then run.
+// Commands as data: each declares its name, help, options and required ones once; its handler module is imported only when it runs.
 import type { Argv, CommandModule } from 'yargs';
 import type { RunContext } from './context.js';
 import { GROUP } from './optionCatalog.js';
@@ -7,21 +7,34 @@ import { declareOptions, envVarName, givenAsFlag, inapplicable, requireOptions, 
 /** Options of a command after env resolution, keyed by flag name (`export-dir`). */
 export type OptionValues = Record<string, unknown>;
 
-export interface AmuCommandSpec<V extends OptionValues> {
-  command: string;
+/** What a command's module exports as `handler`: the work, and what it needs to know before it. */
+export interface CommandHandler<V extends OptionValues> {
+  /** Fills values from elsewhere (e.g. what an export recorded) before the required ones are checked. */
+  prepare?(values: V, ctx: RunContext): Promise<void>;
+  /** The source, reader and target of a run, to warn about options that do not apply (default: --src and --tgt). */
+  shape?(values: V): RunShape;
+  run(values: V, ctx: RunContext): Promise<void>;
+}
+
+/** A command as `amu --help` shows it; `load` imports its module (and so its dependencies) only when it runs. */
+export interface CommandDeclaration {
+  name: string;
   describe: string;
   options: OptionSpecs;
   /** [command, what it does]: shown as `# what it does` over the command, broken before options to fit 80 columns. */
   examples?: [string, string][];
-  /** Fills values from elsewhere (e.g. what an export recorded) before the required ones are checked. */
-  prepare?: (values: V, ctx: RunContext) => Promise<void>;
-  /** Flags that must have a value, given the others (e.g. `--vault` only with `--src opdk`). */
-  required: (values: V) => string[];
-  /** `--help` marks that say more than the `required` function can (`required unless the export's report has it`). */
+  /** Flags that must have a value, given the others (e.g. `--vault` only with `--src opdk`); help marks them too. */
+  required(values: OptionValues): string[];
+  /** `--help` marks that say more than `required` can (`required unless the export's report has it`). */
   requiredNotes?: Record<string, string>;
-  /** The source, reader and target of a run, to warn about options that do not apply (default: --src and --tgt). */
-  shape?: (values: V) => RunShape;
-  run: (values: V, ctx: RunContext) => Promise<void>;
+  load(): Promise<{ handler: CommandHandler<OptionValues> }>;
+}
+
+/** `amu <group> <command>`: a group and the commands in it, in help order. */
+export interface CommandGroup {
+  name: string;
+  describe: string;
+  commands: CommandDeclaration[];
 }
 
 /** Where a parsed command leaves the work to do; the CLI runs it after yargs is done parsing. */
@@ -68,10 +81,10 @@ export function exampleLines(command: string, width = EXAMPLE_WIDTH): string[] {
 }
 
 /** `[required]`, `[required with --src opdk]`, `[required: this or --dek]`: from the `required` function, per source. */
-export function requiredMarks<V extends OptionValues>(spec: AmuCommandSpec<V>): Record<string, string> {
-  const sources = (spec.options.src?.choices ?? []) as string[];
-  const always = spec.required({} as V);
-  const bySource = sources.map((src) => ({ src, entries: spec.required({ src } as unknown as V) }));
+export function requiredMarks(declaration: CommandDeclaration): Record<string, string> {
+  const sources = (declaration.options.src?.choices ?? []) as string[];
+  const always = declaration.required({});
+  const bySource = sources.map((src) => ({ src, entries: declaration.required({ src }) }));
   const marks: Record<string, string> = {};
   for (const entry of new Set([...always, ...bySource.flatMap((s) => s.entries)])) {
     const where = bySource.filter((s) => s.entries.includes(entry)).map((s) => s.src);
@@ -82,14 +95,13 @@ export function requiredMarks<V extends OptionValues>(spec: AmuCommandSpec<V>): 
       marks[flag] = `required${scope}${others.length > 0 ? `: this or ${others.join(' or ')}` : ''}`;
     }
   }
-  for (const [flag, note] of Object.entries(spec.requiredNotes ?? {})) marks[flag] = note;
+  for (const [flag, note] of Object.entries(declaration.requiredNotes ?? {})) marks[flag] = note;
   return marks;
 }
 
 /** Warns about each option given on the command line that this run does not use; variables may be set for other runs. */
-function warnInapplicable<V extends OptionValues>(spec: AmuCommandSpec<V>, argv: Record<string, unknown>, values: V, ctx: RunContext): void {
-  const shape = spec.shape ? spec.shape(values) : { src: values.src as string | undefined, tgt: values.tgt as string | undefined };
-  for (const [flag, option] of Object.entries(spec.options)) {
+function warnInapplicable(options: OptionSpecs, shape: RunShape, argv: Record<string, unknown>, values: OptionValues, ctx: RunContext): void {
+  for (const [flag, option] of Object.entries(options)) {
     const why = inapplicable(option, shape);
     if (!why || values[flag] === undefined || values[flag] === option.default) continue;
     if (givenAsFlag(argv, flag)) ctx.out.warn(`--${flag} is ignored: it ${why}`);
@@ -97,32 +109,31 @@ function warnInapplicable<V extends OptionValues>(spec: AmuCommandSpec<V>, argv:
   }
 }
 
-export function defineCommand<V extends OptionValues>(
-  spec: AmuCommandSpec<V>,
-  pending: PendingRun,
-  env: NodeJS.ProcessEnv,
-): CommandModule {
+/** The yargs module of a declared command: parsing sets `pending.run`, which loads the handler and runs it. */
+export function commandModule(declaration: CommandDeclaration, pending: PendingRun, env: NodeJS.ProcessEnv): CommandModule {
   return {
-    command: spec.command,
-    describe: spec.describe,
+    command: declaration.name,
+    describe: declaration.describe,
     builder: (y: Argv) => {
-      pending.options = Object.keys(spec.options);
-      declareOptions(y, spec.options, requiredMarks(spec));
-      for (const [cmd, text] of spec.examples ?? []) {
+      pending.options = Object.keys(declaration.options);
+      declareOptions(y, declaration.options, requiredMarks(declaration));
+      for (const [cmd, text] of declaration.examples ?? []) {
         for (const line of [...exampleComment(text), ...exampleLines(cmd)]) y.example(line, '');
       }
       return y;
     },
     handler: (argv) => {
       pending.run = async (ctx) => {
-        const values = resolveOptions(argv as Record<string, unknown>, spec.options, env) as V;
-        for (const [flag, option] of Object.entries(spec.options)) {
+        const values = resolveOptions(argv as Record<string, unknown>, declaration.options, env);
+        for (const [flag, option] of Object.entries(declaration.options)) {
           if (option.secret && typeof values[flag] === 'string') ctx.out.addSecret(values[flag]);
         }
-        await spec.prepare?.(values, ctx);
-        requireOptions(values, spec.required(values));
-        warnInapplicable(spec, argv as Record<string, unknown>, values, ctx);
-        await spec.run(values, ctx);
+        const { handler } = await declaration.load();
+        await handler.prepare?.(values, ctx);
+        requireOptions(values, declaration.required(values));
+        const shape = handler.shape ? handler.shape(values) : { src: values.src as string | undefined, tgt: values.tgt as string | undefined };
+        warnInapplicable(declaration.options, shape, argv as Record<string, unknown>, values, ctx);
+        await handler.run(values, ctx);
       };
     },
   };

@@ -1,24 +1,25 @@
 // Runs amu: parses the command line, runs the chosen command, reports errors and returns the exit code.
 import { buildCli, commandTree } from './root.js';
 import { explainUnknown } from './suggest.js';
+import { commandGroups } from '../commands/index.js';
 import type { CliIo, RunContext } from './context.js';
 import { GLOBAL_OPTIONS, type PendingRun } from './command.js';
-import { AmuError, ExitCode, InterruptedError, exitCodeFor, type ExitCodeValue } from './errors.js';
+import { AmuError, ExitCode, InterruptedError, exitCodeFor, type ExitCodeValue } from '../errors.js';
 import { Output } from './output.js';
 import { resolveOptions } from './options.js';
 
 interface ParseOutcome {
-  error?: Error;
+  error?: Error | undefined;
   output: string;
   argv: Record<string, unknown>;
 }
 
 function parse(args: string[], io: CliIo, pending: PendingRun): Promise<ParseOutcome> {
   const width = (io.stdout as { columns?: number }).columns ?? 100;
-  const parser = buildCli(io.env, pending, Math.min(width, 120));
+  const parser = buildCli(commandGroups, io.env, pending, Math.min(width, 120));
   return new Promise((resolve) => {
     void parser.parse(args, {}, (error, argv, output) => {
-      resolve({ ...(error ? { error } : {}), output, argv: argv as Record<string, unknown> });
+      resolve({ error: error ?? undefined, output, argv: argv as Record<string, unknown> });
     });
   });
 }
@@ -49,14 +50,14 @@ export function reportError(err: unknown, out: Output): ExitCodeValue {
 
 /** The known command words at the start of `words`: `amu`, `amu kvms`, `amu kvms export`. */
 function knownCommandPath(words: readonly string[]): string {
-  const group = commandTree().groups.find((g) => g.name === words[0]);
+  const group = commandTree(commandGroups).groups.find((g) => g.name === words[0]);
   if (!group) return 'amu';
   return group.commands.includes(String(words[1])) ? `amu ${group.name} ${String(words[1])}` : `amu ${group.name}`;
 }
 
 /** A command line yargs refused: what is unknown and the closest known name, else yargs' reason; exit 2. */
 function reportUsage(args: string[], error: Error, pending: PendingRun, out: Output): ExitCodeValue {
-  const problem = explainUnknown(args, commandTree(), pending.options);
+  const problem = explainUnknown(args, commandTree(commandGroups), pending.options);
   if (problem) out.error(problem.message, problem.details);
   else {
     // yargs' own messages may span lines (invalid choices): each line is shown (and escaped) as a line.
@@ -81,7 +82,7 @@ Examples:
 
 /** Answers the shell completion script's `amu --get-yargs-completions <words>` call. */
 async function complete(words: string[], io: CliIo): Promise<number> {
-  const parser = buildCli(io.env, {});
+  const parser = buildCli(commandGroups, io.env, {});
   // yargs calls back once per pass and answers completions in a later pass: keep the last output.
   let answer = '';
   await parser.parseAsync(['--get-yargs-completions', ...words], {}, (_err, _argv, output) => {

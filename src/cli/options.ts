@@ -1,6 +1,6 @@
 // Option specs shared by all commands: every `--some-thing` may come from `SOME_THING`; flags win; missing ones are named together.
 import type { Argv } from 'yargs';
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 
 export type OptionType = 'string' | 'boolean' | 'number';
 
@@ -14,9 +14,9 @@ export interface Applicability {
 
 /** What a run is about, as far as options care: the source, the reader it uses, the target. */
 export interface RunShape {
-  src?: string;
-  reader?: string;
-  tgt?: string;
+  src?: string | undefined;
+  reader?: string | undefined;
+  tgt?: string | undefined;
 }
 
 export interface OptionSpec {

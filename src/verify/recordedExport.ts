@@ -1,9 +1,9 @@
 // Reads back how an export was made (its amu-export-report.json), so `kvms verify` checks what was exported.
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { InputError } from '../cli/errors.js';
-import { REPORT_FILE } from '../core/export/exportKvms.js';
-import type { ExportSettings } from '../core/export/summary.js';
+import { InputError } from '../errors.js';
+import { REPORT_FILE } from '../export/exportKvms.js';
+import type { ExportSettings } from '../export/summary.js';
 
 /** What the report of an export folder says, or undefined when it has none (an export of an older amu, or none). */
 export interface RecordedExport {

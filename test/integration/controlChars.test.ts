@@ -4,9 +4,9 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import os from 'node:os';
 import path from 'node:path';
 import { runAmu } from '../support/runAmu.js';
-import { buildEdgeColumns, seededRandomBytes } from '../../src/testkit/opdkDump.js';
-import { CqlDumpWriter } from '../../src/core/dump/cqlDumpFormat.js';
-import { edgeKvmSpec } from '../../src/core/emigrate/overCql.js';
+import { buildEdgeColumns, seededRandomBytes } from '../support/edgeDump.js';
+import { CqlDumpWriter } from '../../src/dumps/cqlDumpFormat.js';
+import { edgeKvmSpec } from '../../src/emigrate/cql.js';
 import { escapeControl } from '../../src/cli/output.js';
 
 const kek = Buffer.from('8899aabbccddeeff0011223344556677', 'hex');

@@ -3,7 +3,7 @@ import { runAmu } from '../support/runAmu.js';
 import { commandGroups } from '../../src/commands/index.js';
 import { OPTION } from '../../src/cli/optionCatalog.js';
 
-const commands = commandGroups.flatMap((g) => g.commands.map((make) => ({ group: g.name, name: String(make({}, {}).command) })));
+const commands = commandGroups.flatMap((g) => g.commands.map((c) => ({ group: g.name, name: c.name })));
 
 /** The lines of one section of a help text (`Examples:`), up to the next blank line. */
 function section(help: string, title: string): string[] {

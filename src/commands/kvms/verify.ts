@@ -1,15 +1,13 @@
 // `amu kvms verify`: checks that an export tree, read as its importer reads it, holds what the dump holds.
 import path from 'node:path';
-import { defineCommand, type PendingRun } from '../../cli/command.js';
-import { MismatchError } from '../../cli/errors.js';
-import { OPTION, pick } from '../../cli/optionCatalog.js';
+import type { CommandHandler } from '../../cli/command.js';
+import { MismatchError } from '../../errors.js';
 import type { RunContext } from '../../cli/context.js';
-import type { TargetKind } from '../../core/export/exportKvms.js';
-import type { ApigeecliNaming } from '../../core/targets/apigeecli.js';
-import type { VerifyResult } from '../../core/verify/verifyExport.js';
-import type { OptionSpec } from '../../cli/options.js';
+import type { TargetKind } from '../../export/targets/index.js';
+import type { ApigeecliNaming } from '../../export/targets/apigeecli.js';
+import type { VerifyResult } from '../../verify/verifyExport.js';
 import type { RecordedExport } from '../../verify/recordedExport.js';
-import { openKvmSource, requiredSourceOptions, SOURCE_OPTIONS, type SourceValues } from './source.js';
+import { openKvmSource, type SourceValues } from '../options/dumpSource.js';
 
 interface VerifyValues extends SourceValues {
   'export-dir'?: string;
@@ -17,12 +15,6 @@ interface VerifyValues extends SourceValues {
   'include-custom-reports': boolean;
   'apigeecli-naming': ApigeecliNaming;
   json: boolean;
-}
-
-/** An option whose default is what the export recorded: declared without one, so a value the user gave is told apart. */
-function recordedDefault(spec: OptionSpec, fallback: string): OptionSpec {
-  const { default: _unused, ...rest } = spec;
-  return { ...rest, describe: `${spec.describe} (default: what the export recorded, else ${fallback})` };
 }
 
 /** The options verify can take from the export's report, with the report's value for each. */
@@ -76,7 +68,7 @@ async function fillFromReport(values: VerifyValues, ctx: RunContext): Promise<vo
 
 /** Prints the result (table or JSON) and fails with exit 7 when anything differs. */
 async function report(result: VerifyResult, json: boolean, ctx: RunContext): Promise<void> {
-  const { formatVerifyResult, verifyJson } = await import('../../core/verify/report.js');
+  const { formatVerifyResult, verifyJson } = await import('../../verify/report.js');
   if (json) ctx.out.resultJson(verifyJson(result));
   else ctx.out.resultLines(formatVerifyResult(result));
   if (result.ok) return;
@@ -86,43 +78,19 @@ async function report(result: VerifyResult, json: boolean, ctx: RunContext): Pro
   ]);
 }
 
-export const kvmsVerifyCommand = (pending: PendingRun, env: NodeJS.ProcessEnv) =>
-  defineCommand<VerifyValues>(
-    {
-      command: 'verify',
-      describe: 'Check that an export tree holds, as apigeecli or the maven plugin reads it, what the dump holds',
-      options: {
-        ...SOURCE_OPTIONS,
-        'export-dir': { ...OPTION['export-dir'], describe: 'Folder of the export tree to check (written by "amu kvms export"; its report supplies the options left out)' },
-        tgt: OPTION.tgt,
-        'include-custom-reports': recordedDefault(OPTION['include-custom-reports'], 'false'),
-        'apigeecli-naming': recordedDefault(OPTION['apigeecli-naming'], 'current'),
-        ...pick('json'),
-      },
-      examples: [
-        ['KEK=... amu kvms verify --export-dir ./export', 'Check an export against its dump, as its report recorded them'],
-        ['amu kvms verify --export-dir ./export', 'A hybrid export made with --keys-file: the report names the file'],
-        ['KEK=... amu kvms verify --src opdk --org myorg --emigrate-dir ./emigrate --export-dir ./export --tgt maven', 'Every option given (an export without a report)'],
-      ],
-      prepare: fillFromReport,
-      requiredNotes: Object.fromEntries(
-        ['src', 'org', 'emigrate-dir', 'tgt'].map((flag) => [flag, "required unless the export's report has it"]),
-      ),
-      required: (values) => ['export-dir', ...requiredSourceOptions(values), 'tgt'],
-      run: async (values, ctx) => {
-        const source = await openKvmSource(values);
-        const { verifyExport } = await import('../../core/verify/verifyExport.js');
-        const result = await verifyExport({
-          source,
-          target: values.tgt!,
-          exportDir: values['export-dir']!,
-          includeCustomReports: values['include-custom-reports'],
-          apigeecliNaming: values['apigeecli-naming'],
-          signal: ctx.signal,
-        });
-        await report(result, values.json, ctx);
-      },
-    },
-    pending,
-    env,
-  );
+export const handler: CommandHandler<VerifyValues> = {
+  prepare: fillFromReport,
+  run: async (values, ctx) => {
+    const source = await openKvmSource(values);
+    const { verifyExport } = await import('../../verify/verifyExport.js');
+    const result = await verifyExport({
+      source,
+      target: values.tgt!,
+      exportDir: values['export-dir']!,
+      includeCustomReports: values['include-custom-reports'],
+      apigeecliNaming: values['apigeecli-naming'],
+      signal: ctx.signal,
+    });
+    await report(result, values.json, ctx);
+  },
+};
