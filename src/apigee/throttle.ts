@@ -87,18 +87,25 @@ export class Throttle {
     }
   }
 
-  /** A 429: nobody starts before Retry-After (or an exponential pause); returns how long the caller waits. */
-  onQuota(retryAfterMs: number | undefined): number {
+  /**
+   * A 429: nobody starts before Retry-After. Without one, a pause of 1 s that doubles (up to a minute) each time the
+   * quota still refuses after a pause; the other calls of the same burst refused meanwhile do not lengthen it.
+   */
+  onQuota(retryAfterMs: number | undefined): void {
     this.stats.quota += 1;
-    const pause = retryAfterMs ?? this.quotaPause;
-    if (retryAfterMs === undefined) this.quotaPause = Math.min(this.quotaPause * 2, MAX_QUOTA_PAUSE_MS);
-    const until = this.now() + pause;
+    this.successes = 0;
+    const now = this.now();
+    let until: number;
+    if (retryAfterMs !== undefined) until = now + retryAfterMs;
+    else {
+      if (now < this.pausedUntil) return;
+      until = now + this.quotaPause;
+      this.quotaPause = Math.min(this.quotaPause * 2, MAX_QUOTA_PAUSE_MS);
+    }
     if (until > this.pausedUntil) {
-      this.stats.pausedMs += until - Math.max(this.pausedUntil, this.now());
+      this.stats.pausedMs += until - Math.max(this.pausedUntil, now);
       this.pausedUntil = until;
     }
-    this.successes = 0;
-    return Math.max(0, this.pausedUntil - this.now());
   }
 
   /** A 5xx or a lost connection: fewer requests at once. */

@@ -45,6 +45,8 @@ export interface FakeStats {
   /** A request rejected for quota whose identical previous attempt had been rejected for quota too. */
   repeatedQuotaRejections: number;
   injectedFailures: number;
+  /** Requests applied whose answer was cut off. */
+  lostAnswers: number;
   tokenRequests: number;
   unauthenticated: number;
 }
@@ -88,11 +90,14 @@ export class FakeApigeeApi {
     quotaRejections: 0,
     repeatedQuotaRejections: 0,
     injectedFailures: 0,
+    lostAnswers: 0,
     tokenRequests: 0,
     unauthenticated: 0,
   };
   /** Called before each API request (after auth): return an error code (e.g. 503) to fail it, optionally with Retry-After seconds. */
   inject?: (method: string, path: string) => { code: number; retryAfter?: number } | undefined;
+  /** Called after a request was applied: return true to lose the answer (the connection is cut), as when a call times out after it landed. */
+  loseAnswer?: (method: string, path: string) => boolean;
   quota?: QuotaOptions;
   private server?: http.Server;
   private windowStart = Date.now();
@@ -180,6 +185,11 @@ export class FakeApigeeApi {
         fail(injected.code, 'The service is currently unavailable.');
       }
       const result = this.route(req.method ?? 'GET', url, body);
+      if (this.loseAnswer?.(req.method ?? 'GET', url.pathname)) {
+        this.stats.lostAnswers += 1;
+        req.socket.destroy();
+        return;
+      }
       send(res, 200, result);
     } catch (err) {
       if (err instanceof HttpFailure) send(res, err.error.code, { error: err.error });
