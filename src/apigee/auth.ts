@@ -60,13 +60,13 @@ function honourTokenUri(client: AuthClient, tokenUri: string | undefined): void 
 }
 
 function tokenFailure(what: string, err: unknown, proxy: URL | undefined): ExternalError {
-  const e = err as { message?: string; status?: number; response?: { status?: number } };
+  const e = err as { message?: string; status?: number; response?: { status?: number; data?: unknown } };
   const status = e.response?.status ?? e.status;
   const via = proxy ? ` through the proxy ${maskProxyUrl(proxy)}` : '';
-  if (status === 407) {
-    return new ExternalError(`the proxy ${maskProxyUrl(proxy ?? '')} refused amu's credentials (407 Proxy Authentication Required)`, [
-      'Check the user and password in --proxy or HTTPS_PROXY.',
-    ]);
+  // A proxy that refuses the tunnel answers itself (tinyproxy: 401, others: 407), not with the token endpoint's JSON.
+  const fromProxy = proxy && (status === 407 || (status === 401 && typeof e.response?.data === 'string'));
+  if (fromProxy) {
+    return new ExternalError(`the proxy ${maskProxyUrl(proxy)} refused amu's credentials (${status})`, ['Check the user and password in --proxy or HTTPS_PROXY / HTTP_PROXY.']);
   }
   const reason = (e.message ?? String(err)).split('\n')[0]!.slice(0, 300);
   return new ExternalError(`cannot get an access token for ${what}${via}: ${reason}`);

@@ -96,6 +96,7 @@ export class ApigeeClient {
       } catch (err) {
         release();
         if (!(err instanceof NetworkError)) throw err;
+        if (err.proxyStatus !== undefined && [401, 403, 407].includes(err.proxyStatus)) throw this.proxyRefused(err);
         attempts += 1;
         this.options.debug?.(`API ${method} ${url.pathname}: ${err.message}`);
         if (attempts >= MAX_ATTEMPTS) throw this.unreachable(url, err);
@@ -123,6 +124,11 @@ export class ApigeeClient {
       }
       throw this.failure(method, url, status, answer.text, retry);
     }
+  }
+
+  private proxyRefused(err: NetworkError): ExternalError {
+    if (err.proxyStatus === 403) return new ExternalError(`the proxy ${err.proxy} does not allow a connection to the Apigee API (403)`, ['Ask for the API host and port to be allowed (tinyproxy: ConnectPort).']);
+    return new ExternalError(`the proxy ${err.proxy} refused amu's credentials (${err.proxyStatus})`, ['Check the user and password in --proxy or HTTPS_PROXY / HTTP_PROXY.']);
   }
 
   private unreachable(url: URL, err: NetworkError): ExternalError {

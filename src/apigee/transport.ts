@@ -23,6 +23,8 @@ export class NetworkError extends Error {
     message: string,
     readonly code: string | undefined,
     readonly proxy: string | undefined,
+    /** The proxy's own answer when it refused to open the tunnel (401/407: its credentials; 403: not allowed; 5xx). */
+    readonly proxyStatus?: number,
   ) {
     super(message);
   }
@@ -69,11 +71,22 @@ export class Transport {
     const body = req.body === undefined ? undefined : Buffer.from(req.body, 'utf8');
     const headers = { ...req.headers, ...(body ? { 'content-type': 'application/json', 'content-length': String(body.length) } : {}) };
     return new Promise<HttpResponse>((resolve, reject) => {
+      let refusal: { statusCode: number; statusText?: string } | undefined;
       const request = lib.request(req.url, { method: req.method, headers, agent: this.agentFor(req.url), signal, timeout: this.timeoutMs }, (res) => {
+        if (refusal) {
+          res.resume();
+          const text = `the proxy refused the tunnel to ${req.url.host}: ${refusal.statusCode} ${refusal.statusText ?? ''}`.trim();
+          reject(new NetworkError(text, 'EPROXY', this.proxyShown(req.url), refusal.statusCode));
+          return;
+        }
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', (err) => reject(this.networkError(err, req.url)));
+      });
+      // https-proxy-agent replays a refused CONNECT's answer as if the server had sent it: tell the two apart.
+      request.on('proxyConnect', (connect: { statusCode: number; statusText?: string }) => {
+        if (connect.statusCode !== 200) refusal = connect;
       });
       request.on('timeout', () => request.destroy(Object.assign(new Error(`no answer within ${this.timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })));
       request.on('error', (err) => reject(this.networkError(err, req.url)));
