@@ -185,4 +185,23 @@ describe('amu kvms import', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--tgt-org  (or TGT_ORG)');
   });
+
+  test.each([
+    ['apigeecli', [] as string[]],
+    ['maven', ['--maven-project']],
+  ])('--export-dir: an amu export tree (%s) imports what the dump would, and verify --live says OK', async (tgtKind, exportArgs) => {
+    const exportDir = path.join(work, `export-${tgtKind}`);
+    const exported = await runAmu(['kvms', 'export', '--tgt', tgtKind, '--export-dir', exportDir, ...exportArgs], base());
+    expect(exported.code).toBe(0);
+    const tgt = freshOrg();
+    const { run, summary } = await importJson(['--tgt-org', tgt, '--export-dir', exportDir, '--tgt', tgtKind], { KEK: '', SRC: '', EMIGRATE_DIR: '' });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(summary.source).toContain(exportDir);
+    expect(summary.entries.created).toBe(TOTAL_ENTRIES);
+    expect(fake.entriesOf(tgt, 'org', 'Awkward')!.json).toBe(JSON_VALUE);
+    const live = await runAmu(['kvms', 'verify', '--live', '--tgt-org', tgt], base());
+    expect(live.stdout).toMatch(/: OK$/m);
+    expect(live.code).toBe(0);
+  });
 });
