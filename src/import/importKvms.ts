@@ -1,5 +1,5 @@
 // `kvms import`: lists what the target has, then creates missing KVMs and entries, updates differing ones, prunes on request.
-import { ExternalError, InputError, InterruptedError } from '../cli/errors.js';
+import { AmuError, ExternalError, InputError, InterruptedError } from '../cli/errors.js';
 import { ApiError, type ApigeeClient } from '../apigee/client.js';
 import { addressability, type TargetScope } from '../apigee/paths.js';
 import type { KvmEntry } from '../core/kvm/model.js';
@@ -133,11 +133,14 @@ class Importer {
     await Promise.all(Array.from({ length: workers }, worker));
     await items.return?.();
     this.finishTotals();
+    const done = this.options.dryRun ? 0 : this.summary.rows.reduce((n, r) => n + r.created + r.updated + r.pruned, 0) + this.summary.kvms.created;
     if (this.options.signal?.aborted) {
-      const done = this.summary.entries.created + this.summary.entries.updated + this.summary.entries.pruned;
       throw new InterruptedError(`import interrupted after ${done} change(s); run the same command again: it does only what is left`);
     }
-    if (this.fatal !== undefined) throw this.fatal;
+    if (this.fatal !== undefined) {
+      if (this.fatal instanceof AmuError && !this.options.dryRun) this.fatal.details.push(`${done} change(s) were made before this; once it is fixed, run the same command again: it does only what is left.`);
+      throw this.fatal;
+    }
     return this.summary;
   }
 

@@ -120,7 +120,7 @@ describe('amu kvms import: quota, failures and interruptions', () => {
     };
     const first = await importJson(fake, tgt, ['--concurrency', '2'], controller.signal);
     expect(first.run.code).toBe(130);
-    expect(first.run.stderr).toMatch(/interrupted/);
+    expect(first.run.stderr).toMatch(/import interrupted after [1-9]\d* change\(s\); run the same command again: it does only what is left/);
     fake.inject = undefined;
     const done = fake.entryCount(tgt);
     expect(done).toBeGreaterThan(0);
@@ -128,7 +128,8 @@ describe('amu kvms import: quota, failures and interruptions', () => {
     const second = await importJson(fake, tgt);
     expect(second.run.code).toBe(0);
     expect(second.summary.entries.created + second.summary.entries.unchanged).toBe(TOTAL);
-    expect(second.summary.entries.unchanged).toBe(done);
+    // A call cut off by Ctrl-C may still land on the server after amu returned: at least what was there is unchanged.
+    expect(second.summary.entries.unchanged).toBeGreaterThanOrEqual(done);
     expectAllThere(fake, tgt);
   });
 
@@ -145,6 +146,8 @@ describe('amu kvms import: quota, failures and interruptions', () => {
     };
     expect(await exited).toBe('SIGKILL');
     fake.inject = undefined;
+    // Requests the server had already received finish within its latency; after that nothing can arrive.
+    await new Promise((r) => setTimeout(r, 200));
     const done = fake.entryCount(tgt);
     expect(done).toBeLessThan(TOTAL);
     const writesBefore = fake.stats.writes;
