@@ -82,7 +82,7 @@ export class ApigeeClient {
     let retry = false;
     for (;;) {
       if (this.options.signal?.aborted) throw this.options.signal.reason as Error;
-      const release = await this.options.throttle.acquire(retry);
+      const release = await this.options.throttle.acquire(retry, this.options.signal);
       let status: number;
       let answer: { headers: Record<string, string | string[] | undefined>; text: string };
       try {

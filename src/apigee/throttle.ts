@@ -48,11 +48,24 @@ export class Throttle {
   }
 
   /** Waits for a slot; retries go ahead of first attempts so a call rejected for quota is first in the next window. */
-  async acquire(retry = false): Promise<() => void> {
+  async acquire(retry = false, signal?: AbortSignal): Promise<() => void> {
     if (this.canStart() && this.waiting.length === 0) this.inFlight += 1;
     else {
-      await new Promise<void>((resolve) => {
-        const waiter = { resolve, retry };
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = () => {
+          const i = this.waiting.indexOf(waiter);
+          if (i >= 0) this.waiting.splice(i, 1);
+          reject(signal!.reason as Error);
+        };
+        const waiter: Waiter = {
+          resolve: () => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+          },
+          retry,
+        };
+        if (signal?.aborted) return onAbort();
+        signal?.addEventListener('abort', onAbort, { once: true });
         const firstNew = this.waiting.findIndex((w) => !w.retry);
         if (retry && firstNew >= 0) this.waiting.splice(firstNew, 0, waiter);
         else this.waiting.push(waiter);

@@ -133,6 +133,21 @@ describe('amu kvms import: quota, failures and interruptions', () => {
     expectAllThere(fake, tgt);
   });
 
+  test('Ctrl-C during a long quota pause (Retry-After 60 s) stops at once', async () => {
+    const { fake, tgt } = await startFake();
+    const controller = new AbortController();
+    fake.inject = (method) => {
+      if (method !== 'POST' || fake.stats.writes < 20) return undefined;
+      setTimeout(() => controller.abort(new Error('SIGINT')), 200);
+      return { code: 429, retryAfter: 60 };
+    };
+    const started = Date.now();
+    const { run } = await importJson(fake, tgt, [], controller.signal);
+    expect(run.code).toBe(130);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    fake.inject = undefined;
+  });
+
   test('SIGKILL mid-import: the rerun completes without writing anything twice', async () => {
     const { fake, tgt } = await startFake({ latencyMs: 10 });
     const child = spawn(process.execPath, [path.join(root, 'bin', 'amu'), 'kvms', 'import', '--concurrency', '2', '--quiet'], {

@@ -96,6 +96,16 @@ describe('Throttle', () => {
     expect(t.stats.pausedMs).toBe(200 + 1000 + 2000);
     t.close();
   });
+  test('a call waiting out a quota pause gives up at once when the run is interrupted', async () => {
+    const t = new Throttle({ max: 4 });
+    t.onQuota(60_000);
+    const controller = new AbortController();
+    const waiting = t.acquire(true, controller.signal);
+    controller.abort(new Error('interrupted'));
+    await expect(waiting).rejects.toThrow('interrupted');
+    t.close();
+  });
+
   test('5xx halves the limit; successes bring it back one at a time', () => {
     const t = new Throttle({ max: 8 });
     t.onUnavailable();
