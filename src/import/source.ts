@@ -1,4 +1,5 @@
 // What `kvms import` imports: the dump (decrypted and planned exactly as export does) or an amu export tree, scopes env-mapped.
+import { InputError } from '../cli/errors.js';
 import { addressability, type TargetScope } from '../apigee/paths.js';
 import { planExport, type PlannedKvm } from '../core/export/plan.js';
 import { descriptorKey, type KvmSource } from '../core/export/source.js';
@@ -92,6 +93,11 @@ export interface TreeImportOptions {
 export async function treeImportSource(options: TreeImportOptions): Promise<ImportSource> {
   const { readExportTree, readTreeKvmEntries } = await import('../core/verify/readExportTree.js');
   const tree = await readExportTree(options);
+  if (tree.kvms.length === 0) {
+    throw new InputError(`${options.exportDir} holds no KVM files of an export tree for ${options.target}: nothing to import`, [
+      options.target === 'apigeecli' ? 'Is it an apigeecli tree (--tgt), with the naming it was written with (--apigeecli-naming)?' : 'Is it a maven tree (--tgt)?',
+    ]);
+  }
   checkEnvMap(options.envMap, tree.kvms.flatMap((k) => (k.scope.kind === 'env' ? [k.scope.env] : [])));
   const notImported: NotImported[] = [];
   const usable = tree.kvms.filter((k) => {

@@ -181,6 +181,15 @@ describe('amu kvms import', () => {
     expect(refused.code).toBe(5);
     expect(refused.stderr).toMatch(/the Apigee API refused the bearer token \(--token \/ APIGEE_TOKEN\): 401 UNAUTHENTICATED/);
     expect(refused.stderr).not.toContain('wrong-token');
+    const badUrl = await importRun(['--tgt-org', 'x', '--api-url', 'ftp://nowhere']);
+    expect(badUrl.code).toBe(2);
+    expect(badUrl.stderr).toContain('--api-url (API_URL) must be an http(s) URL');
+    const badConcurrency = await importRun(['--tgt-org', 'x', '--concurrency', '0']);
+    expect(badConcurrency.code).toBe(2);
+    expect(badConcurrency.stderr).toContain('--concurrency (CONCURRENCY) must be a whole number from 1 to 256');
+    const emptyTree = await importRun(['--tgt-org', 'x', '--export-dir', work, '--tgt', 'maven']);
+    expect(emptyTree.code).toBe(3);
+    expect(emptyTree.stderr).toContain('holds no KVM files of an export tree for maven: nothing to import');
     const missing = await runAmu(['kvms', 'import'], {});
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--tgt-org  (or TGT_ORG)');
