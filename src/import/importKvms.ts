@@ -49,7 +49,7 @@ export async function checkTargetScopes(client: ApigeeClient, org: string, targe
   const lines = [
     ...(missingEnvs.length > 0 ? [`  environments: ${missingEnvs.join(', ')} (the target has: ${haveEnvs.join(', ') || 'none'})`] : []),
     ...(missingProxies.length > 0 ? [`  proxies: ${missingProxies.join(', ')}`] : []),
-    'Nothing was imported. Create them in the target first (proxies: import and deploy them), or map environments with --env-map old=new.',
+    'Nothing was imported. Create them in the target first (proxies: import them; a KVM can be scoped to a proxy not yet deployed), or map environments with --env-map old=new.',
   ];
   const kvmCount = kvms.filter((k) => (k.scope.kind === 'env' && missingEnvs.includes(k.scope.env)) || (k.scope.kind === 'proxy' && missingProxies.includes(k.scope.proxy))).length;
   const what = [missingEnvs.length > 0 ? count(missingEnvs, 'environment') : '', missingProxies.length > 0 ? `${missingProxies.length} prox${missingProxies.length === 1 ? 'y' : 'ies'}` : ''].filter(Boolean).join(' and ');
