@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Bench of `amu kvms import` against the fake Apigee API with a quota: entries/s and the share of the quota's ceiling used.
-// Run by `npm run bench` (after the export and emigrate figures) or alone: `npm run build && node scripts/bench-import.mjs`.
+// Run by `npm run bench` (after the export and emigrate figures) or alone: `npm run build && npm run build:support && node scripts/bench-import.mjs`.
 // BENCH_IMPORT_ENTRIES (default 100000), BENCH_IMPORT_QUOTA (calls per window, default 600), BENCH_IMPORT_WINDOW_MS
 // (default 6000): Apigee's 6,000 calls a minute, the window compressed to 6 s (same rate, ten times as many window
 // edges to cross); at 100 calls/s, 100k entries take about 17 minutes, whatever the window.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -14,17 +14,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const KEK = '14dadc9f2e3e0d3cc774f07f5a0357f1';
 
-/** The fake lives in test/support (not shipped): compiled here for the bench alone. */
-async function loadFake(outDir) {
-  const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const args = ['--outDir', outDir, '--rootDir', root, '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--skipLibCheck', '--types', 'node', path.join(root, 'test', 'support', 'fakeApigeeApi.ts')];
-  const r = spawnSync(process.execPath, [tsc, ...args], { stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('cannot compile test/support/fakeApigeeApi.ts');
-  return import(pathToFileURL(path.join(outDir, 'test', 'support', 'fakeApigeeApi.js')).href);
-}
+/** Test kit compiled into build/ by `npm run build:support` (the fake Apigee API and the dump generator are not shipped). */
+const support = (name) => import(pathToFileURL(path.join(root, 'build', 'test', 'support', name)).href);
 
 async function writeDump(dir, entries) {
-  const { seededRandomBytes, syntheticEdgeDumpLines } = await import(pathToFileURL(path.join(root, 'dist', 'testkit', 'opdkDump.js')).href);
+  const { seededRandomBytes, syntheticEdgeDumpLines } = await support('edgeDump.js');
   const scopes = [{ kind: 'org' }, { kind: 'env', env: 'prod' }, { kind: 'env', env: 'test' }, { kind: 'proxy', proxy: 'orders' }];
   const entriesPerKvm = 1000;
   const spec = { org: 'bench', scopes, kvmsPerScope: Math.ceil(entries / entriesPerKvm / scopes.length), entriesPerKvm, valueBytes: 32 };
@@ -44,7 +38,7 @@ export async function benchImport() {
   const windowMs = Number(process.env.BENCH_IMPORT_WINDOW_MS ?? 6000);
   const benchDir = path.join(root, 'bench-out', 'import');
   await rm(benchDir, { recursive: true, force: true });
-  const { FakeApigeeApi } = await loadFake(path.join(benchDir, 'tsc'));
+  const { FakeApigeeApi } = await support('fakeApigeeApi.js');
   const entries = await writeDump(path.join(benchDir, 'emigrate'), entriesWanted);
   const token = 'ya29.bench-token';
   const fake = new FakeApigeeApi({ tokens: [token], quota: { calls, windowMs } });

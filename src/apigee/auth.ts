@@ -1,6 +1,6 @@
 // Access tokens for the Apigee API: a given bearer token, a service-account key file, or Application Default Credentials.
 import { promises as fsp } from 'node:fs';
-import { ExternalError, InputError } from '../cli/errors.js';
+import { ExternalError, InputError } from '../errors.js';
 import type { AuthClient } from 'google-auth-library';
 import { maskProxyUrl, proxyFor } from './proxy.js';
 

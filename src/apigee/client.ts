@@ -1,5 +1,5 @@
 // The Apigee API client amu needs: environments, proxies, key value maps and their entries, with retries that respect the quota.
-import { ExternalError } from '../cli/errors.js';
+import { ExternalError } from '../errors.js';
 import type { TokenSource } from './auth.js';
 import { apiUrl, entriesPath, entryPath, kvmPath, kvmsPath, scopePath, type TargetScope } from './paths.js';
 import { sleep, Throttle } from './throttle.js';

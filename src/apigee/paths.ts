@@ -1,5 +1,5 @@
 // Resource paths of the Apigee API v1 for key value maps, and which names a URL path can carry.
-import type { Scope } from '../core/kvm/model.js';
+import type { Scope } from '../kvm/model.js';
 
 /** A scope on Apigee X / hybrid: no revisions (export maps them to the proxy). */
 export type TargetScope = Exclude<Scope, { kind: 'revision' }>;

@@ -1,5 +1,5 @@
 // Which HTTP proxy a URL goes through: --proxy, else HTTPS_PROXY / HTTP_PROXY unless NO_PROXY exempts the host.
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 
 /** The proxy URL for `target`, or undefined for a direct connection. */
 export function proxyFor(target: URL, env: NodeJS.ProcessEnv, explicit?: string): URL | undefined {

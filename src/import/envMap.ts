@@ -1,6 +1,6 @@
 // `--env-map old=new,...`: environment names of the source mapped to those of the target.
-import { UsageError } from '../cli/errors.js';
-import type { Scope } from '../core/kvm/model.js';
+import { UsageError } from '../errors.js';
+import type { Scope } from '../kvm/model.js';
 
 export type EnvMap = ReadonlyMap<string, string>;
 

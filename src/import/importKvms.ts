@@ -1,8 +1,8 @@
 // `kvms import`: lists what the target has, then creates missing KVMs and entries, updates differing ones, prunes on request.
-import { AmuError, ExternalError, InputError, InterruptedError } from '../cli/errors.js';
+import { AmuError, ExternalError, InputError, InterruptedError } from '../errors.js';
 import { ApiError, type ApigeeClient } from '../apigee/client.js';
 import { addressability, type TargetScope } from '../apigee/paths.js';
-import type { KvmEntry } from '../core/kvm/model.js';
+import type { KvmEntry } from '../kvm/model.js';
 import type { ImportItem, ImportKvm, ImportSource } from './source.js';
 import { addCounts, emptyCounts, type ImportFailure, type ImportRow, type ImportSummary, type UnaddressableEntry } from './summary.js';
 

@@ -1,11 +1,11 @@
 // What `kvms import` imports: the dump (decrypted and planned exactly as export does) or an amu export tree, scopes env-mapped.
-import { InputError } from '../cli/errors.js';
+import { InputError } from '../errors.js';
 import { addressability, type TargetScope } from '../apigee/paths.js';
-import { planExport, type PlannedKvm } from '../core/export/plan.js';
-import { descriptorKey, type KvmSource } from '../core/export/source.js';
-import type { KvmEntry, Scope } from '../core/kvm/model.js';
-import type { PlacedKvm } from '../core/targets/target.js';
-import type { ApigeecliNaming } from '../core/targets/apigeecli.js';
+import { planExport, type PlannedKvm } from '../export/plan.js';
+import { descriptorKey, type KvmSource } from '../export/source.js';
+import type { KvmEntry, Scope } from '../kvm/model.js';
+import type { PlacedKvm } from '../export/targets/target.js';
+import type { ApigeecliNaming } from '../export/targets/apigeecli.js';
 import { checkEnvMap, mapScope, type EnvMap } from './envMap.js';
 
 /** A KVM to import: where it goes in the target, and where it comes from (for messages). */
@@ -91,7 +91,7 @@ export interface TreeImportOptions {
 
 /** An amu export tree, read as its importer reads it (the verify tree reader); KVMs it holds twice are not imported. */
 export async function treeImportSource(options: TreeImportOptions): Promise<ImportSource> {
-  const { readExportTree, readTreeKvmEntries } = await import('../core/verify/readExportTree.js');
+  const { readExportTree, readTreeKvmEntries } = await import('../verify/readExportTree.js');
   const tree = await readExportTree(options);
   if (tree.kvms.length === 0) {
     throw new InputError(`${options.exportDir} holds no KVM files of an export tree for ${options.target}: nothing to import`, [

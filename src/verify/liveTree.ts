@@ -1,11 +1,11 @@
 // `kvms verify --live`: the target's KVMs read back through the Apigee API (every page), digested as verify digests a tree.
 import { ApiError, type ApigeeClient } from '../apigee/client.js';
 import { kvmPath, type TargetScope } from '../apigee/paths.js';
-import type { PlannedKvm } from '../core/export/plan.js';
-import { scopeKey } from '../core/kvm/model.js';
-import type { KvmEntry } from '../core/kvm/model.js';
-import { digestEntries } from '../core/verify/digest.js';
-import type { ExportTree, TreeKvm } from '../core/verify/readExportTree.js';
+import type { PlannedKvm } from '../export/plan.js';
+import { scopeKey } from '../kvm/model.js';
+import type { KvmEntry } from '../kvm/model.js';
+import { digestEntries } from './digest.js';
+import type { ExportTree, TreeKvm } from './readExportTree.js';
 
 export interface LiveTreeOptions {
   client: ApigeeClient;

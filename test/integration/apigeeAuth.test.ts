@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runAmu } from '../support/runAmu.js';
 import { FakeApigeeApi } from '../support/fakeApigeeApi.js';
-import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../../src/testkit/opdkDump.js';
+import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../support/edgeDump.js';
 
 const kek = Buffer.from('1f1e1d1c1b1a19181716151413121110', 'hex');
 const TOKEN = 'ya29.static-token-for-auth-tests';

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { runAmu } from '../support/runAmu.js';
 import { FakeApigeeApi } from '../support/fakeApigeeApi.js';
-import { buildEdgeColumns, formatCliDump, seededRandomBytes, type EdgeKvmSpec } from '../../src/testkit/opdkDump.js';
-import type { Scope } from '../../src/core/kvm/model.js';
+import { buildEdgeColumns, formatCliDump, seededRandomBytes, type EdgeKvmSpec } from '../support/edgeDump.js';
+import type { Scope } from '../../src/kvm/model.js';
 import type { ImportSummary } from '../../src/import/summary.js';
 
 const kek = Buffer.from('0f1e2d3c4b5a69788796a5b4c3d2e1f0', 'hex');

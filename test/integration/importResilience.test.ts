@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runAmu } from '../support/runAmu.js';
 import { FakeApigeeApi } from '../support/fakeApigeeApi.js';
-import { buildEdgeColumns, formatCliDump, seededRandomBytes, type EdgeKvmSpec } from '../../src/testkit/opdkDump.js';
+import { buildEdgeColumns, formatCliDump, seededRandomBytes, type EdgeKvmSpec } from '../support/edgeDump.js';
 import type { ImportSummary } from '../../src/import/summary.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

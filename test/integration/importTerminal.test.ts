@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FakeApigeeApi } from '../support/fakeApigeeApi.js';
 import { runAmu } from '../support/runAmu.js';
-import { buildEdgeColumns, formatCliDump, seededRandomBytes, type EdgeKvmSpec } from '../../src/testkit/opdkDump.js';
+import { buildEdgeColumns, formatCliDump, seededRandomBytes, type EdgeKvmSpec } from '../support/edgeDump.js';
 
 const AMU = fileURLToPath(new URL('../../bin/amu', import.meta.url));
 const tmuxAvailable = spawnSync('tmux', ['-V']).status === 0;

@@ -7,11 +7,11 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { runAmu } from '../support/runAmu.js';
 import { FakeApigeeApi } from '../support/fakeApigeeApi.js';
-import { echoPortForward, FakeKubeApi } from '../support/fakeKubeApi.js';
+import { echoPortForward, FakeKubeApi } from '../support/fakeKubeApiServer.js';
 import { makeTestCerts, opensslAvailable } from '../support/testCerts.js';
 import { Tinyproxy, tinyproxyPath } from '../support/tinyproxy.js';
-import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../../src/testkit/opdkDump.js';
-import { loadKube } from '../../src/adapters/kube.js';
+import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../support/edgeDump.js';
+import { loadKube } from '../../src/adapters/kube/index.js';
 
 const binary = tinyproxyPath();
 const tls = opensslAvailable();

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { runAmu } from '../support/runAmu.js';
 import { FakeApigeeApi } from '../support/fakeApigeeApi.js';
-import { buildEdgeColumns, formatCliDump, seededRandomBytes, type EdgeKvmSpec } from '../../src/testkit/opdkDump.js';
-import type { verifyJson as reportJson } from '../../src/core/verify/report.js';
+import { buildEdgeColumns, formatCliDump, seededRandomBytes, type EdgeKvmSpec } from '../support/edgeDump.js';
+import type { verifyJson as reportJson } from '../../src/verify/report.js';
 
 type VerifyJson = ReturnType<typeof reportJson>;
 const kek = Buffer.from('00112233445566778899aabbccddeeff', 'hex');

@@ -95,10 +95,10 @@ export class FakeApigeeApi {
     unauthenticated: 0,
   };
   /** Called before each API request (after auth): return an error code (e.g. 503) to fail it, optionally with Retry-After seconds. */
-  inject?: (method: string, path: string) => { code: number; retryAfter?: number } | undefined;
+  inject: ((method: string, path: string) => { code: number; retryAfter?: number } | undefined) | undefined;
   /** Called after a request was applied: return true to lose the answer (the connection is cut), as when a call times out after it landed. */
-  loseAnswer?: (method: string, path: string) => boolean;
-  quota?: QuotaOptions;
+  loseAnswer: ((method: string, path: string) => boolean) | undefined;
+  quota: QuotaOptions | undefined;
   private server?: http.Server;
   private windowStart = Date.now();
   private windowCalls = 0;

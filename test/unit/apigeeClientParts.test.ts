@@ -3,7 +3,7 @@ import { maskProxyUrl, noProxy, proxyFor } from '../../src/apigee/proxy.js';
 import { addressability, apiUrl, entryPath, kvmsPath } from '../../src/apigee/paths.js';
 import { Throttle } from '../../src/apigee/throttle.js';
 import { checkEnvMap, mapScope, parseEnvMap } from '../../src/import/envMap.js';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/errors.js';
 
 describe('proxy choice', () => {
   const api = new URL('https://apigee.googleapis.com/v1/organizations/x');

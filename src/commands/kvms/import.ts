@@ -1,14 +1,13 @@
 // `amu kvms import`: creates and updates the KVMs of a dump (or an export tree) in Apigee X / hybrid through the Apigee API.
-import { defineCommand, type PendingRun } from '../../cli/command.js';
-import { PartialError } from '../../cli/errors.js';
-import { OPTION, pick } from '../../cli/optionCatalog.js';
+import type { CommandHandler } from '../../cli/command.js';
+import { PartialError } from '../../errors.js';
 import type { RunContext } from '../../cli/context.js';
 import { startProgress, type Progress } from '../../cli/progress.js';
-import type { ApigeecliNaming } from '../../core/targets/apigeecli.js';
+import type { ApigeecliNaming } from '../../export/targets/apigeecli.js';
 import type { ImportSource } from '../../import/source.js';
 import type { ImportSummary } from '../../import/summary.js';
-import { APIGEE_OPTIONS, openApigee, type ApigeeValues } from '../options/apigee.js';
-import { openKvmSource, requiredSourceOptions, SOURCE_OPTIONS, type SourceValues } from './source.js';
+import { openApigee, type ApigeeValues } from '../options/apigee.js';
+import { openKvmSource, requiredSourceOptions, type SourceValues } from '../options/dumpSource.js';
 
 interface ImportValues extends SourceValues, ApigeeValues {
   'export-dir'?: string;
@@ -42,54 +41,36 @@ async function report(summary: ImportSummary, ctx: RunContext, json: boolean): P
   ]);
 }
 
-export const kvmsImportCommand = (pending: PendingRun, env: NodeJS.ProcessEnv) =>
-  defineCommand<ImportValues>(
-    {
-      command: 'import',
-      describe: 'Create and update the KVMs of a dump (or an export tree) in Apigee X / hybrid through the Apigee API',
-      options: {
-        ...SOURCE_OPTIONS,
-        ...APIGEE_OPTIONS,
-        'export-dir': { ...OPTION['export-dir'], describe: 'Import this amu export tree (either target) instead of the dump' },
-        tgt: { ...OPTION.tgt, describe: 'With --export-dir: the kind of tree, apigeecli or maven' },
-        ...pick('apigeecli-naming', 'include-custom-reports', 'dry-run', 'prune', 'json'),
-      },
-      examples: [
-        ['KEK=... APIGEE_TOKEN=$(gcloud auth print-access-token) amu kvms import --src opdk --org edgeorg --emigrate-dir ./emigrate --tgt-org my-x-org', 'Edge dump into Apigee X'],
-        ['amu kvms import --export-dir ./export --tgt apigeecli --tgt-org my-x-org --env-map test=dev --dry-run', 'Plan the import of an export tree'],
-      ],
-      required: (values) => [...(values['export-dir'] ? ['tgt'] : requiredSourceOptions(values)), 'tgt-org'],
-      run: async (values, ctx) => {
-        const source = await openSource(values);
-        const apigee = await openApigee(values, ctx);
-        const { importKvms } = await import('../../import/importKvms.js');
-        let progress: Progress | undefined;
-        const started = Date.now();
-        try {
-          const summary = await importKvms({
-            source,
-            client: apigee.client,
-            org: values['tgt-org']!,
-            target: apigee.target,
-            dryRun: values['dry-run'],
-            prune: values.prune,
-            concurrency: values.concurrency,
-            signal: ctx.signal,
-            onProgress: ({ kvms, totalKvms, entries }) => {
-              progress ??= startProgress(ctx.io, ctx.out, values['dry-run'] ? 'plan' : 'import', totalKvms, ' KVMs');
-              const seconds = Math.max(0.001, (Date.now() - started) / 1000);
-              const eta = kvms > 0 ? Math.round((seconds / kvms) * (totalKvms - kvms)) : undefined;
-              progress.update(kvms, `${entries} entries, ${Math.round(entries / seconds)}/s${eta !== undefined ? `, ETA ${eta} s` : ''}`);
-            },
-          });
-          progress?.stop();
-          await report(summary, ctx, values.json);
-        } finally {
-          progress?.stop();
-          apigee.close();
-        }
-      },
-    },
-    pending,
-    env,
-  );
+export const handler: CommandHandler<ImportValues> = {
+  required: (values) => [...(values['export-dir'] ? ['tgt'] : requiredSourceOptions(values)), 'tgt-org'],
+  run: async (values, ctx) => {
+    const source = await openSource(values);
+    const apigee = await openApigee(values, ctx);
+    const { importKvms } = await import('../../import/importKvms.js');
+    let progress: Progress | undefined;
+    const started = Date.now();
+    try {
+      const summary = await importKvms({
+        source,
+        client: apigee.client,
+        org: values['tgt-org']!,
+        target: apigee.target,
+        dryRun: values['dry-run'],
+        prune: values.prune,
+        concurrency: values.concurrency,
+        signal: ctx.signal,
+        onProgress: ({ kvms, totalKvms, entries }) => {
+          progress ??= startProgress(ctx.io, ctx.out, values['dry-run'] ? 'plan' : 'import', totalKvms, ' KVMs');
+          const seconds = Math.max(0.001, (Date.now() - started) / 1000);
+          const eta = kvms > 0 ? Math.round((seconds / kvms) * (totalKvms - kvms)) : undefined;
+          progress.update(kvms, `${entries} entries, ${Math.round(entries / seconds)}/s${eta !== undefined ? `, ETA ${eta} s` : ''}`);
+        },
+      });
+      progress?.stop();
+      await report(summary, ctx, values.json);
+    } finally {
+      progress?.stop();
+      apigee.close();
+    }
+  },
+};

@@ -1,6 +1,6 @@
 // Options shared by the commands that talk to the Apigee API (import, verify --live), and the client they open.
 import { setMaxListeners } from 'node:events';
-import { UsageError } from '../../cli/errors.js';
+import { UsageError } from '../../errors.js';
 import type { RunContext } from '../../cli/context.js';
 import type { OptionSpecs } from '../../cli/options.js';
 import { pick } from '../../cli/optionCatalog.js';
