@@ -2,7 +2,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { RunContext } from './context.js';
 import { GROUP } from './optionCatalog.js';
-import { declareOptions, envVarName, givenAsFlag, inapplicable, requireOptions, resolveOptions, type OptionSpecs, type RunShape } from './options.js';
+import { declareOptions, givenAsFlag, inapplicable, requireOptions, resolveOptions, variableOf, type OptionSpecs, type RunShape } from './options.js';
 
 /** Options of a command after env resolution, keyed by flag name (`export-dir`). */
 export type OptionValues = Record<string, unknown>;
@@ -105,7 +105,7 @@ function warnInapplicable(options: OptionSpecs, shape: RunShape, argv: Record<st
     const why = inapplicable(option, shape);
     if (!why || values[flag] === undefined || values[flag] === option.default) continue;
     if (givenAsFlag(argv, flag)) ctx.out.warn(`--${flag} is ignored: it ${why}`);
-    else ctx.out.debug(`${envVarName(flag)} is set but not used: --${flag} ${why}`);
+    else ctx.out.debug(`${variableOf(flag, option)} is set but not used: --${flag} ${why}`);
   }
 }
 

@@ -5,6 +5,7 @@ import type { OptionSpec } from '../../cli/options.js';
 import { CQL_OPTIONS } from '../options/cqlConnection.js';
 import { requiredSourceOptions, SOURCE_OPTIONS } from '../options/dumpSource.js';
 import { KUBE_OPTIONS, POD_OPTIONS } from '../options/hybridCluster.js';
+import { APIGEE_OPTIONS } from '../options/apigee.js';
 
 /** emigrate: the options each source and reader need. */
 function emigrateRequired(values: OptionValues): string[] {
@@ -21,7 +22,7 @@ function recordedDefault(spec: OptionSpec, fallback: string): OptionSpec {
 
 export const kvmsGroup: CommandGroup = {
   name: 'kvms',
-  describe: 'Key value maps: emigrate from Cassandra, export for the target',
+  describe: 'Key value maps: emigrate from Cassandra, export for the target, import into Apigee X / hybrid',
   commands: [
     {
       name: 'emigrate',
@@ -59,23 +60,50 @@ export const kvmsGroup: CommandGroup = {
       load: () => import('./export.js'),
     },
     {
+      name: 'import',
+      describe: 'Create and update the KVMs of a dump (or an export tree) in Apigee X / hybrid through the Apigee API',
+      options: {
+        ...SOURCE_OPTIONS,
+        ...APIGEE_OPTIONS,
+        'export-dir': { ...OPTION['export-dir'], describe: 'Import this amu export tree (either target) instead of the dump' },
+        tgt: { ...OPTION.tgt, describe: 'With --export-dir: the kind of tree, apigeecli or maven' },
+        ...pick('apigeecli-naming', 'include-custom-reports', 'dry-run', 'prune', 'json'),
+      },
+      examples: [
+        ['KEK=... APIGEE_TOKEN=$(gcloud auth print-access-token) amu kvms import --src opdk --org edgeorg --emigrate-dir ./emigrate --tgt-org my-x-org', 'Edge dump into Apigee X'],
+        ['amu kvms import --export-dir ./export --tgt apigeecli --tgt-org my-x-org --env-map test=dev --dry-run', 'Plan the import of an export tree'],
+      ],
+      required: (values) => [...(values['export-dir'] ? ['tgt'] : requiredSourceOptions(values)), 'tgt-org'],
+      requiredNotes: {
+        ...Object.fromEntries(['src', 'org', 'emigrate-dir'].map((flag) => [flag, 'required unless --export-dir'])),
+        tgt: 'required with --export-dir',
+      },
+      load: () => import('./import.js'),
+    },
+    {
       name: 'verify',
-      describe: 'Check that an export tree holds, as apigeecli or the maven plugin reads it, what the dump holds',
+      describe: 'Check that an export tree (or, with --live, the target organization) holds what the dump holds',
       options: {
         ...SOURCE_OPTIONS,
         'export-dir': { ...OPTION['export-dir'], describe: 'Folder of the export tree to check (written by "amu kvms export"; its report supplies the options left out)' },
         tgt: OPTION.tgt,
         'include-custom-reports': recordedDefault(OPTION['include-custom-reports'], 'false'),
         'apigeecli-naming': recordedDefault(OPTION['apigeecli-naming'], 'current'),
-        ...pick('json'),
+        ...pick('json', 'live'),
+        ...APIGEE_OPTIONS,
       },
       examples: [
         ['KEK=... amu kvms verify --export-dir ./export', 'Check an export against its dump, as its report recorded them'],
         ['amu kvms verify --export-dir ./export', 'A hybrid export made with --keys-file: the report names the file'],
         ['KEK=... amu kvms verify --src opdk --org myorg --emigrate-dir ./emigrate --export-dir ./export --tgt maven', 'Every option given (an export without a report)'],
+        ['KEK=... APIGEE_TOKEN=... amu kvms verify --live --src opdk --org myorg --emigrate-dir ./emigrate --tgt-org my-x-org', 'Check the target organization against the dump'],
       ],
-      required: (values) => ['export-dir', ...requiredSourceOptions(values), 'tgt'],
-      requiredNotes: Object.fromEntries(['src', 'org', 'emigrate-dir', 'tgt'].map((flag) => [flag, "required unless the export's report has it"])),
+      required: (values) => (values.live ? [...requiredSourceOptions(values), 'tgt-org'] : ['export-dir', ...requiredSourceOptions(values), 'tgt']),
+      requiredNotes: {
+        ...Object.fromEntries(['src', 'org', 'emigrate-dir', 'tgt'].map((flag) => [flag, "required unless the export's report has it"])),
+        'export-dir': 'required unless --live',
+        'tgt-org': 'required with --live',
+      },
       load: () => import('./verify.js'),
     },
   ],
