@@ -1,4 +1,5 @@
 // What `kvms import` reports: per-KVM counts, totals, unaddressable entries, failures; as a table or JSON.
+import { escapeControl } from '../cli/output.js';
 import type { NotImported } from './source.js';
 
 export type KvmAction = 'create' | 'exists' | 'failed';
@@ -70,11 +71,13 @@ function table(rows: string[][]): string[] {
   return rows.map((r) => r.map((c, i) => (i >= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd());
 }
 
+/** The cells of a row, names escaped here already so that the columns line up as shown. */
 function cells(r: ImportRow): string[] {
-  return [r.scope, r.kvm, r.action, r.created, r.updated, r.unchanged, r.pruned, r.unaddressable, r.failed].map(String);
+  return [escapeControl(r.scope), escapeControl(r.kvm), r.action, r.created, r.updated, r.unchanged, r.pruned, r.unaddressable, r.failed].map(String);
 }
 
-export function formatImportSummary(s: ImportSummary): string {
+/** The summary as lines of text; names in them are raw (the output module escapes each line). */
+export function formatImportSummary(s: ImportSummary): string[] {
   const verb = s.dryRun ? 'Dry run (nothing changed): plan' : 'Import';
   const lines = [`${verb} of ${s.source} into ${s.target}${s.prune ? ' (with --prune)' : ''}`];
   const interesting = (r: ImportRow) => r.action !== 'exists' || r.created + r.updated + r.pruned + r.unaddressable + r.failed > 0;
@@ -102,5 +105,5 @@ export function formatImportSummary(s: ImportSummary): string {
     `entries: ${would}create ${e.created}, ${would}update ${e.updated}, unchanged ${e.unchanged}, ${would}prune ${e.pruned}, unaddressable ${e.unaddressable}, failed ${e.failed}`,
     `API calls: ${s.calls.sent} (${s.calls.retried} retried, ${s.calls.quotaWaits} quota waits, ${s.calls.unavailable} unavailable) in ${s.seconds.toFixed(1)} s`,
   );
-  return lines.join('\n');
+  return lines;
 }

@@ -32,7 +32,7 @@ async function openSource(values: ImportValues): Promise<ImportSource> {
 async function report(summary: ImportSummary, ctx: RunContext, json: boolean): Promise<void> {
   const { formatImportSummary } = await import('../../import/summary.js');
   if (json) ctx.out.resultJson(summary);
-  else ctx.out.result(formatImportSummary(summary));
+  else ctx.out.resultLines(formatImportSummary(summary));
   if (summary.complete || summary.dryRun) return;
   const e = summary.entries;
   const lost = summary.notImported.filter((n) => n.loss).length + summary.kvms.failed;
