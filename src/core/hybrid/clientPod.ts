@@ -1,9 +1,9 @@
 // The cqlsh client pod amu manages in a hybrid cluster: manifest, reuse-or-replace decision, creation, wait until Ready, cqlsh argv.
-import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadYaml } from '@kubernetes/client-node';
 import type { KubeAdapter, PodInfo } from '../../adapters/kube.js';
 import { ExternalError, UsageError } from '../../cli/errors.js';
+import { readAsset } from '../../assets.js';
 
 export const DEFAULT_CLIENT_REGISTRY = 'gcr.io/apigee-release/hybrid';
 export const CLIENT_IMAGE_NAME = 'apigee-hybrid-cassandra-client';
@@ -17,7 +17,7 @@ export const DML_CREDS_KEYS = ['dml.user', 'dml.password'] as const;
 export const CASSANDRA_TLS_SECRET = 'apigee-cassandra-default-tls';
 export const DEFAULT_POD_TTL_SECONDS = 3600;
 
-const TEMPLATE = new URL('../../../templates/cqlsh-pod.yaml', import.meta.url);
+const TEMPLATE = 'templates/cqlsh-pod.yaml';
 const IMAGE_PULL_REASONS = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'ErrImageNeverPull']);
 
 /** Everything the manifest is rendered from. */
@@ -83,7 +83,7 @@ export function renderTemplate(text: string, vars: Record<string, string | numbe
 
 /** The pod manifest from templates/cqlsh-pod.yaml. */
 export function buildClientPodManifest(spec: ClientPodSpec): Record<string, unknown> {
-  const text = renderTemplate(fs.readFileSync(TEMPLATE, 'utf8'), {
+  const text = renderTemplate(readAsset(TEMPLATE), {
     name: spec.name,
     namespace: spec.namespace,
     image: spec.image,
