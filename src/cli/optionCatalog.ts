@@ -21,6 +21,11 @@ export const OPTION = {
   'cass-ip': { type: 'string', describe: 'Cassandra host(s), comma-separated (Edge default: localhost; hybrid: contact points reached directly instead of a port-forward)' },
   'cass-port': { type: 'number', describe: 'Cassandra Thrift port for cassandra-cli (default: its own, 9160)' },
   'cassandra-cli': { type: 'string', describe: 'Path of cassandra-cli (default: /opt/apigee/apigee-cassandra/bin/cassandra-cli, else PATH)' },
+  'print-command': {
+    type: 'boolean',
+    default: false,
+    describe: 'Edge with cassandra-cli: print the cassandra-cli command to run by hand (hosts where amu cannot run) instead of running it',
+  },
   reader: {
     type: 'string',
     choices: ['cassandra-cli', 'cql', 'cqlsh-pod'],

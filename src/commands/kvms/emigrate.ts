@@ -6,6 +6,7 @@ import { KUBE_OPTIONS, openClusterPod, POD_OPTIONS, tableProgress, type PodValue
 import { CQL_OPTIONS, openCqlConnection, pageSizeFor, type CqlValues } from '../cqlConnection.js';
 import { chooseReader, type Reader } from '../../core/emigrate/readerChoice.js';
 import { startProgress } from '../../cli/progress.js';
+import { UsageError } from '../../cli/errors.js';
 
 interface EmigrateValues extends PodValues, CqlValues {
   src?: 'opdk' | 'hybrid';
@@ -15,10 +16,12 @@ interface EmigrateValues extends PodValues, CqlValues {
   'src-ver'?: string;
   'cass-port'?: number;
   'cassandra-cli'?: string;
+  'print-command': boolean;
 }
 
 /** The options each source and reader need. */
 function requiredOptions(values: EmigrateValues): string[] {
+  if (values['print-command']) return ['src', 'org'];
   const always = ['src', 'org', 'emigrate-dir'];
   if (values.src !== 'hybrid') return always;
   return (values.reader ?? 'cqlsh-pod') === 'cqlsh-pod' ? [...always, 'hybrid-version'] : always;
@@ -66,6 +69,21 @@ async function emigrateOpdk(values: EmigrateValues, ctx: RunContext): Promise<vo
   ctx.out.result(`Wrote ${result.file}: ${result.rows} rows (KVMs and key pseudo-KVMs), ${result.bytes} bytes.`);
 }
 
+/** Edge with cassandra-cli, on a host where amu cannot run: the command to run there by hand, on stdout. */
+async function printCassandraCliCommand(values: EmigrateValues, ctx: RunContext): Promise<void> {
+  const { handCommand } = await import('../../core/emigrate/cassandraCli.js');
+  const hand = handCommand({
+    org: values.org!,
+    host: values['cass-ip'] ?? 'localhost',
+    ...(values['cass-port'] ? { port: values['cass-port'] } : {}),
+    ...(values['cassandra-cli'] ? { cassandraCli: values['cassandra-cli'] } : {}),
+  });
+  ctx.out.info(`Run this on the Cassandra or management node (cassandra-cli reads the query ${JSON.stringify(hand.input)} from stdin):`);
+  ctx.out.result(hand.command);
+  const into = values['emigrate-dir'] ? `${values['emigrate-dir']}/${hand.dumpName}` : `<emigrate-dir>/${hand.dumpName}`;
+  ctx.out.info(`Then copy ${hand.dumpName} to ${into} as it is; "amu kvms export" reads it and checks it is complete.`);
+}
+
 /** Apigee hybrid: kvm_map_entry and kvm_map_descriptor with cqlsh in amu's client pod. */
 async function emigrateHybrid(values: EmigrateValues, ctx: RunContext): Promise<void> {
   const { checkHybridOrgName } = await import('../../core/hybrid/keyspaces.js');
@@ -93,7 +111,7 @@ export const kvmsEmigrateCommand = (pending: PendingRun, env: NodeJS.ProcessEnv)
       describe: 'Dump the KVM rows of an organization from Cassandra into the emigrate folder',
       options: {
         src: OPTION.src,
-        ...pick('org', 'emigrate-dir', 'reader', 'src-ver', 'cass-ip', 'cass-port', 'cassandra-cli'),
+        ...pick('org', 'emigrate-dir', 'reader', 'src-ver', 'cass-ip', 'cass-port', 'cassandra-cli', 'print-command'),
         ...CQL_OPTIONS,
         ...KUBE_OPTIONS,
         ...POD_OPTIONS,
@@ -101,6 +119,7 @@ export const kvmsEmigrateCommand = (pending: PendingRun, env: NodeJS.ProcessEnv)
       examples: [
         ['amu kvms emigrate --src opdk --org myorg --emigrate-dir ./emigrate --cass-ip 10.0.0.4', 'Edge 4.50–4.52.00, with cassandra-cli'],
         ['amu kvms emigrate --src opdk --src-ver 4.53 --org myorg --emigrate-dir ./emigrate --cass-ip 10.0.0.4', 'Edge 4.52.02 and later, over CQL'],
+        ['amu kvms emigrate --src opdk --org myorg --cass-ip 10.0.0.4 --print-command', 'the cassandra-cli command to run by hand where amu cannot run'],
         ['amu kvms emigrate --src hybrid --org myorg --emigrate-dir ./emigrate --hybrid-version 1.10.3', 'Apigee hybrid, with cqlsh in a client pod'],
         ['amu kvms emigrate --src hybrid --reader cql --org myorg --emigrate-dir ./emigrate', 'Apigee hybrid over CQL, through a port-forward'],
       ],
@@ -109,6 +128,10 @@ export const kvmsEmigrateCommand = (pending: PendingRun, env: NodeJS.ProcessEnv)
         const src = values.src!;
         const reader = chooseReader(src, values.reader, values['src-ver']);
         ctx.out.debug(`reader: ${reader}`);
+        if (values['print-command']) {
+          if (reader !== 'cassandra-cli') throw new UsageError(`--print-command is for the cassandra-cli reader (Edge up to 4.52.00), not ${reader}`);
+          return printCassandraCliCommand(values, ctx);
+        }
         if (reader === 'cql') await emigrateCql(src, values, ctx);
         else if (reader === 'cqlsh-pod') await emigrateHybrid(values, ctx);
         else await emigrateOpdk(values, ctx);
