@@ -33,10 +33,10 @@ function foreignRequires(text) {
  */
 const OPTIONAL_ABSENT = ['encoding', 'kerberos', 'bufferutil', 'utf-8-validate'];
 
-export async function bundle() {
+export async function bundle(outfile = BUNDLE) {
   const result = await build({
     entryPoints: [path.join(root, 'src', 'cli', 'bundleEntry.ts')],
-    outfile: BUNDLE,
+    outfile,
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -52,11 +52,11 @@ export async function bundle() {
     logLevel: 'warning',
     metafile: true,
   });
-  await chmod(BUNDLE, 0o755);
-  const text = await readFile(BUNDLE, 'utf8');
+  await chmod(outfile, 0o755);
+  const text = await readFile(outfile, 'utf8');
   const foreign = foreignRequires(text).filter((m) => !OPTIONAL_ABSENT.includes(m));
   if (foreign.length > 0) throw new Error(`the bundle still requires modules that are not built in: ${foreign.join(', ')}`);
-  return { file: BUNDLE, bytes: Buffer.byteLength(text), inputs: Object.keys(result.metafile.inputs).length };
+  return { file: outfile, bytes: Buffer.byteLength(text), inputs: Object.keys(result.metafile.inputs).length };
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm run package`: bundles the CLI, then builds the linux-x64 single executable release/amu-linux-x64 and its .sha256.
+// `npm run package`: bundles the CLI, then builds the linux-x64 single executable release/amu-linux-x64 and its .sha256
+// (`node scripts/package.mjs --out DIR` builds into DIR instead, as the tests do).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFile, chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -8,7 +9,6 @@ import { fileURLToPath } from 'node:url';
 import { bundle } from './bundle.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const release = path.join(root, 'release');
 const SENTINEL_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
 /** The highest version of each versioned symbol family (GLIBC_, GLIBCXX_) the executable imports, from objdump -T. */
@@ -37,12 +37,12 @@ function compareVersions(a, b) {
   return 0;
 }
 
-async function buildExecutable() {
+export async function buildExecutable(release = path.join(root, 'release')) {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     throw new Error(`the single executable is built for linux-x64 with the Node.js running this script; this is ${process.platform}-${process.arch}`);
   }
-  const { file: bundleFile } = await bundle();
   await mkdir(release, { recursive: true });
+  const { file: bundleFile } = await bundle(path.join(release, 'amu.cjs'));
   const exe = path.join(release, 'amu-linux-x64');
   const blob = path.join(release, 'amu.blob');
   const seaConfig = path.join(release, 'sea-config.json');
@@ -55,6 +55,7 @@ async function buildExecutable() {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   await rm(blob, { force: true });
+  await rm(bundleFile, { force: true });
   await rm(seaConfig, { force: true });
   const digest = createHash('sha256').update(await readFile(exe)).digest('hex');
   await writeFile(`${exe}.sha256`, `${digest}  ${path.basename(exe)}\n`);
@@ -62,7 +63,8 @@ async function buildExecutable() {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { exe, digest, bytes } = await buildExecutable();
+  const outAt = process.argv.indexOf('--out');
+  const { exe, digest, bytes } = await buildExecutable(outAt > 0 ? path.resolve(process.argv[outAt + 1] ?? '') : undefined);
   const versions = highestSymbolVersions(exe);
   console.log(`${path.relative(root, exe)}: ${(bytes / 1024 / 1024).toFixed(1)} MiB, sha256 ${digest} (in ${path.relative(root, exe)}.sha256)`);
   console.log(`Node.js ${process.version} inside; needs glibc >= ${versions?.GLIBC ?? '(objdump not found)'}${versions?.GLIBCXX ? `, libstdc++ with GLIBCXX_${versions.GLIBCXX}` : ''}`);
