@@ -1,6 +1,8 @@
 // Kubernetes access for amu's hybrid path (secrets, pods, exec, port-forward) over @kubernetes/client-node.
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,7 +20,8 @@ import {
 // WebSocketHandler is not re-exported by the package index (client-node 1.4 has no "exports" map, so the deep path resolves).
 import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
 import WebSocket from 'ws';
-import { ExternalError, InputError, InterruptedError, UsageError } from '../cli/errors.js';
+import { ExternalError, ForbiddenError, InputError, InterruptedError, UsageError } from '../cli/errors.js';
+import { inClusterConfig } from './kube/inCluster.js';
 
 // ---------------------------------------------------------------------------------------------
 // Public API
@@ -32,6 +35,10 @@ export interface KubeOptions {
   requestTimeoutMs?: number;
   /** Poll interval while waiting for a pod to be gone (default 500 ms). */
   pollIntervalMs?: number;
+  /** The environment the in-cluster variables and HOME are read from (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Told which configuration was loaded (kubeconfig file or in-cluster service account) and the API server. */
+  onConfig?: (text: string) => void;
 }
 
 export interface ContainerState {
@@ -129,19 +136,29 @@ const CHANNEL = { stdin: 0, stdout: 1, stderr: 2, status: 3, resize: 4, close: 2
 
 /** Loads the kubeconfig (explicit file, KUBECONFIG, ~/.kube/config, in-cluster) and selects the context. */
 export function loadKube(opts: KubeOptions = {}): KubeAdapter {
-  const kc = readKubeConfig(opts.kubeconfig);
+  const { kc, source } = readKubeConfig(opts.kubeconfig, opts.env ?? process.env);
   if (opts.context) selectContext(kc, opts.context, opts.kubeconfig);
   if (!kc.getCurrentCluster()) {
     throw new UsageError('no Kubernetes cluster configured: the kubeconfig has no current context', [
       'pass --kubeconfig FILE and/or --context NAME',
     ]);
   }
+  opts.onConfig?.(source ?? `kubeconfig ${opts.kubeconfig ?? '(default)'}, context ${kc.getCurrentContext()}, API server ${kc.getCurrentCluster()?.server}`);
   return new ClientNodeKube(kc, opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
 }
 
-function readKubeConfig(file: string | undefined): KubeConfig {
+/**
+ * The kubeconfig as kubectl finds it: --kubeconfig, KUBECONFIG, ~/.kube/config, else the in-cluster service account.
+ * `source` is set for the in-cluster configuration (its description); kubeconfig files are described by loadKube.
+ */
+function readKubeConfig(file: string | undefined, env: NodeJS.ProcessEnv): { kc: KubeConfig; source?: string } {
   const kc = new KubeConfig();
   if (file !== undefined && !fs.existsSync(file)) throw new UsageError(`kubeconfig ${file} not found`);
+  const homeConfig = path.join(env.HOME || os.homedir(), '.kube', 'config');
+  if (file === undefined && !env.KUBECONFIG && !fs.existsSync(homeConfig)) {
+    const inCluster = inClusterConfig(env);
+    if (inCluster) return { kc: inCluster.kc, source: inCluster.description };
+  }
   try {
     if (file !== undefined) kc.loadFromFile(file);
     else kc.loadFromDefault();
@@ -153,7 +170,7 @@ function readKubeConfig(file: string | undefined): KubeConfig {
       'pass --kubeconfig FILE, set KUBECONFIG, or fetch cluster credentials (e.g. gcloud container clusters get-credentials)',
     ]);
   }
-  return kc;
+  return { kc };
 }
 
 /** loadFromDefault() falls back to an unauthenticated http://localhost:8080 when it finds nothing at all. */
@@ -227,7 +244,8 @@ function httpError(f: HttpFailure, action: string): ExternalError {
   const reason = status.reason ?? (f.code === 401 ? 'Unauthorized' : '');
   const text = [`HTTP ${f.code}`, reason, status.message && status.message !== reason ? status.message : ''].filter(Boolean).join(' ');
   const hint = HTTP_HINTS[f.code];
-  return new ExternalError(`Kubernetes API: cannot ${action}: ${text}`, hint ? [hint] : []);
+  const ErrorClass = f.code === 403 ? ForbiddenError : ExternalError;
+  return new ErrorClass(`Kubernetes API: cannot ${action}: ${text}`, hint ? [hint] : []);
 }
 
 /** Network-level failures: ECONNREFUSED, DNS, TLS, timeouts. Messages carry URLs, never headers. */

@@ -53,6 +53,7 @@ async function connect(src: 'opdk' | 'hybrid', values: CqlValues, ctx: RunContex
     return connectThroughKube({ kube, namespace: values.namespace, pod: values['cassandra-pod'], tls: values['cass-tls'] ?? true, ...common });
   }
   const hosts = values['cass-ip'] ?? 'localhost';
+  if (src === 'hybrid' && !values['cass-username']) return connectWithClusterSecrets(hosts, values, ctx, common);
   ctx.out.info(`Connecting to Cassandra over CQL at ${hosts}:${values['cql-port']}...`);
   return connectDirect({
     hosts,
@@ -61,6 +62,29 @@ async function connect(src: 'opdk' | 'hybrid', values: CqlValues, ctx: RunContex
     tls: values['cass-tls'] ?? src === 'hybrid',
     ...(values['cass-ca'] ? { caFile: values['cass-ca'] } : {}),
     ...(values['cass-tls-servername'] ? { servername: values['cass-tls-servername'] } : {}),
+    ...common,
+  });
+}
+
+/**
+ * Hybrid contact points given without a CQL user (amu in a Job in the cluster, or with a route to Cassandra): the DML
+ * credentials and CA from the cluster's secrets, the certificate checked against the Cassandra service name.
+ */
+async function connectWithClusterSecrets(hosts: string, values: CqlValues, ctx: RunContext, common: { tlsVerify: boolean; localDc?: string; retryDelayMs?: number }): Promise<CqlConnection> {
+  const { clusterCqlCredentials, connectDirect, cassandraServiceName, DATASTORE_CREDS_SECRET } = await import('../core/emigrate/cqlConnect.js');
+  const tls = values['cass-tls'] ?? true;
+  const kube = await openKube(values, ctx);
+  const creds = await clusterCqlCredentials(kube, values.namespace, tls && !values['cass-ca']);
+  ctx.out.addSecret(creds.password);
+  ctx.out.info(`Connecting to Cassandra over CQL at ${hosts}:${values['cql-port']} as the DML user of secret ${values.namespace}/${DATASTORE_CREDS_SECRET}...`);
+  return connectDirect({
+    hosts,
+    port: values['cql-port'],
+    username: creds.username,
+    password: creds.password,
+    tls,
+    ...(values['cass-ca'] ? { caFile: values['cass-ca'] } : creds.ca ? { ca: creds.ca } : {}),
+    servername: values['cass-tls-servername'] ?? cassandraServiceName(values.namespace),
     ...common,
   });
 }

@@ -1,5 +1,6 @@
 // Fake Kubernetes API server for tests: real REST paths for pods/secrets and the real WebSocket exec and port-forward protocols.
 import http, { STATUS_CODES } from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -136,6 +137,16 @@ export interface FakeKubeOptions {
   execProtocols?: string[];
   exec?: ExecHandler;
   portForward?: PortForwardHandler;
+  /** Serve HTTPS with this key and certificate (as a real API server, for in-cluster configurations); default plain HTTP. */
+  tls?: { key: Buffer; cert: Buffer };
+}
+
+/** What an authorizer decides on: the request as RBAC sees it. */
+export interface AuthorizationRequest {
+  verb: 'get' | 'list' | 'create' | 'delete';
+  resource: 'pods' | 'secrets' | 'pods/exec' | 'pods/portforward';
+  namespace: string;
+  name?: string;
 }
 
 export interface KubeconfigOptions {
@@ -576,6 +587,8 @@ export class FakeKubeApi {
   private readonly secrets = new Map<string, StoredSecret>();
   private readonly scripts = new Map<string, PodScript>();
   private readonly forbidRules: ForbidRule[] = [];
+  private authorizer: ((request: AuthorizationRequest) => boolean) | undefined;
+  private readonly scheme: 'http' | 'https';
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly tempDirs: string[] = [];
   private readonly wss = new WebSocketServer({ noServer: true, handleProtocols: (offered, req) => this.pickProtocol(offered, req) });
@@ -586,6 +599,7 @@ export class FakeKubeApi {
     private readonly server: http.Server,
     opts: FakeKubeOptions,
   ) {
+    this.scheme = opts.tls ? 'https' : 'http';
     this.token = opts.token ?? randomBytes(16).toString('hex');
     this.user = opts.user ?? 'amu-test';
     this.deleteDelayMs = opts.deleteDelayMs ?? 0;
@@ -597,7 +611,7 @@ export class FakeKubeApi {
 
   /** Starts a server on 127.0.0.1 with a random port. */
   static async start(opts: FakeKubeOptions = {}): Promise<FakeKubeApi> {
-    const server = http.createServer();
+    const server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }) : http.createServer();
     const fake = new FakeKubeApi(server, opts);
     server.on('request', (req, res) => {
       fake.handleRequest(req, res).catch((err: unknown) => sendJson(res, 500, failureStatus(500, 'InternalError', String(err))));
@@ -609,7 +623,12 @@ export class FakeKubeApi {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.scheme}://127.0.0.1:${this.port}`;
+  }
+
+  /** The port the server listens on (127.0.0.1). */
+  get listenPort(): number {
+    return this.port;
   }
 
   // --- scripting -----------------------------------------------------------------------------
@@ -624,6 +643,11 @@ export class FakeKubeApi {
 
   forbid(rule: ForbidRule): void {
     this.forbidRules.push(rule);
+  }
+
+  /** RBAC mode: every request the function does not allow is refused with 403 Forbidden (undefined: allow all). */
+  authorize(allows: ((request: AuthorizationRequest) => boolean) | undefined): void {
+    this.authorizer = allows;
   }
 
   /** Script for the pod of that name, applied when it is created through the API (and to an existing one now). */
@@ -714,6 +738,9 @@ export class FakeKubeApi {
   private refusal(req: http.IncomingMessage, route: Route): StatusBody | undefined {
     if (req.headers.authorization !== `Bearer ${this.token}`) return unauthorized();
     if (this.forbidRules.some((r) => ruleMatches(r, route))) return forbidden(this.user, route);
+    if (this.authorizer && !this.authorizer({ verb: route.verb, resource: route.resource, namespace: route.namespace, ...(route.name !== undefined ? { name: route.name } : {}) })) {
+      return forbidden(this.user, route);
+    }
     return undefined;
   }
 

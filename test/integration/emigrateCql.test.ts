@@ -185,7 +185,9 @@ describe('amu kvms emigrate --src hybrid --reader cql, through a Kubernetes port
     const env = { KUBECONFIG: kubeconfig, SRC: 'hybrid', READER: 'cql', ORG: 'my-org', EMIGRATE_DIR: dir, CASS_TLS: 'false', PAGE_SIZE: '2' };
     const r = await runAmu(['kvms', 'emigrate'], env);
     expect(r.stderr).not.toContain('dml-secret-pw');
-    expect(r.stderr).toBe('Connecting to Cassandra over CQL through a port-forward to apigee/apigee-cassandra-default-0...\n');
+    expect(r.stderr).toBe(
+      `Kubernetes: kubeconfig ${kubeconfig}, context fake, API server ${kube.url}\nConnecting to Cassandra over CQL through a port-forward to apigee/apigee-cassandra-default-0...\n`,
+    );
     expect(r.code).toBe(0);
     expect((await readdir(dir)).sort()).toEqual(['my-org-kvm-descriptors.out', 'my-org-kvm-descriptors.out.meta.json', 'my-org-kvms.out', 'my-org-kvms.out.meta.json']);
     expect(r.stdout).toMatch(/my-org-kvms\.out: 3 rows/);

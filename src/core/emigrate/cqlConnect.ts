@@ -19,6 +19,8 @@ export interface DirectCqlOptions {
   password?: string;
   tls: boolean;
   caFile?: string;
+  /** The CA certificate itself (from the cluster's secret), when no caFile is given. */
+  ca?: Buffer;
   /** The name the server certificate must hold, when it is not the address connected to. */
   servername?: string;
   tlsVerify: boolean;
@@ -37,7 +39,7 @@ async function readCa(file: string | undefined): Promise<Buffer | undefined> {
 
 export async function connectDirect(o: DirectCqlOptions): Promise<CqlConnection> {
   const contactPoints = o.hosts.split(',').map((h) => h.trim()).filter(Boolean);
-  const ca = await readCa(o.caFile);
+  const ca = (await readCa(o.caFile)) ?? o.ca;
   const options: CqlOpenOptions = {
     contactPoints,
     port: o.port,
@@ -74,6 +76,21 @@ async function secretData(kube: KubeAdapter, namespace: string, name: string, ke
   return keys.map((k) => data[k]!);
 }
 
+/** The Cassandra service's name in the cluster: what its certificate holds. */
+export function cassandraServiceName(namespace: string): string {
+  return `apigee-cassandra-default.${namespace}.svc.cluster.local`;
+}
+
+/**
+ * Hybrid contact points reached directly (e.g. amu in a Job in the cluster): the DML credentials, and the CA when
+ * TLS is on, read from the cluster's secrets through the API — held in memory only.
+ */
+export async function clusterCqlCredentials(kube: KubeAdapter, namespace: string, tls: boolean): Promise<{ username: string; password: string; ca?: Buffer }> {
+  const [user, password] = await secretData(kube, namespace, DATASTORE_CREDS_SECRET, ['dml.user', 'dml.password']);
+  const ca = tls ? (await secretData(kube, namespace, CASSANDRA_TLS_SECRET, ['ca.crt']))[0] : undefined;
+  return { username: user!.toString('utf8'), password: password!.toString('utf8'), ...(ca ? { ca } : {}) };
+}
+
 /**
  * Hybrid without a client pod: a port-forward to the Cassandra pod, TLS with the CA of the cluster's Cassandra
  * certificate (checked against the service name), DML credentials from the cluster's secret — held in memory only.
@@ -89,7 +106,7 @@ export async function connectThroughKube(o: KubeCqlOptions): Promise<CqlConnecti
       onlyContactPoints: true,
       username: user!.toString('utf8'),
       password: password!.toString('utf8'),
-      ...(o.tls ? { tls: { ca: ca!, rejectUnauthorized: o.tlsVerify, servername: `apigee-cassandra-default.${o.namespace}.svc.cluster.local` } } : {}),
+      ...(o.tls ? { tls: { ca: ca!, rejectUnauthorized: o.tlsVerify, servername: cassandraServiceName(o.namespace) } } : {}),
       ...(o.localDc ? { localDataCenter: o.localDc } : {}),
       ...(o.retryDelayMs !== undefined ? { retryDelayMs: o.retryDelayMs } : {}),
     });
