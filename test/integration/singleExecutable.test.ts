@@ -1,13 +1,14 @@
 // The linux-x64 single executable of `npm run package`, run alone: env -i, a PATH with no node, from an empty folder.
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FakeKubeApi } from '../support/fakeKubeApi.js';
 import { FakeCqlshPod } from '../support/fakeCqlshPod.js';
+import { makeTestCerts, opensslAvailable } from '../support/testCerts.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SAMPLE = path.join(ROOT, 'fixtures', 'sample');
@@ -120,6 +121,29 @@ describeSea('release/amu-linux-x64 (npm run package), with no Node.js where it r
       expect(r.stderr).toContain('kvmEncryptionKey of secret apigee/my-org-encryption-keys: AES-128 key');
       expect(r).toMatchObject({ exitCode: 0, stdout: key.toString('hex') });
       expect(fake.requests.map((q) => `${q.verb} ${q.resource} ${q.name ?? ''}`)).toContain('get secrets my-org-encryption-keys');
+    } finally {
+      await fake.close();
+    }
+  });
+
+  (opensslAvailable() ? test : test.skip)('in a pod: the in-cluster service account (token, CA, KUBERNETES_SERVICE_HOST/PORT) over TLS', async () => {
+    const certs = makeTestCerts();
+    const fake = await FakeKubeApi.start({ tls: { key: certs.key, cert: certs.cert }, token: 'sea-sa-token' });
+    try {
+      const sa = path.join(work, 'serviceaccount');
+      await mkdir(sa);
+      await writeFile(path.join(sa, 'token'), 'sea-sa-token');
+      await writeFile(path.join(sa, 'ca.crt'), certs.ca);
+      await writeFile(path.join(sa, 'namespace'), 'apigee');
+      const key = Buffer.from('fedcba9876543210fedcba9876543210', 'hex');
+      fake.addSecret('apigee', 'my-org-encryption-keys', { kvmEncryptionKey: key.toString('base64') });
+      const r = await amu(['kek', 'export', '--src', 'hybrid', '--org', 'my-org'], {
+        KUBERNETES_SERVICE_HOST: 'localhost',
+        KUBERNETES_SERVICE_PORT: String(fake.listenPort),
+        AMU_SERVICEACCOUNT_DIR: sa,
+      });
+      expect(r.stderr).toContain(`Kubernetes: in-cluster service account of namespace apigee (token and CA in ${sa}), API server https://localhost:${fake.listenPort}`);
+      expect(r).toMatchObject({ exitCode: 0, stdout: key.toString('hex') });
     } finally {
       await fake.close();
     }
