@@ -46,7 +46,7 @@ export async function buildExecutable(release = path.join(root, 'release')) {
   const exe = path.join(release, 'amu-linux-x64');
   const blob = path.join(release, 'amu.blob');
   const seaConfig = path.join(release, 'sea-config.json');
-  await writeFile(seaConfig, JSON.stringify({ main: bundleFile, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false }, null, 2));
+  await writeFile(seaConfig, JSON.stringify({ main: bundleFile, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: true }, null, 2));
   execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { stdio: 'inherit' });
   await rm(exe, { force: true });
   await copyFile(process.execPath, exe);
