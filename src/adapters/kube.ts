@@ -21,7 +21,7 @@ import {
 import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
 import WebSocket from 'ws';
 import { ExternalError, ForbiddenError, InputError, InterruptedError, UsageError } from '../cli/errors.js';
-import { inClusterConfig } from './kube/inCluster.js';
+import { inClusterConfig, serviceAccountDir } from './kube/inCluster.js';
 
 // ---------------------------------------------------------------------------------------------
 // Public API
@@ -158,6 +158,7 @@ function readKubeConfig(file: string | undefined, env: NodeJS.ProcessEnv): { kc:
   if (file === undefined && !env.KUBECONFIG && !fs.existsSync(homeConfig)) {
     const inCluster = inClusterConfig(env);
     if (inCluster) return { kc: inCluster.kc, source: inCluster.description };
+    throw noConfiguration(env);
   }
   try {
     if (file !== undefined) kc.loadFromFile(file);
@@ -165,12 +166,15 @@ function readKubeConfig(file: string | undefined, env: NodeJS.ProcessEnv): { kc:
   } catch (err) {
     throw new InputError(`cannot read kubeconfig ${file ?? '(default)'}: ${errorText(err)}`);
   }
-  if (file === undefined && isBuiltInFallback(kc)) {
-    throw new UsageError('no Kubernetes configuration found: no KUBECONFIG, no ~/.kube/config, not running in a cluster', [
-      'pass --kubeconfig FILE, set KUBECONFIG, or fetch cluster credentials (e.g. gcloud container clusters get-credentials)',
-    ]);
-  }
+  if (file === undefined && isBuiltInFallback(kc)) throw noConfiguration(env);
   return { kc };
+}
+
+function noConfiguration(env: NodeJS.ProcessEnv): UsageError {
+  const inPod = env.KUBERNETES_SERVICE_HOST ? `KUBERNETES_SERVICE_HOST is set but ${serviceAccountDir(env)}/token is missing` : 'not running in a cluster';
+  return new UsageError(`no Kubernetes configuration found: no KUBECONFIG, no ~/.kube/config, ${inPod}`, [
+    'pass --kubeconfig FILE, set KUBECONFIG, or fetch cluster credentials (e.g. gcloud container clusters get-credentials)',
+  ]);
 }
 
 /** loadFromDefault() falls back to an unauthenticated http://localhost:8080 when it finds nothing at all. */

@@ -202,9 +202,12 @@ describeTls('amu in the cluster, under the Role of templates/amu-rbac.yaml', () 
     expect(r.stderr).toMatch(/cannot reach the Kubernetes API at https:\/\/localhost:\d+/);
   });
 
-  test('outside a pod (no service host variables, no kubeconfig) amu says there is no configuration', async () => {
+  test('outside a pod (no service host variables, no kubeconfig), or without a token, amu says there is no configuration', async () => {
     const r = await runAmu(['kek', 'export', '--src', 'hybrid', '--org', ORG], { HOME: path.join(work, 'home'), AMU_SERVICEACCOUNT_DIR: saDir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('no Kubernetes configuration found');
+    expect(r.stderr).toContain('no Kubernetes configuration found: no KUBECONFIG, no ~/.kube/config, not running in a cluster');
+    const noToken = await runAmu(['kek', 'export', '--src', 'hybrid', '--org', ORG], { ...podEnv(), AMU_SERVICEACCOUNT_DIR: path.join(work, 'home') });
+    expect(noToken.code).toBe(2);
+    expect(noToken.stderr).toContain(`KUBERNETES_SERVICE_HOST is set but ${path.join(work, 'home')}/token is missing`);
   });
 });

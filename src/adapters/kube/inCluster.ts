@@ -41,6 +41,11 @@ class ServiceAccountToken implements Authenticator {
   }
 }
 
+/** The folder of the service account's token, CA and namespace. */
+export function serviceAccountDir(env: NodeJS.ProcessEnv): string {
+  return env[SERVICE_ACCOUNT_DIR_VARIABLE] || SERVICE_ACCOUNT_DIR;
+}
+
 export interface InClusterConfig {
   kc: KubeConfig;
   /** For the user: which credentials are used, and where the API is. */
@@ -54,7 +59,7 @@ export interface InClusterConfig {
 export function inClusterConfig(env: NodeJS.ProcessEnv): InClusterConfig | undefined {
   const host = env.KUBERNETES_SERVICE_HOST;
   const port = env.KUBERNETES_SERVICE_PORT;
-  const dir = env[SERVICE_ACCOUNT_DIR_VARIABLE] || SERVICE_ACCOUNT_DIR;
+  const dir = serviceAccountDir(env);
   const tokenFile = path.join(dir, 'token');
   if (!host || !port || !fs.existsSync(tokenFile)) return undefined;
   const server = `https://${net.isIPv6(host) ? `[${host}]` : host}:${port}`;
