@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { FakeKubeApi } from '../support/fakeKubeApi.js';
 import { FakeCqlshPod } from '../support/fakeCqlshPod.js';
 import { makeTestCerts, opensslAvailable } from '../support/testCerts.js';
+import { startCqlServer, kvmMapEntryTable, kvmMapDescriptorTable } from '../support/cqlServer.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SAMPLE = path.join(ROOT, 'fixtures', 'sample');
@@ -126,7 +127,7 @@ describeSea('release/amu-linux-x64 (npm run package), with no Node.js where it r
     }
   });
 
-  (opensslAvailable() ? test : test.skip)('in a pod: the in-cluster service account (token, CA, KUBERNETES_SERVICE_HOST/PORT) over TLS', async () => {
+  (opensslAvailable() ? test : test.skip)('in a pod: the in-cluster service account (token, CA, KUBERNETES_SERVICE_HOST/PORT) over TLS, and the Job\'s emigrate over CQL', async () => {
     const certs = makeTestCerts();
     const fake = await FakeKubeApi.start({ tls: { key: certs.key, cert: certs.cert }, token: 'sea-sa-token' });
     try {
@@ -144,6 +145,29 @@ describeSea('release/amu-linux-x64 (npm run package), with no Node.js where it r
       });
       expect(r.stderr).toContain(`Kubernetes: in-cluster service account of namespace apigee (token and CA in ${sa}), API server https://localhost:${fake.listenPort}`);
       expect(r).toMatchObject({ exitCode: 0, stdout: key.toString('hex') });
+
+      // The Job's emigrate: the bundled cassandra-driver over TLS, DML user and CA read through the API.
+      fake.addSecret('apigee', 'apigee-datastore-default-creds', { 'dml.user': 'dml', 'dml.password': 'sea-dml-pw' });
+      fake.addSecret('apigee', 'apigee-cassandra-default-tls', { 'ca.crt': certs.ca });
+      const when = new Date('2024-01-01T00:00:00Z');
+      const cql = await startCqlServer({
+        tls: { key: certs.key, cert: certs.cert },
+        auth: { username: 'dml', password: 'sea-dml-pw' },
+        tables: [
+          kvmMapEntryTable('my-org', [['my-org', '', 'm', 1, 'k', when, 'x', null, null, 'AAAAAAAAAAAAAAAAAAAAAA==']]),
+          kvmMapDescriptorTable('my-org', [['my-org', '', 'm', null, when, 'x', null, null, 1]]),
+        ],
+      });
+      try {
+        const args = ['kvms', 'emigrate', '--src=hybrid', '--reader=cql', '--org=my-org', '--cass-ip=127.0.0.1', `--cql-port=${cql.port}`, '--emigrate-dir=volume/emigrate'];
+        const job = await amu(args, { KUBERNETES_SERVICE_HOST: 'localhost', KUBERNETES_SERVICE_PORT: String(fake.listenPort), AMU_SERVICEACCOUNT_DIR: sa });
+        expect(job.stderr).not.toContain('sea-dml-pw');
+        expect(job.exitCode).toBe(0);
+        expect(job.stdout).toMatch(/my-org-kvms\.out: 1 rows/);
+        expect((await readdir(path.join(empty, 'volume', 'emigrate'))).sort()).toEqual(['my-org-kvm-descriptors.out', 'my-org-kvm-descriptors.out.meta.json', 'my-org-kvms.out', 'my-org-kvms.out.meta.json']);
+      } finally {
+        await cql.close();
+      }
     } finally {
       await fake.close();
     }
