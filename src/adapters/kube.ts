@@ -136,22 +136,22 @@ const CHANNEL = { stdin: 0, stdout: 1, stderr: 2, status: 3, resize: 4, close: 2
 
 /** Loads the kubeconfig (explicit file, KUBECONFIG, ~/.kube/config, in-cluster) and selects the context. */
 export function loadKube(opts: KubeOptions = {}): KubeAdapter {
-  const { kc, source } = readKubeConfig(opts.kubeconfig, opts.env ?? process.env);
+  const { kc, source, path: configPath } = readKubeConfig(opts.kubeconfig, opts.env ?? process.env);
   if (opts.context) selectContext(kc, opts.context, opts.kubeconfig);
   if (!kc.getCurrentCluster()) {
     throw new UsageError('no Kubernetes cluster configured: the kubeconfig has no current context', [
       'pass --kubeconfig FILE and/or --context NAME',
     ]);
   }
-  opts.onConfig?.(source ?? `kubeconfig ${opts.kubeconfig ?? '(default)'}, context ${kc.getCurrentContext()}, API server ${kc.getCurrentCluster()?.server}`);
+  opts.onConfig?.(source ?? `kubeconfig ${configPath}, context ${kc.getCurrentContext()}, API server ${kc.getCurrentCluster()?.server}`);
   return new ClientNodeKube(kc, opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
 }
 
 /**
  * The kubeconfig as kubectl finds it: --kubeconfig, KUBECONFIG, ~/.kube/config, else the in-cluster service account.
- * `source` is set for the in-cluster configuration (its description); kubeconfig files are described by loadKube.
+ * `source` describes the in-cluster configuration; `path` names the kubeconfig file(s) otherwise.
  */
-function readKubeConfig(file: string | undefined, env: NodeJS.ProcessEnv): { kc: KubeConfig; source?: string } {
+function readKubeConfig(file: string | undefined, env: NodeJS.ProcessEnv): { kc: KubeConfig; source?: string; path?: string } {
   const kc = new KubeConfig();
   if (file !== undefined && !fs.existsSync(file)) throw new UsageError(`kubeconfig ${file} not found`);
   const homeConfig = path.join(env.HOME || os.homedir(), '.kube', 'config');
@@ -167,7 +167,7 @@ function readKubeConfig(file: string | undefined, env: NodeJS.ProcessEnv): { kc:
     throw new InputError(`cannot read kubeconfig ${file ?? '(default)'}: ${errorText(err)}`);
   }
   if (file === undefined && isBuiltInFallback(kc)) throw noConfiguration(env);
-  return { kc };
+  return { kc, path: file ?? env.KUBECONFIG ?? homeConfig };
 }
 
 function noConfiguration(env: NodeJS.ProcessEnv): UsageError {
