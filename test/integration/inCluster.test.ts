@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runAmu } from '../support/runAmu.js';
 import { startCqlServer, kvmMapEntryTable, kvmMapDescriptorTable, type CqlProtocolServer } from '../support/cqlServer.js';
-import { FakeKubeApi, tcpPortForward, type AuthorizationRequest } from '../support/fakeKubeApi.js';
+import { FakeKubeApi, tcpPortForward, type AuthorizationRequest } from '../support/fakeKubeApiServer.js';
 import { FakeCqlshPod } from '../support/fakeCqlshPod.js';
 import { makeTestCerts, opensslAvailable, type TestCerts } from '../support/testCerts.js';
 
@@ -64,7 +64,7 @@ describeTls('amu in the cluster, under the Role of templates/amu-rbac.yaml', () 
     AMU_KUBE_POLL_MS: '20',
     ...extra,
   });
-  const described = (r: { verb: string; resource: string; name?: string }) => `${r.verb} ${r.resource}${r.name ? ` ${r.name}` : ''}`;
+  const described = (r: { verb: string; resource: string; name?: string | undefined }) => `${r.verb} ${r.resource}${r.name ? ` ${r.name}` : ''}`;
 
   beforeAll(async () => {
     certs = makeTestCerts();

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { makeFakeCassandraCli } from '../support/fakeCassandraCli.js';
 import { runAmu } from '../support/runAmu.js';
-import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../../src/testkit/opdkDump.js';
+import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../support/edgeDump.js';
 
 const kekHex = '00112233445566778899aabbccddeeff';
 

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FakeKubeApi } from '../support/fakeKubeApi.js';
+import { FakeKubeApi } from '../support/fakeKubeApiServer.js';
 import { FakeCqlshPod } from '../support/fakeCqlshPod.js';
 import { makeTestCerts, opensslAvailable } from '../support/testCerts.js';
 import { startCqlServer, kvmMapEntryTable, kvmMapDescriptorTable } from '../support/cqlServer.js';

@@ -3,7 +3,7 @@ import { execa } from 'execa';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { cassandraCliInput, handCommand } from '../../src/core/emigrate/cassandraCli.js';
+import { cassandraCliInput, handCommand } from '../../src/emigrate/cassandraCli.js';
 
 describe('handCommand', () => {
   let work: string;
