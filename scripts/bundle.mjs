@@ -19,11 +19,13 @@ async function embeddedAssets() {
   return assets;
 }
 
-/** Requires left in the bundle that are not Node built-ins: a single executable could not load them. */
-function foreignRequires(text) {
+/** Modules the bundle still loads at run time that are not Node built-ins (from esbuild's metafile): a single executable could not load them. */
+function foreignImports(metafile) {
   const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
   const found = new Set();
-  for (const m of text.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)) if (!builtins.has(m[1])) found.add(m[1]);
+  for (const output of Object.values(metafile.outputs)) {
+    for (const imported of output.imports) if (imported.external && !builtins.has(imported.path)) found.add(imported.path);
+  }
   return [...found].sort();
 }
 
@@ -54,7 +56,7 @@ export async function bundle(outfile = BUNDLE) {
   });
   await chmod(outfile, 0o755);
   const text = await readFile(outfile, 'utf8');
-  const foreign = foreignRequires(text).filter((m) => !OPTIONAL_ABSENT.includes(m));
+  const foreign = foreignImports(result.metafile).filter((m) => !OPTIONAL_ABSENT.includes(m));
   if (foreign.length > 0) throw new Error(`the bundle still requires modules that are not built in: ${foreign.join(', ')}`);
   return { file: outfile, bytes: Buffer.byteLength(text), inputs: Object.keys(result.metafile.inputs).length };
 }

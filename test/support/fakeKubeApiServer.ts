@@ -137,7 +137,7 @@ export interface FakeKubeOptions {
   execProtocols?: string[];
   exec?: ExecHandler;
   portForward?: PortForwardHandler;
-  /** Serve HTTPS with this key and certificate (as a real API server, for in-cluster configurations); default plain HTTP. */
+  /** Serve https with this key and certificate (as real API servers do) instead of plain http. */
   tls?: { key: Buffer; cert: Buffer };
 }
 
@@ -159,6 +159,8 @@ export interface KubeconfigOptions {
   /** More contexts pointing at the same cluster and user. */
   extraContexts?: string[];
   namespace?: string;
+  /** The cluster's proxy-url (a bastion proxy in front of the API server). */
+  proxyUrl?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -588,18 +590,17 @@ export class FakeKubeApi {
   private readonly scripts = new Map<string, PodScript>();
   private readonly forbidRules: ForbidRule[] = [];
   private authorizer: ((request: AuthorizationRequest) => boolean) | undefined;
-  private readonly scheme: 'http' | 'https';
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly tempDirs: string[] = [];
   private readonly wss = new WebSocketServer({ noServer: true, handleProtocols: (offered, req) => this.pickProtocol(offered, req) });
   private resourceVersion = 1000;
   private port = 0;
+  private scheme: 'http' | 'https' = 'http';
 
   private constructor(
     private readonly server: http.Server,
     opts: FakeKubeOptions,
   ) {
-    this.scheme = opts.tls ? 'https' : 'http';
     this.token = opts.token ?? randomBytes(16).toString('hex');
     this.user = opts.user ?? 'amu-test';
     this.deleteDelayMs = opts.deleteDelayMs ?? 0;
@@ -613,6 +614,7 @@ export class FakeKubeApi {
   static async start(opts: FakeKubeOptions = {}): Promise<FakeKubeApi> {
     const server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }) : http.createServer();
     const fake = new FakeKubeApi(server, opts);
+    fake.scheme = opts.tls ? 'https' : 'http';
     server.on('request', (req, res) => {
       fake.handleRequest(req, res).catch((err: unknown) => sendJson(res, 500, failureStatus(500, 'InternalError', String(err))));
     });
@@ -687,14 +689,14 @@ export class FakeKubeApi {
     return this.requests.filter((r) => r.verb === verb && r.resource === resource).length;
   }
 
-  /** Writes a kubeconfig (plain http, insecure-skip-tls-verify, token auth) and returns its path. */
+  /** Writes a kubeconfig (the fake's URL, insecure-skip-tls-verify, token auth, optional proxy-url) and returns its path. */
   async writeKubeconfig(opts: KubeconfigOptions = {}): Promise<string> {
     const dir = opts.dir ?? (await this.makeTempDir());
     const context = (name: string) => ({ name, context: { cluster: 'fake', user: 'fake-user', namespace: opts.namespace ?? 'default' } });
     const config = {
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'fake', cluster: { server: opts.server ?? this.url, 'insecure-skip-tls-verify': true } }],
+      clusters: [{ name: 'fake', cluster: { server: opts.server ?? this.url, 'insecure-skip-tls-verify': true, ...(opts.proxyUrl ? { 'proxy-url': opts.proxyUrl } : {}) } }],
       users: [{ name: 'fake-user', user: { token: opts.token ?? this.token } }],
       contexts: ['fake', ...(opts.extraContexts ?? [])].map(context),
       'current-context': 'fake',
