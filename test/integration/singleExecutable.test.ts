@@ -2,12 +2,13 @@
 import { execa, execaSync } from 'execa';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FakeKubeApi } from '../support/fakeKubeApiServer.js';
 import { FakeCqlshPod } from '../support/fakeCqlshPod.js';
+import { FakeApigeeApi } from '../support/fakeApigeeApi.js';
 import { makeTestCerts, opensslAvailable } from '../support/testCerts.js';
 import { startCqlServer, kvmMapEntryTable, kvmMapDescriptorTable } from '../support/cqlServer.js';
 
@@ -176,6 +177,29 @@ describeSea('release/amu-linux-x64 (npm run package), with no Node.js where it r
       }
     } finally {
       await fake.close();
+    }
+  });
+
+  test('kvms import into the fake Apigee API with a service-account key (the bundled google-auth-library and gaxios)', async () => {
+    const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const email = 'amu-sea@my-x-project.iam.gserviceaccount.com';
+    const api = new FakeApigeeApi({ serviceAccounts: { [email]: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString() } });
+    await api.start();
+    try {
+      api.addOrg('x-org', ['prod', 'test'], ['orders-api', 'weather-api']);
+      const keyFile = path.join(work, 'sa-key.json');
+      const key = { type: 'service_account', project_id: 'p', private_key_id: '01', private_key: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), client_email: email, client_id: '1', token_uri: `${api.url}/token` };
+      await writeFile(keyFile, JSON.stringify(key), { mode: 0o600 });
+      const kek = JSON.parse(await readFile(path.join(SAMPLE, 'expected.json'), 'utf8')).kek as string;
+      const base = { SRC: 'opdk', ORG: 'demo', EMIGRATE_DIR: 'import-emigrate' };
+      expect((await amu(['kvms', 'emigrate', '--cassandra-cli', path.join(SAMPLE, 'bin', 'cassandra-cli')], base)).exitCode).toBe(0);
+      const r = await amu(['kvms', 'import', '--tgt-org', 'x-org', '--account', keyFile, '--debug'], { ...base, KEK: kek, API_URL: api.url });
+      expect(r.stderr).toContain(`authenticated with service account ${email}`);
+      expect(r.exitCode).toBe(0);
+      expect(api.stats.tokenRequests).toBeGreaterThan(0);
+      expect(Object.keys(api.entriesOf('x-org', 'env:prod', 'backendCredentials') ?? {}).length).toBeGreaterThan(0);
+    } finally {
+      await api.stop();
     }
   });
 
