@@ -5,6 +5,7 @@ import { GLOBAL_OPTIONS, type PendingRun } from './command.js';
 import { AmuError, ExitCode, InterruptedError, exitCodeFor, type ExitCodeValue } from './errors.js';
 import { Output } from './output.js';
 import { resolveOptions } from './options.js';
+import { scrubProcessEnv } from '../adapters/childEnv.js';
 
 interface ParseOutcome {
   error?: Error;
@@ -97,11 +98,14 @@ export async function main(): Promise<void> {
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
+  // amu reads its options from a copy; the process keeps no secret variable for children that libraries start.
+  const env = { ...process.env };
+  scrubProcessEnv();
   const io: CliIo = {
     stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,
-    env: process.env,
+    env,
     cwd: process.cwd(),
     isTTY: Boolean(process.stderr.isTTY),
   };
