@@ -8,7 +8,7 @@ import { descriptorKey, type KvmSource } from '../export/source.js';
 import { ApigeecliWriter, type ApigeecliNaming } from '../targets/apigeecli.js';
 import { MavenConfigWriter } from '../targets/maven.js';
 import type { PlacedKvm } from '../targets/target.js';
-import { digestEntries, shortDigest, type ContentDigest } from './digest.js';
+import { ContentDigester, shortDigest, type ContentDigest } from './digest.js';
 import { readExportTree, type ExportTree, type TreeKvm } from './readExportTree.js';
 
 export type VerifyStatus = 'OK' | 'missing' | 'different' | 'extra' | 'undecryptable' | 'conflict';
@@ -61,6 +61,8 @@ export interface VerifyOptions {
   includeCustomReports: boolean;
   apigeecliNaming: ApigeecliNaming;
   signal?: AbortSignal;
+  /** Key of the run's digests (default: random); only tests give one. */
+  digestKey?: Buffer;
 }
 
 type DumpContent = { kind: 'read'; content: ContentDigest } | { kind: 'failed' };
@@ -79,12 +81,12 @@ function unrepresentableCheck(options: VerifyOptions): (kvm: PlacedKvm) => strin
 }
 
 /** Second pass over the dump: each expected KVM reduced to count and digest as it is decrypted, so no values are held. */
-async function digestDump(options: VerifyOptions, expected: PlannedKvm[]): Promise<Map<string, DumpContent>> {
+async function digestDump(options: VerifyOptions, expected: PlannedKvm[], digester: ContentDigester): Promise<Map<string, DumpContent>> {
   const wanted = new Set(expected.map((p) => descriptorKey(p.descriptor)));
   const contents = new Map<string, DumpContent>();
   for await (const item of options.source.read((d) => wanted.has(descriptorKey(d)))) {
     if (options.signal?.aborted) throw new InterruptedError('verify interrupted');
-    const content: DumpContent = item.kind === 'failed' ? { kind: 'failed' } : { kind: 'read', content: digestEntries(item.kvm.entries) };
+    const content: DumpContent = item.kind === 'failed' ? { kind: 'failed' } : { kind: 'read', content: digester.digest(item.kvm.entries) };
     contents.set(descriptorKey(item.descriptor), content);
   }
   const lost = expected.filter((p) => !contents.has(descriptorKey(p.descriptor)));
@@ -182,9 +184,11 @@ function compare(plans: PlannedKvm[], dump: Map<string, DumpContent>, tree: Expo
 /** Checks that the tree holds, as its importer reads it, exactly the KVMs and entries the export of this dump should write. */
 export async function verifyExport(options: VerifyOptions): Promise<VerifyResult> {
   const index = await options.source.index();
-  const tree = await readExportTree({ target: options.target, exportDir: options.exportDir, apigeecliNaming: options.apigeecliNaming });
+  // One random key per run: both sides compare, and the digests printed reveal nothing about the values.
+  const digester = new ContentDigester(options.digestKey);
+  const tree = await readExportTree({ target: options.target, exportDir: options.exportDir, apigeecliNaming: options.apigeecliNaming, digester });
   const plans = planExport(index.kvms, { includeCustomReports: options.includeCustomReports, unrepresentable: unrepresentableCheck(options) });
-  const dump = await digestDump(options, plans.filter(isExpected));
+  const dump = await digestDump(options, plans.filter(isExpected), digester);
   const { rows, warnings } = compare(plans, dump, tree);
   return {
     ok: rows.every((r) => r.status === 'OK'),
