@@ -10,6 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../../cli/errors.js';
+import { cutInput } from '../../cli/quoteInput.js';
 
 export const CQL_DUMP_FORMAT = 'amu-cql-dump';
 export const CQL_DUMP_VERSION = 1;
@@ -332,10 +333,10 @@ function parseCell(column: CqlDumpColumn, cell: unknown, at: string): string | n
     case 'bigint':
       return checkInteger(cell, INT64, bad);
     case 'timestamp':
-      if (!isCanonicalIso(cell)) throw bad(`not an ISO timestamp: ${cell.slice(0, 40)}`);
+      if (!isCanonicalIso(cell)) throw bad(`not an ISO timestamp: ${cutInput(cell)}`);
       return cell;
     case 'uuid':
-      if (!UUID_RE.test(cell)) throw bad(`not a UUID: ${cell.slice(0, 40)}`);
+      if (!UUID_RE.test(cell)) throw bad(`not a UUID: ${cutInput(cell)}`);
       return cell;
     default:
       return cell;
@@ -348,9 +349,9 @@ function isCanonicalIso(cell: string): boolean {
 }
 
 function checkInteger(cell: string, range: { min: bigint; max: bigint }, bad: (why: string) => InputError): string {
-  if (!/^-?(0|[1-9]\d*)$/.test(cell)) throw bad(`not a decimal integer: ${cell.slice(0, 40)}`);
+  if (!/^-?(0|[1-9]\d*)$/.test(cell)) throw bad(`not a decimal integer: ${cutInput(cell)}`);
   const n = BigInt(cell);
-  if (n < range.min || n > range.max) throw bad(`out of range: ${cell}`);
+  if (n < range.min || n > range.max) throw bad(`out of range: ${cutInput(cell)}`);
   return cell;
 }
 

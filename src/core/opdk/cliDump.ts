@@ -5,6 +5,7 @@
 // begins (found from the end, so values holding `, timestamp=` or `)` are kept whole).
 
 import { InputError } from '../../cli/errors.js';
+import { cutInput } from '../../cli/quoteInput.js';
 import type { Line } from '../io/lines.js';
 
 /** One column of the row, as printed by cassandra-cli. */
@@ -145,8 +146,9 @@ function isChatter(text: string): boolean {
   return false;
 }
 
+/** A line quoted in a message: a few characters and its length, as it may hold a value or key. */
 function preview(text: string): string {
-  return JSON.stringify(text.length > 120 ? `${text.slice(0, 120)}...` : text);
+  return cutInput(text);
 }
 
 function badRecord(fileName: string, lineNo: number, why: string): InputError {
