@@ -15,7 +15,8 @@ interface ListValues extends PodValues, CqlValues {
 
 /** The options each source needs. */
 function requiredOptions(values: ListValues): string[] {
-  return values.src === 'hybrid' ? ['src', 'org', 'hybrid-version'] : values.src === 'opdk' ? ['src', 'cass-ip'] : ['src'];
+  // Edge: --cass-ip defaults to localhost (as its help says), so nothing beyond --src is needed.
+  return values.src === 'hybrid' ? ['src', 'org', 'hybrid-version'] : ['src'];
 }
 
 /** Edge: one organization per line, from kms.organizations over CQL. */
@@ -55,7 +56,8 @@ export const organizationsListCommand = (pending: PendingRun, env: NodeJS.Proces
       },
       examples: [
         ['amu organizations list --src hybrid --org my-org --hybrid-version 1.10.3', 'the environments of my-org'],
-        ['amu organizations list --src opdk --cass-ip 10.0.0.4', 'the organizations of an Edge installation (over CQL)'],
+        ['amu organizations list --src opdk', 'the organizations of the Edge installation whose Cassandra runs on this host (over CQL)'],
+        ['amu organizations list --src opdk --cass-ip 10.0.0.4', 'the same, with Cassandra on another host'],
       ],
       required: requiredOptions,
       run: async (values, ctx) => {
