@@ -1,5 +1,6 @@
 // Fake Kubernetes API server for tests: real REST paths for pods/secrets and the real WebSocket exec and port-forward protocols.
 import http, { STATUS_CODES } from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket } from 'ws';
+import { discoveryDocument } from './fakeKubeDiscovery.js';
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -126,6 +128,11 @@ export interface RecordedRequest {
 export interface FakeKubeOptions {
   /** Bearer token the server accepts (default: random). */
   token?: string;
+  /**
+   * Serve HTTPS with this key and certificate (kubectl sends credentials only over TLS). The kubeconfig written
+   * still says insecure-skip-tls-verify.
+   */
+  tls?: { key: Buffer | string; cert: Buffer | string };
   /** User named in 403 messages. */
   user?: string;
   /** Delay between DELETE and the pod being gone (default 0). */
@@ -581,9 +588,10 @@ export class FakeKubeApi {
   private readonly wss = new WebSocketServer({ noServer: true, handleProtocols: (offered, req) => this.pickProtocol(offered, req) });
   private resourceVersion = 1000;
   private port = 0;
+  private readonly secure: boolean;
 
   private constructor(
-    private readonly server: http.Server,
+    private readonly server: http.Server | https.Server,
     opts: FakeKubeOptions,
   ) {
     this.token = opts.token ?? randomBytes(16).toString('hex');
@@ -593,11 +601,12 @@ export class FakeKubeApi {
     this.execProtocols = opts.execProtocols ?? ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
     this.execHandler = opts.exec;
     this.portForwardHandler = opts.portForward;
+    this.secure = opts.tls !== undefined;
   }
 
   /** Starts a server on 127.0.0.1 with a random port. */
   static async start(opts: FakeKubeOptions = {}): Promise<FakeKubeApi> {
-    const server = http.createServer();
+    const server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }) : http.createServer();
     const fake = new FakeKubeApi(server, opts);
     server.on('request', (req, res) => {
       fake.handleRequest(req, res).catch((err: unknown) => sendJson(res, 500, failureStatus(500, 'InternalError', String(err))));
@@ -609,7 +618,7 @@ export class FakeKubeApi {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.secure ? 'https' : 'http'}://127.0.0.1:${this.port}`;
   }
 
   // --- scripting -----------------------------------------------------------------------------
@@ -720,6 +729,13 @@ export class FakeKubeApi {
   private async handleRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const route = parseRoute(req.method ?? 'GET', req.url ?? '/');
     this.record(req, route);
+    const pathname = new URL(req.url ?? '/', 'http://fake').pathname;
+    const discovery = req.method === 'GET' ? discoveryDocument(pathname, `127.0.0.1:${this.port}`) : undefined;
+    if (discovery !== undefined) {
+      // /version is public on a real API server; the rest of discovery needs credentials.
+      if (pathname !== '/version' && req.headers.authorization !== `Bearer ${this.token}`) return sendJson(res, 401, unauthorized());
+      return sendJson(res, 200, discovery);
+    }
     if (!route || route.resource.includes('/')) {
       if (req.headers.authorization !== `Bearer ${this.token}`) return sendJson(res, 401, unauthorized());
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
