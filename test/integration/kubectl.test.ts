@@ -1,9 +1,11 @@
 // The real kubectl as a second, independent client of the fake Kubernetes API: discovery, get secret, exec (and port-forward).
 import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, realpathSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { FakeKubeApi } from '../support/fakeKubeApi.js';
+import { echoPortForward, FakeKubeApi } from '../support/fakeKubeApi.js';
 import { FakeCqlshPod } from '../support/fakeCqlshPod.js';
 import { makeTestCerts, opensslAvailable } from '../support/testCerts.js';
 import { buildClientPodManifest, cqlshCommand } from '../../src/core/hybrid/clientPod.js';
@@ -30,6 +32,40 @@ const describeKubectl = usable ? describe : describe.skip;
 const testWebSocketExec = usable && minor! >= 30 ? test : test.skip;
 if (usable && minor! < 30) console.warn(`kubectl.test: kubectl 1.${minor} execs over SPDY only; the exec tests are skipped`);
 
+/** kubectl on PATH; where it is Google Cloud SDK's dispatcher, also its 1.30 (SPDY) and 1.32 (SPDY in a WebSocket) builds. */
+function portForwardClients(): { name: string; file: string; method?: string }[] {
+  const clients: { name: string; file: string; method?: string }[] = [{ name: 'kubectl', file: 'kubectl' }];
+  try {
+    const dir = path.dirname(realpathSync(execFileSync('bash', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).trim()));
+    // 1.30 upgrades a POST to SPDY/3.1; 1.32 first tries SPDY tunneled in a WebSocket (a GET).
+    for (const [v, method] of [['1.30', 'POST'], ['1.32', 'GET']] as const) {
+      if (existsSync(path.join(dir, `kubectl.${v}`))) clients.push({ name: `kubectl ${v}`, file: path.join(dir, `kubectl.${v}`), method });
+    }
+  } catch {
+    // no kubectl: the suite is skipped anyway
+  }
+  return clients;
+}
+
+/** Sends `data` through a forwarded local port and returns what comes back once `expected` bytes have. */
+function roundTrip(port: number, data: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const got: Buffer[] = [];
+    let length = 0;
+    socket.on('data', (c: Buffer) => {
+      got.push(c);
+      length += c.length;
+      if (length >= data.length) {
+        socket.end();
+        resolve(Buffer.concat(got));
+      }
+    });
+    socket.on('error', reject);
+    socket.write(data);
+  });
+}
+
 interface KubectlRun {
   code: number | null;
   stdout: string;
@@ -43,9 +79,9 @@ describeKubectl('kubectl against the fake Kubernetes API', () => {
   let home: string;
 
   /** Runs kubectl with its own HOME (a fresh discovery cache) against the fake. */
-  function kubectl(args: string[], stdin = ''): Promise<KubectlRun> {
+  function kubectl(args: string[], stdin = '', file = 'kubectl'): Promise<KubectlRun> {
     return new Promise((resolve) => {
-      const child = spawn('kubectl', ['--kubeconfig', kubeconfig, '-n', NS, ...args], { env: { PATH: process.env.PATH, HOME: home } });
+      const child = spawn(file, ['--kubeconfig', kubeconfig, '-n', NS, ...args], { env: { PATH: process.env.PATH, HOME: home } });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       child.stdout.on('data', (c: Buffer) => out.push(c));
@@ -114,5 +150,34 @@ describeKubectl('kubectl against the fake Kubernetes API', () => {
     expect(r.stderr).toContain("cat: cannot open '/tmp/absent': No such file or directory");
     const unknown = await kubectl(['exec', POD, '-c', 'cqlsh', '--', 'frobnicate']);
     expect(unknown.code).toBe(127);
+  });
+
+  test.each(portForwardClients())('$name port-forward: bytes go both ways through the fake, connection after connection', async ({ file, method }) => {
+    fake.onPortForward(echoPortForward());
+    const before = fake.requests.filter((q) => q.resource === 'pods/portforward').length;
+    const child = spawn(file, ['--kubeconfig', kubeconfig, '-n', NS, 'port-forward', `pod/${POD}`, ':9042'], { env: { PATH: process.env.PATH, HOME: home } });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString();
+          const m = /Forwarding from 127\.0\.0\.1:(\d+) -> 9042/.exec(out);
+          if (m) resolve(Number(m[1]));
+        });
+        child.once('exit', (code) => reject(new Error(`kubectl port-forward exited (${code}): ${stderr}`)));
+      });
+      const big = Buffer.alloc(48 * 1024, 7);
+      for (const data of [Buffer.from('first connection'), Buffer.from('second connection'), big]) {
+        expect((await roundTrip(port, data)).equals(data)).toBe(true);
+      }
+      expect(stderr).not.toMatch(/error|lost connection/i);
+      const forwards = fake.requests.filter((q) => q.resource === 'pods/portforward').slice(before);
+      expect(forwards.length).toBeGreaterThan(0);
+      if (method) expect(forwards.map((q) => q.method)).toEqual([method]);
+    } finally {
+      child.kill();
+    }
   });
 });
