@@ -49,7 +49,7 @@ function valueFromEnv(flag: string, spec: OptionSpec, raw: string): string | boo
     const word = raw.trim().toLowerCase();
     if (TRUE_WORDS.has(word)) return true;
     if (FALSE_WORDS.has(word)) return false;
-    throw new UsageError(`${variable} must be true or false (1/0, yes/no), not ${spec.secret ? '***' : quoteWord(raw)}`);
+    throw new UsageError(`${variable} must be true or false (1/0, yes/no), not ${spec.secret ? '"***"' : quoteWord(raw)}`);
   }
   if (spec.type === 'number') {
     const n = Number(raw);

@@ -78,3 +78,13 @@ test('a cassandra-cli dump with a stray line: the line is not echoed', async () 
   expect(text).not.toContain('S3cret');
   expect(text).not.toContain('0011');
 });
+
+test("a dump without records: cassandra-cli's own messages are listed, a line that looks like a key is cut", async () => {
+  const dump = ['Keyspace keyvaluemap does not exist.', KEY, ''].join('\n');
+  const text = await messageOf(async () => {
+    for await (const column of parseCliDump(readLines(Readable.from([Buffer.from(dump)])), 'x.out')) void column;
+  });
+  expect(text).toContain('line 1: "Keyspace keyvaluemap does not exist."');
+  expect(text).toContain('line 2: "001…" (32 characters)');
+  expect(text).not.toContain('0011223');
+});

@@ -83,7 +83,9 @@ function encryptedFlagOf(row: Record<string, unknown>, where: string): boolean {
   const flag = row[ENCRYPTED_FLAG];
   if (flag === undefined || flag === 'false') return false;
   if (flag === 'true') return true;
-  throw new InputError(`${where}: "${ENCRYPTED_FLAG}" is ${typeof flag === 'string' ? cutInput(flag) : describe(flag)}; expected "true" or "false"`);
+  // A string is cut (it could be a value put in the wrong place); true, 1 or null are shown as they are.
+  const shown = typeof flag === 'string' ? cutInput(flag) : typeof flag === 'object' && flag !== null ? describe(flag) : JSON.stringify(flag);
+  throw new InputError(`${where}: "${ENCRYPTED_FLAG}" is ${shown}; expected "true" or "false"`);
 }
 
 function parseEntries(arrayText: unknown, kvmName: string, where: string): KvmEntry[] {
