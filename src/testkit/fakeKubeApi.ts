@@ -1,4 +1,4 @@
-// Fake Kubernetes API server for tests: real REST paths for pods/secrets and the real WebSocket exec and port-forward protocols.
+// Fake Kubernetes API server for tests: REST for pods/secrets, discovery for kubectl, WebSocket exec, and port-forward over WebSocket channels or SPDY.
 import http, { STATUS_CODES } from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
