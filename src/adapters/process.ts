@@ -11,9 +11,9 @@ export interface ProcessRun {
   /** Fed on stdin; never put secrets in `args`. */
   stdin: string;
   stdout: Writable;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** The environment to start from (default this process's); amu's secret variables are always removed (childEnv). */
-  env?: NodeJS.ProcessEnv;
+  env?: NodeJS.ProcessEnv | undefined;
 }
 
 export interface ProcessOutcome {

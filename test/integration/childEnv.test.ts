@@ -6,10 +6,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runAmu } from '../support/runAmu.js';
 import { makeFakeCassandraCli, type FakeCli } from '../support/fakeCassandraCli.js';
-import { FakeKubeApi } from '../support/fakeKubeApi.js';
-import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../../src/testkit/opdkDump.js';
+import { FakeKubeApi } from '../support/fakeKubeApiServer.js';
+import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../support/edgeDump.js';
 import { SECRET_VARIABLES, childEnv } from '../../src/adapters/childEnv.js';
-import { orgSecretCandidates } from '../../src/core/hybrid/secretNames.js';
+import { orgSecretCandidates } from '../../src/cluster/secretNames.js';
 import { OPTION } from '../../src/cli/optionCatalog.js';
 import { envVarName } from '../../src/cli/options.js';
 

@@ -5,10 +5,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { echoPortForward, FakeKubeApi } from '../support/fakeKubeApi.js';
+import { echoPortForward, FakeKubeApi } from '../support/fakeKubeApiServer.js';
 import { FakeCqlshPod } from '../support/fakeCqlshPod.js';
 import { makeTestCerts, opensslAvailable } from '../support/testCerts.js';
-import { buildClientPodManifest, cqlshCommand } from '../../src/core/hybrid/clientPod.js';
+import { buildClientPodManifest, cqlshCommand } from '../../src/cluster/clientPod.js';
 
 const NS = 'apigee';
 const POD = 'amu-cqlsh';

@@ -29,7 +29,7 @@ test('only the shared-fixture helper names the shared folder', async () => {
 });
 
 test('the capture suites pass, skipping with a message, when the shared folder is missing', async () => {
-  const suites = ['test/unit/opdkCapture.test.ts', 'test/integration/exportCapture.test.ts', 'test/integration/verify.test.ts'];
+  const suites = ['test/unit/edgeCapture.test.ts', 'test/integration/exportCapture.test.ts', 'test/integration/verify.test.ts'];
   const missing = path.join(os.tmpdir(), `amu-no-shared-${process.pid}`);
   const r = await execa(process.execPath, ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', '--ci', '--runInBand', '--verbose', '--testNamePattern', 'capture', ...suites], {
     cwd: ROOT,

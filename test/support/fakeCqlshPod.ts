@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ExecHandler, ExecIO } from './fakeKubeApi.js';
-import { formatCqlshTable } from '../../src/testkit/cqlshTable.js';
+import type { ExecHandler, ExecIO } from './fakeKubeApiServer.js';
+import { formatCqlshTable } from './cqlshTableFormat.js';
 
 /** The pod's environment, as the manifest sets it from the datastore secret. */
 export interface FakePodEnv {

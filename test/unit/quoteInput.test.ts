@@ -1,9 +1,9 @@
 // Messages that quote input show a few characters and a length, never a key, password or value whole.
 import { Readable } from 'node:stream';
 import { cutInput, jsonProblem, maskArguments, quoteArgument } from '../../src/cli/quoteInput.js';
-import { decodeRowValue } from '../../src/core/opdk/rowValue.js';
-import { parseCliDump } from '../../src/core/opdk/cliDump.js';
-import { readLines } from '../../src/core/io/lines.js';
+import { decodeRowValue } from '../../src/dumps/edgeRowValue.js';
+import { parseCliDump } from '../../src/dumps/edgeCliDump.js';
+import { readLines } from '../../src/dumps/lines.js';
 
 const KEY = '00112233445566778899aabbccddeeff';
 const PASSWORD = 'S3cret-Passw0rd';

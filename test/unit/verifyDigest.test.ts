@@ -1,6 +1,6 @@
 // The keyed digest of `kvms verify`: order-free, key-dependent, and not the unkeyed hash a brute force would match.
 import { createHash } from 'node:crypto';
-import { ContentDigester } from '../../src/core/verify/digest.js';
+import { ContentDigester } from '../../src/verify/digest.js';
 
 const entries = [
   { name: 'pin', value: '424242' },
