@@ -74,7 +74,7 @@ test('a cassandra-cli dump with a stray line: the line is not echoed', async () 
   const text = await messageOf(async () => {
     for await (const column of parseCliDump(readLines(Readable.from([Buffer.from(dump)])), 'x.out')) void column;
   });
-  expect(text).toMatch(/x\.out line 3: unexpected line between records/);
+  expect(text).toMatch(/x\.out:3: unexpected line between records/);
   expect(text).not.toContain('S3cret');
   expect(text).not.toContain('0011');
 });
