@@ -1,6 +1,6 @@
 // The environment every child process amu starts gets: amu's own, minus every variable that can hold one of amu's secrets.
 import { OPTION } from '../cli/optionCatalog.js';
-import { envVarName } from '../cli/options.js';
+import { variableOf, type OptionSpec } from '../cli/options.js';
 
 /** Secret variables amu reads that are not (or not only) options of the catalog. */
 const OTHER_SECRET_VARIABLES = ['KEK', 'DEK', 'STOREPASS', 'KEYPASS', 'CASS_PASSWORD', 'APIGEE_TOKEN', 'APIGEECLI_AUTH', 'TOKEN'] as const;
@@ -8,9 +8,9 @@ const OTHER_SECRET_VARIABLES = ['KEK', 'DEK', 'STOREPASS', 'KEYPASS', 'CASS_PASS
 /** Every secret variable: the variables of the catalog's `secret: true` options, and the others above. */
 export const SECRET_VARIABLES: readonly string[] = Object.freeze([
   ...new Set([
-    ...Object.entries(OPTION as Record<string, { secret?: boolean }>)
+    ...Object.entries(OPTION as Record<string, OptionSpec>)
       .filter(([, spec]) => spec.secret === true)
-      .map(([flag]) => envVarName(flag)),
+      .map(([flag, spec]) => variableOf(flag, spec)),
     ...OTHER_SECRET_VARIABLES,
   ]),
 ]);

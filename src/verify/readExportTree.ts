@@ -5,7 +5,7 @@ import { InputError } from '../errors.js';
 import type { KvmEntry, Scope } from '../kvm/model.js';
 import { descriptorKey } from '../export/source.js';
 import { splitterFor, type ApigeecliNaming } from '../export/targets/apigeecli.js';
-import type { ContentDigest, ContentDigester } from './digest.js';
+import { ContentDigester, type ContentDigest } from './digest.js';
 
 export type TreeTarget = 'apigeecli' | 'maven';
 
@@ -31,8 +31,8 @@ export interface ReadTreeOptions {
   target: TreeTarget;
   exportDir: string;
   apigeecliNaming: ApigeecliNaming;
-  /** The run's keyed digester: the dump side must use the same one. */
-  digester: ContentDigester;
+  /** The run's keyed digester, which the dump side must share (default: a new one, for readers that compare nothing). */
+  digester?: ContentDigester | undefined;
 }
 
 type JsonObject = Record<string, unknown>;
@@ -259,6 +259,19 @@ async function readMavenTree(root: string, digester: ContentDigester): Promise<E
 /** Reads the tree; files the importer does not read (amu-export-report.json, pom.xml, strays) are ignored as it ignores them. */
 export async function readExportTree(options: ReadTreeOptions): Promise<ExportTree> {
   await checkExportFolder(options.exportDir);
-  if (options.target === 'apigeecli') return readApigeecliTree(options.exportDir, options.apigeecliNaming, options.digester);
-  return readMavenTree(options.exportDir, options.digester);
+  const digester = options.digester ?? new ContentDigester();
+  if (options.target === 'apigeecli') return readApigeecliTree(options.exportDir, options.apigeecliNaming, digester);
+  return readMavenTree(options.exportDir, digester);
+}
+
+/** The entries of one KVM of a tree read by readExportTree, read again from its file (`kvms import --export-dir`). */
+export async function readTreeKvmEntries(exportDir: string, kvm: TreeKvm): Promise<KvmEntry[]> {
+  const body = await readJson(exportDir, kvm.file);
+  if (Array.isArray(body)) {
+    const index = body.findIndex((item: unknown) => isObject(item) && item.name === kvm.name);
+    if (index < 0) throw new InputError(`${kvm.file}: KVM ${kvm.name} is no longer there`);
+    return entryList((body[index] as JsonObject).entry, `${kvm.file}, KVM ${index + 1}`);
+  }
+  if (!isObject(body)) throw new InputError(`${kvm.file}: not a JSON object with "keyValueEntries"`);
+  return entryList(body.keyValueEntries, kvm.file);
 }

@@ -11,7 +11,7 @@ import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../support/e
 import { SECRET_VARIABLES, childEnv } from '../../src/adapters/childEnv.js';
 import { orgSecretCandidates } from '../../src/cluster/secretNames.js';
 import { OPTION } from '../../src/cli/optionCatalog.js';
-import { envVarName } from '../../src/cli/options.js';
+import { variableOf, type OptionSpec } from '../../src/cli/options.js';
 
 const AMU = fileURLToPath(new URL('../../bin/amu', import.meta.url));
 
@@ -44,9 +44,9 @@ function expectNoSecret(env: Record<string, string>): void {
 
 describe('childEnv', () => {
   test('covers every secret option of the catalog and the other secret variables', () => {
-    const fromCatalog = Object.entries(OPTION as Record<string, { secret?: boolean }>)
+    const fromCatalog = Object.entries(OPTION as Record<string, OptionSpec>)
       .filter(([, s]) => s.secret)
-      .map(([flag]) => envVarName(flag));
+      .map(([flag, s]) => variableOf(flag, s));
     expect(fromCatalog.length).toBeGreaterThan(0);
     for (const name of [...fromCatalog, ...Object.keys(SECRETS)]) expect(SECRET_VARIABLES).toContain(name);
     const clean = childEnv({ ...SECRETS, PATH: '/bin', HOME: '/home/u', KUBECONFIG: '/k' });

@@ -129,11 +129,6 @@ export interface RecordedRequest {
 export interface FakeKubeOptions {
   /** Bearer token the server accepts (default: random). */
   token?: string;
-  /**
-   * Serve HTTPS with this key and certificate (kubectl sends credentials only over TLS). The kubeconfig written
-   * still says insecure-skip-tls-verify.
-   */
-  tls?: { key: Buffer | string; cert: Buffer | string };
   /** User named in 403 messages. */
   user?: string;
   /** Delay between DELETE and the pod being gone (default 0). */
@@ -144,6 +139,8 @@ export interface FakeKubeOptions {
   execProtocols?: string[];
   exec?: ExecHandler;
   portForward?: PortForwardHandler;
+  /** Serve https with this key and certificate (as real API servers do; kubectl sends credentials only over TLS) instead of plain http. */
+  tls?: { key: Buffer; cert: Buffer };
 }
 
 export interface KubeconfigOptions {
@@ -156,6 +153,8 @@ export interface KubeconfigOptions {
   /** More contexts pointing at the same cluster and user. */
   extraContexts?: string[];
   namespace?: string;
+  /** The cluster's proxy-url (a bastion proxy in front of the API server). */
+  proxyUrl?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -593,7 +592,7 @@ export class FakeKubeApi {
   private readonly wss = new WebSocketServer({ noServer: true, handleProtocols: (offered, req) => this.pickProtocol(offered, req) });
   private resourceVersion = 1000;
   private port = 0;
-  private readonly secure: boolean;
+  private scheme: 'http' | 'https' = 'http';
 
   private constructor(
     private readonly server: http.Server | https.Server,
@@ -606,13 +605,13 @@ export class FakeKubeApi {
     this.execProtocols = opts.execProtocols ?? ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
     this.execHandler = opts.exec;
     this.portForwardHandler = opts.portForward;
-    this.secure = opts.tls !== undefined;
   }
 
   /** Starts a server on 127.0.0.1 with a random port. */
   static async start(opts: FakeKubeOptions = {}): Promise<FakeKubeApi> {
     const server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }) : http.createServer();
     const fake = new FakeKubeApi(server, opts);
+    fake.scheme = opts.tls ? 'https' : 'http';
     server.on('request', (req, res) => {
       fake.handleRequest(req, res).catch((err: unknown) => sendJson(res, 500, failureStatus(500, 'InternalError', String(err))));
     });
@@ -623,7 +622,7 @@ export class FakeKubeApi {
   }
 
   get url(): string {
-    return `${this.secure ? 'https' : 'http'}://127.0.0.1:${this.port}`;
+    return `${this.scheme}://127.0.0.1:${this.port}`;
   }
 
   // --- scripting -----------------------------------------------------------------------------
@@ -677,14 +676,14 @@ export class FakeKubeApi {
     return this.requests.filter((r) => r.verb === verb && r.resource === resource).length;
   }
 
-  /** Writes a kubeconfig (plain http, insecure-skip-tls-verify, token auth) and returns its path. */
+  /** Writes a kubeconfig (the fake's URL, insecure-skip-tls-verify, token auth, optional proxy-url) and returns its path. */
   async writeKubeconfig(opts: KubeconfigOptions = {}): Promise<string> {
     const dir = opts.dir ?? (await this.makeTempDir());
     const context = (name: string) => ({ name, context: { cluster: 'fake', user: 'fake-user', namespace: opts.namespace ?? 'default' } });
     const config = {
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'fake', cluster: { server: opts.server ?? this.url, 'insecure-skip-tls-verify': true } }],
+      clusters: [{ name: 'fake', cluster: { server: opts.server ?? this.url, 'insecure-skip-tls-verify': true, ...(opts.proxyUrl ? { 'proxy-url': opts.proxyUrl } : {}) } }],
       users: [{ name: 'fake-user', user: { token: opts.token ?? this.token } }],
       contexts: ['fake', ...(opts.extraContexts ?? [])].map(context),
       'current-context': 'fake',
