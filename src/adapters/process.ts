@@ -3,7 +3,7 @@ import { execa } from 'execa';
 import { constants as fsConstants, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { childEnv } from './childEnv.js';
+import { childEnv } from '../cli/childEnv.js';
 
 export interface ProcessRun {
   file: string;

@@ -6,7 +6,7 @@ import { GLOBAL_OPTIONS, type PendingRun } from './command.js';
 import { AmuError, ExitCode, InterruptedError, exitCodeFor, type ExitCodeValue } from '../errors.js';
 import { Output } from './output.js';
 import { resolveOptions } from './options.js';
-import { scrubProcessEnv } from '../adapters/childEnv.js';
+import { scrubProcessEnv } from './childEnv.js';
 import { maskArguments } from './quoteInput.js';
 
 interface ParseOutcome {

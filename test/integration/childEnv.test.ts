@@ -8,7 +8,7 @@ import { runAmu } from '../support/runAmu.js';
 import { makeFakeCassandraCli, type FakeCli } from '../support/fakeCassandraCli.js';
 import { FakeKubeApi } from '../support/fakeKubeApiServer.js';
 import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../support/edgeDump.js';
-import { SECRET_VARIABLES, childEnv } from '../../src/adapters/childEnv.js';
+import { SECRET_VARIABLES, childEnv } from '../../src/cli/childEnv.js';
 import { orgSecretCandidates } from '../../src/cluster/secretNames.js';
 import { OPTION } from '../../src/cli/optionCatalog.js';
 import { variableOf, type OptionSpec } from '../../src/cli/options.js';

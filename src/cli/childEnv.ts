@@ -1,6 +1,6 @@
 // The environment every child process amu starts gets: amu's own, minus every variable that can hold one of amu's secrets.
-import { OPTION } from '../cli/optionCatalog.js';
-import { variableOf, type OptionSpec } from '../cli/options.js';
+import { OPTION } from './optionCatalog.js';
+import { variableOf, type OptionSpec } from './options.js';
 
 /** Secret variables amu reads that are not (or not only) options of the catalog. */
 const OTHER_SECRET_VARIABLES = ['KEK', 'DEK', 'STOREPASS', 'KEYPASS', 'CASS_PASSWORD', 'APIGEE_TOKEN', 'APIGEECLI_AUTH', 'TOKEN'] as const;
