@@ -133,6 +133,13 @@ describe('amu kvms emigrate over CQL (real cassandra-driver, our v4 server)', ()
     expect(r.stderr).not.toContain('nope-wrong-pw');
   });
 
+  test('organizations list --src opdk needs no --cass-ip: it reads localhost, as its help says', async () => {
+    const r = await runAmu(['organizations', 'list', '--src', 'opdk'], { CQL_PORT: String(server.port), CASS_USERNAME: 'edge-user', CASS_PASSWORD: 'cql-secret-pw' });
+    expect(r.stderr).toMatch(/^Connecting to Cassandra over CQL at localhost:\d+\.\.\.\n$/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('acme\nother-org\nvalidate\n');
+  });
+
   test('organizations list --src opdk lists kms.organizations', async () => {
     const r = await runAmu(['organizations', 'list', '--src', 'opdk'], { CASS_IP: '127.0.0.1', CQL_PORT: String(server.port), CASS_USERNAME: 'edge-user', CASS_PASSWORD: 'cql-secret-pw' });
     expect(r.stderr).toMatch(/^Connecting to Cassandra over CQL at 127\.0\.0\.1:\d+\.\.\.\n$/);
