@@ -7,6 +7,8 @@ import { GLOBAL_OPTIONS, type PendingRun } from './command.js';
 import { AmuError, ExitCode, InterruptedError, exitCodeFor, type ExitCodeValue } from '../errors.js';
 import { Output } from './output.js';
 import { resolveOptions } from './options.js';
+import { scrubProcessEnv } from './childEnv.js';
+import { maskArguments } from './quoteInput.js';
 
 interface ParseOutcome {
   error?: Error | undefined;
@@ -61,7 +63,8 @@ function reportUsage(args: string[], error: Error, pending: PendingRun, out: Out
   if (problem) out.error(problem.message, problem.details);
   else {
     // yargs' own messages may span lines (invalid choices): each line is shown (and escaped) as a line.
-    const [first = '', ...rest] = error.message.split('\n');
+    // yargs quotes what was typed ("Unknown argument: <a key typed without --kek>"): never echo it whole.
+    const [first = '', ...rest] = maskArguments(error.message, args).split('\n');
     out.error(first, rest);
   }
   const helpFor = problem?.helpFor ?? knownCommandPath(args.filter((a) => !a.startsWith('-')));
@@ -143,11 +146,14 @@ export async function main(): Promise<void> {
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
+  // amu reads its options from a copy; the process keeps no secret variable for children that libraries start.
+  const env = { ...process.env };
+  scrubProcessEnv();
   const io: CliIo = {
     stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,
-    env: process.env,
+    env,
     cwd: process.cwd(),
     isTTY: Boolean(process.stderr.isTTY),
   };

@@ -1,4 +1,5 @@
 // Unknown commands and misspelt flags: names what is unknown and suggests the closest known name (edit distance).
+import { quoteWord } from './quoteInput.js';
 
 /** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours cost 1. */
 export function editDistance(a: string, b: string): number {
@@ -67,7 +68,9 @@ function unknownFlags(args: readonly string[], options: readonly string[]): stri
     if (!isFlag(token)) continue;
     const name = token.replace(/^--?/, '').split('=')[0]!;
     if (known.has(name) || (name.startsWith('no-') && known.has(name.slice(3)))) continue;
-    unknown.push(token.split('=')[0]!);
+    const typed = token.split('=')[0]!;
+    // Shown as typed when it reads as an option name; anything else (a key typed with dashes) is cut.
+    unknown.push(/^--?[A-Za-z][A-Za-z0-9-]*$/.test(typed) ? typed : quoteWord(typed));
   }
   return unknown;
 }
@@ -83,11 +86,12 @@ export function explainUnknown(args: readonly string[], tree: CommandTree, optio
     const group = tree.groups.find((g) => g.name === first);
     if (!group) {
       const guess = closest(first, tree.groups.map((g) => g.name));
-      return { message: `unknown command "${first}"`, details: guess ? [`Did you mean "amu ${guess}"?`] : [], helpFor: 'amu' };
+      // The word may be a key typed without its option: quoted cut unless it reads as a word.
+      return { message: `unknown command ${quoteWord(first)}`, details: guess ? [`Did you mean "amu ${guess}"?`] : [], helpFor: 'amu' };
     }
     if (group.commands.length > 0 && second !== undefined && !group.commands.includes(second) && options === undefined) {
       const guess = closest(second, group.commands);
-      return { message: `unknown command "${second}" of amu ${group.name}`, details: guess ? [`Did you mean "amu ${group.name} ${guess}"?`] : [], helpFor: `amu ${group.name}` };
+      return { message: `unknown command ${quoteWord(second)} of amu ${group.name}`, details: guess ? [`Did you mean "amu ${group.name} ${guess}"?`] : [], helpFor: `amu ${group.name}` };
     }
   }
   if (options === undefined) return undefined;

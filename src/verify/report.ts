@@ -1,4 +1,4 @@
-// Text and JSON forms of a `kvms verify` result: KVM names, counts and short digests, never entry names or values.
+// Text and JSON forms of a `kvms verify` result: KVM names, counts and short keyed digests, never entry names or values.
 import { escapeControl } from '../cli/output.js';
 import type { VerifyResult, VerifyRow, VerifyTotals } from './verifyExport.js';
 
@@ -27,7 +27,7 @@ function noteLines(rows: VerifyRow[]): string[] {
   const lines: string[] = [];
   for (const r of rows) {
     const where = `${r.scope} / ${r.kvm}${r.dumpScope ? ` (from ${r.dumpScope})` : ''}`;
-    if (r.status === 'different') lines.push(`  ${where}: content differs (sha256 dump ${r.dumpDigest}, export ${r.exportDigest})`);
+    if (r.status === 'different') lines.push(`  ${where}: content differs (digest of this run: dump ${r.dumpDigest}, export ${r.exportDigest})`);
     if (r.note) lines.push(`  ${where}: ${r.note}`);
   }
   return lines.length > 0 ? ['Notes:', ...lines] : [];

@@ -9,6 +9,7 @@ import { APIGEE_OPTIONS } from '../options/apigee.js';
 
 /** emigrate: the options each source and reader need. */
 function emigrateRequired(values: OptionValues): string[] {
+  if (values['print-command']) return ['src', 'org'];
   const always = ['src', 'org', 'emigrate-dir'];
   if (values.src !== 'hybrid') return always;
   return (values.reader ?? 'cqlsh-pod') === 'cqlsh-pod' ? [...always, 'hybrid-version'] : always;
@@ -29,7 +30,7 @@ export const kvmsGroup: CommandGroup = {
       describe: 'Dump the KVM rows of an organization from Cassandra into the emigrate folder',
       options: {
         src: OPTION.src,
-        ...pick('org', 'emigrate-dir', 'reader', 'src-ver', 'cass-ip', 'cass-port', 'cassandra-cli'),
+        ...pick('org', 'emigrate-dir', 'reader', 'src-ver', 'cass-ip', 'cass-port', 'cassandra-cli', 'print-command'),
         ...CQL_OPTIONS,
         ...KUBE_OPTIONS,
         ...POD_OPTIONS,
@@ -37,11 +38,12 @@ export const kvmsGroup: CommandGroup = {
       examples: [
         ['amu kvms emigrate --src opdk --org myorg --emigrate-dir ./emigrate --cass-ip 10.0.0.4', 'Edge 4.50–4.52.00, with cassandra-cli'],
         ['amu kvms emigrate --src opdk --src-ver 4.53 --org myorg --emigrate-dir ./emigrate --cass-ip 10.0.0.4', 'Edge 4.52.02 and later, over CQL'],
+        ['amu kvms emigrate --src opdk --org myorg --cass-ip 10.0.0.4 --print-command', 'the cassandra-cli command to run by hand where amu cannot run'],
         ['amu kvms emigrate --src hybrid --org myorg --emigrate-dir ./emigrate --hybrid-version 1.10.3', 'Apigee hybrid, with cqlsh in a client pod'],
         ['amu kvms emigrate --src hybrid --reader cql --org myorg --emigrate-dir ./emigrate', 'Apigee hybrid over CQL, through a port-forward'],
       ],
       required: emigrateRequired,
-      requiredNotes: { 'hybrid-version': 'required with --src hybrid, unless --reader cql' },
+      requiredNotes: { 'hybrid-version': 'required with --src hybrid, unless --reader cql', 'emigrate-dir': 'required unless --print-command' },
       load: () => import('./emigrate.js'),
     },
     {

@@ -20,9 +20,11 @@ export const organizationsGroup: CommandGroup = {
       },
       examples: [
         ['amu organizations list --src hybrid --org my-org --hybrid-version 1.10.3', 'the environments of my-org'],
-        ['amu organizations list --src opdk --cass-ip 10.0.0.4', 'the organizations of an Edge installation (over CQL)'],
+        ['amu organizations list --src opdk', 'the organizations of the Edge installation whose Cassandra runs on this host (over CQL)'],
+        ['amu organizations list --src opdk --cass-ip 10.0.0.4', 'the same, with Cassandra on another host'],
       ],
-      required: (values) => (values.src === 'hybrid' ? ['src', 'org', 'hybrid-version'] : values.src === 'opdk' ? ['src', 'cass-ip'] : ['src']),
+      // Edge: --cass-ip defaults to localhost (as its help says), so nothing beyond --src is needed.
+      required: (values) => (values.src === 'hybrid' ? ['src', 'org', 'hybrid-version'] : ['src']),
       load: () => import('./list.js'),
     },
   ],
