@@ -121,7 +121,7 @@ describe('usage errors', () => {
     [[...exportArgs, '--src', 'opdk', '--tgt', 'maven', '--apigeecli-naming', 'legacy'], '--apigeecli-naming is ignored: it applies to --tgt apigeecli only, not --tgt maven'],
     [['kvms', 'emigrate', ...folders, '--src', 'opdk', '--reader', 'cql', '--cass-port', '9160', '--cql-port', '1', '--cass-ip', '127.0.0.1'], '--cass-port is ignored: it applies to the cassandra-cli reader only, and this run uses cql'],
     [['kvms', 'emigrate', ...folders, '--src', 'opdk', '--cql-port', '1', '--cassandra-cli', '/bin/false'], '--cql-port is ignored: it applies to the cql reader only, and this run uses cassandra-cli'],
-    [['kvms', 'emigrate', ...folders, '--src', 'hybrid', '--reader', 'cql', '--hybrid-version', '1.10.3', '--cass-ip', '127.0.0.1', '--cql-port', '1'], '--hybrid-version is ignored: it applies to the cqlsh-pod reader only, and this run uses cql'],
+    [['kvms', 'emigrate', ...folders, '--src', 'hybrid', '--reader', 'cql', '--hybrid-version', '1.10.3', '--cass-ip', '127.0.0.1', '--cass-username', 'u', '--cql-port', '1'], '--hybrid-version is ignored: it applies to the cqlsh-pod reader only, and this run uses cql'],
     [['kek', 'export', '--src', 'opdk', '--vault', '/no/vault', '--storepass', 'pw', '--namespace', 'x'], '--namespace is ignored: it applies to --src hybrid only, not --src opdk'],
   ])('amu %j warns that an option does not apply, naming it and why', async (args, warning) => {
     const r = await runAmu(args, { AMU_CQL_RETRY_DELAY_MS: '1' });

@@ -83,7 +83,7 @@ describeSea('release/amu-linux-x64 (npm run package), with no Node.js where it r
     const help = await amu(['kvms', 'emigrate', '--help']);
     expect(help.exitCode).toBe(0);
     expect(help.stdout).toContain('--print-command');
-    expect(help.stdout).toContain('[env: EMIGRATE_DIR]');
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain('[env: EMIGRATE_DIR]');
     const script = await amu(['completion']);
     expect(script.exitCode).toBe(0);
     expect(script.stdout).toContain('--get-yargs-completions');
