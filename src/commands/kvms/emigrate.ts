@@ -15,6 +15,7 @@ interface EmigrateValues extends PodValues, CqlValues {
   'src-ver'?: string;
   'cass-port'?: number;
   'cassandra-cli'?: string;
+  'allow-empty': boolean;
 }
 
 /** The options each source and reader need. */
@@ -36,6 +37,8 @@ async function emigrateCql(src: 'opdk' | 'hybrid', values: EmigrateValues, ctx: 
       pageSize: pageSizeFor(src, values),
       host: connection.host,
       onProgress: (table: string, rows: number) => progress.update(rows, table),
+      allowEmpty: values['allow-empty'],
+      onNote: (text: string) => ctx.out.warn(text),
     };
     const dumps = src === 'opdk' ? await emigrateEdgeOverCql(connection.session, target) : await emigrateHybridOverCql(connection.session, target);
     progress.stop();
@@ -62,6 +65,8 @@ async function emigrateOpdk(values: EmigrateValues, ctx: RunContext): Promise<vo
     signal: ctx.signal,
     onCommand: (text) => ctx.out.debug(`running ${text}`),
     onProgress: (bytes) => progress.update(bytes),
+    allowEmpty: values['allow-empty'],
+    onNote: (text) => ctx.out.warn(text),
   }).finally(() => progress.stop());
   ctx.out.result(`Wrote ${result.file}: ${result.rows} rows (KVMs and key pseudo-KVMs), ${result.bytes} bytes.`);
 }
@@ -82,6 +87,8 @@ async function emigrateHybrid(values: EmigrateValues, ctx: RunContext): Promise<
     onProgress: progress.update,
     onWarning: (text) => ctx.out.warn(text),
     signal: ctx.signal,
+    allowEmpty: values['allow-empty'],
+    onNote: (text) => ctx.out.warn(text),
   }).finally(progress.stop);
   for (const dump of dumps) ctx.out.result(`Wrote ${dump.file}: ${dump.rows} rows of ${dump.table}, ${dump.bytes} bytes.`);
 }
@@ -93,7 +100,7 @@ export const kvmsEmigrateCommand = (pending: PendingRun, env: NodeJS.ProcessEnv)
       describe: 'Dump the KVM rows of an organization from Cassandra into the emigrate folder',
       options: {
         src: OPTION.src,
-        ...pick('org', 'emigrate-dir', 'reader', 'src-ver', 'cass-ip', 'cass-port', 'cassandra-cli'),
+        ...pick('org', 'emigrate-dir', 'reader', 'src-ver', 'cass-ip', 'cass-port', 'cassandra-cli', 'allow-empty'),
         ...CQL_OPTIONS,
         ...KUBE_OPTIONS,
         ...POD_OPTIONS,

@@ -6,10 +6,8 @@
 //   timestamp   -> ISO-8601 UTC with milliseconds ("2024-01-02T03:04:05.678Z"), Cassandra's own precision
 //   blob        -> {"b64": "<standard base64>"} in the file; readCqlDump hands back the base64 text
 // JSON escapes newlines and control characters inside strings, so every row is exactly one line.
-import { createHash, randomBytes } from 'node:crypto';
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import { InputError } from '../../cli/errors.js';
+import { DurableDumpWriter } from '../../dumps/durableWriter.js';
 
 export const CQL_DUMP_FORMAT = 'amu-cql-dump';
 export const CQL_DUMP_VERSION = 1;
@@ -118,35 +116,39 @@ export function isCqlDump(firstLine: string): boolean {
 }
 
 /**
- * Writes a dump to a hidden temp file (mode 0600) beside the final name; only `finish()` (trailer, fsync, rename)
- * makes the final file appear, so a failed run never leaves a file that looks complete.
+ * Writes a dump through the durable dump writer (hidden temp file, mode 0600, beside the final name); only
+ * `finish()` (trailer, fsync, rename, folder fsync) makes the final file appear, so a failed run never leaves a
+ * file that looks complete.
  */
 export class CqlDumpWriter {
   private rows = 0;
-  private bytes = 0;
-  private readonly hash = createHash('sha256');
   private state: 'open' | 'finished' | 'aborted' = 'open';
 
   private constructor(
-    private readonly handle: FileHandle,
-    readonly tempPath: string,
-    readonly finalPath: string,
+    private readonly file: DurableDumpWriter,
     readonly header: CqlDumpHeader,
   ) {}
 
   static async create(finalPath: string, header: Omit<CqlDumpHeader, 'format' | 'version'>): Promise<CqlDumpWriter> {
     const full: CqlDumpHeader = { format: CQL_DUMP_FORMAT, version: CQL_DUMP_VERSION, ...header };
     checkColumns(full.columns);
-    const tempPath = join(dirname(finalPath), `.${basename(finalPath)}.${randomBytes(6).toString('hex')}.partial`);
-    const handle = await open(tempPath, 'wx', 0o600);
-    const writer = new CqlDumpWriter(handle, tempPath, finalPath, full);
+    const file = await DurableDumpWriter.create(finalPath);
+    const writer = new CqlDumpWriter(file, full);
     try {
-      await writer.append(`${JSON.stringify(full)}\n`);
+      await file.write(`${JSON.stringify(full)}\n`);
     } catch (err) {
       await writer.abort();
       throw err;
     }
     return writer;
+  }
+
+  get tempPath(): string {
+    return this.file.tempPath;
+  }
+
+  get finalPath(): string {
+    return this.file.finalPath;
   }
 
   get rowsWritten(): number {
@@ -164,56 +166,34 @@ export class CqlDumpWriter {
       }
       return JSON.stringify(row.map((v, i) => renderCell(columns[i]!, v)));
     });
-    await this.append(`${lines.join('\n')}\n`);
+    await this.file.write(`${lines.join('\n')}\n`);
     this.rows += rows.length;
-  }
-
-  /** Writes text and keeps count and SHA-256 of every byte, so the dump's metadata needs no second read. */
-  private async append(text: string): Promise<void> {
-    const bytes = Buffer.from(text, 'utf8');
-    await this.handle.write(bytes);
-    this.hash.update(bytes);
-    this.bytes += bytes.length;
   }
 
   /** Appends the trailer, syncs, and renames the temp file to the final name (replacing an older dump). */
   async finish(): Promise<{ file: string; rows: number; bytes: number; sha256: string }> {
     this.expectOpen('finish');
     try {
-      await this.append(`${JSON.stringify({ end: true, rows: this.rows, finishedAt: new Date().toISOString() })}\n`);
-      await this.handle.sync();
-      await this.handle.close();
-      await rename(this.tempPath, this.finalPath);
+      await this.file.write(`${JSON.stringify({ end: true, rows: this.rows, finishedAt: new Date().toISOString() })}\n`);
+      const done = await this.file.finish();
       this.state = 'finished';
+      return { ...done, rows: this.rows };
     } catch (err) {
       await this.abort();
       throw err;
     }
-    await syncDirectory(dirname(this.finalPath));
-    return { file: this.finalPath, rows: this.rows, bytes: this.bytes, sha256: this.hash.digest('hex') };
   }
 
   /** Closes and deletes the temp file; safe to call twice and after a failed finish. */
   async abort(): Promise<void> {
     if (this.state !== 'open') return;
     this.state = 'aborted';
-    await this.handle.close().catch(() => undefined);
-    await unlink(this.tempPath).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-    });
+    await this.file.abort();
   }
 
   private expectOpen(what: string): void {
     if (this.state !== 'open') throw new Error(`CqlDumpWriter.${what} after the dump was ${this.state}`);
   }
-}
-
-/** Makes a rename durable; some file systems cannot fsync a directory, which is then skipped. */
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r').catch(() => undefined);
-  if (!handle) return;
-  await handle.sync().catch(() => undefined);
-  await handle.close();
 }
 
 function checkColumns(columns: readonly CqlDumpColumn[]): void {

@@ -17,6 +17,10 @@ export interface CqlEmigrateSpec {
 export interface CqlEmigrateOptions {
   pageSize: number;
   onProgress?(rows: number): void;
+  /** When set, a query that returns no rows fails with this error and no dump replaces an earlier one. */
+  noRows?: () => Error;
+  /** Runs once the dump is complete and checked, just before it replaces an earlier one (e.g. to drop the old record). */
+  beforeCommit?: () => Promise<void>;
 }
 
 export const LIST_ORGANIZATIONS_QUERY = 'SELECT key FROM kms.organizations';
@@ -53,6 +57,8 @@ export async function emigrateOverCql(
     if (writer.rowsWritten !== received) {
       throw new Error(`CQL dump of ${spec.keyspace}.${spec.table}: ${received} rows received, ${writer.rowsWritten} written`);
     }
+    if (received === 0 && opts.noRows) throw opts.noRows();
+    await opts.beforeCommit?.();
     return await writer.finish();
   } catch (err) {
     await writer?.abort();

@@ -1,13 +1,16 @@
 // Edge 4.50–4.52.00: dumps the org's row of keyvaluemaps_r21 with cassandra-cli and checks it is complete.
-import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { ExternalError, InputError, UsageError } from '../../cli/errors.js';
 import { findOnPath, isExecutable, runStreaming } from '../../adapters/process.js';
-import { FILE_MODE, mkdirPrivate, temporaryNameFor } from '../fs/secureFs.js';
+import { DurableDumpWriter } from '../../dumps/durableWriter.js';
+import { noRowsError } from '../../dumps/emptyOrg.js';
+import { clearLeftovers } from '../../dumps/leftovers.js';
+import { mkdirPrivate } from '../fs/secureFs.js';
 import { HashingCounter } from '../io/hashingCounter.js';
 import { readLines } from '../io/lines.js';
 import { CLI_GET_LIMIT, parseCliDump } from '../opdk/cliDump.js';
-import { kvmDumpPath, writeDumpMetadata } from './dumpFiles.js';
+import { kvmDumpPath, metadataPath, replaceDumpAndMetadata } from './dumpFiles.js';
 
 export const DEFAULT_CASSANDRA_CLI = '/opt/apigee/apigee-cassandra/bin/cassandra-cli';
 
@@ -21,6 +24,10 @@ export interface CassandraCliEmigrateOptions {
   signal?: AbortSignal;
   onProgress?: (bytes: number) => void;
   onCommand?: (text: string) => void;
+  /** Accept an org with no rows (else it is refused as a likely misspelt org). */
+  allowEmpty?: boolean;
+  /** Things the user should know that are not errors (leftovers of a killed run removed). */
+  onNote?: (text: string) => void;
 }
 
 export interface EmigrateResult {
@@ -76,13 +83,14 @@ export async function emigrateWithCassandraCli(options: CassandraCliEmigrateOpti
   const program = await locateCassandraCli(options.cassandraCli, options.env);
   await mkdirPrivate(options.emigrateDir);
   const finalPath = kvmDumpPath(options.emigrateDir, options.org);
-  const tmp = temporaryNameFor(finalPath);
+  await clearLeftovers([finalPath, metadataPath(finalPath)], (text) => options.onNote?.(text));
   const args = ['-h', options.host, ...(options.port ? ['-p', String(options.port)] : [])];
   const input = cassandraCliInput(options.org);
   const startedAt = new Date().toISOString();
   options.onCommand?.(`${program} ${args.join(' ')} <<< ${JSON.stringify(input)}`);
   const counter = new HashingCounter((n) => options.onProgress?.(n));
-  const sink = createWriteStream(tmp, { mode: FILE_MODE, flags: 'wx' });
+  const dump = await DurableDumpWriter.create(finalPath);
+  const sink = dump.writable();
   counter.pipe(sink);
   try {
     const outcome = await runStreaming({ file: program, args, stdin: input, stdout: counter, env: options.env, ...(options.signal ? { signal: options.signal } : {}) });
@@ -93,7 +101,8 @@ export async function emigrateWithCassandraCli(options: CassandraCliEmigrateOpti
       const how = outcome.signal ? `was killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`;
       throw new ExternalError(`cassandra-cli ${how}; no dump was written`, failureDetails(outcome.stderrTail));
     }
-    const rows = await countRecords(tmp, `the output of cassandra-cli for org ${options.org}`).catch((err: unknown) => {
+    const sealed = await dump.seal();
+    const rows = await countRecords(dump.tempPath, `the output of cassandra-cli for org ${options.org}`).catch((err: unknown) => {
       if (err instanceof InputError) {
         throw new ExternalError(`cassandra-cli's output is incomplete or not a dump: ${err.message}; no dump was written`, [
           ...err.details,
@@ -107,9 +116,8 @@ export async function emigrateWithCassandraCli(options: CassandraCliEmigrateOpti
         'Read this org over CQL instead (see README-amu.md).',
       ]);
     }
-    const { size } = await fsp.stat(tmp);
-    await fsp.rename(tmp, finalPath);
-    await writeDumpMetadata(finalPath, {
+    if (rows === 0 && !options.allowEmpty) throw noRowsError('opdk', options.org, `keyvaluemaps_r21 (cassandra-cli at ${options.host})`);
+    await replaceDumpAndMetadata(dump, {
       reader: 'cassandra-cli',
       org: options.org,
       command: `${program} ${args.join(' ')}`,
@@ -118,13 +126,15 @@ export async function emigrateWithCassandraCli(options: CassandraCliEmigrateOpti
       startedAt,
       finishedAt: new Date().toISOString(),
       rows,
-      bytes: size,
-      sha256: counter.digest(),
+      bytes: sealed.bytes,
+      sha256: sealed.sha256,
+      ...(rows === 0 ? { allowEmpty: true } : {}),
     });
+    const size = sealed.bytes;
     return { file: finalPath, rows, bytes: size };
   } catch (err) {
     sink.destroy();
-    await fsp.rm(tmp, { force: true });
+    await dump.abort();
     throw err;
   }
 }

@@ -8,12 +8,14 @@
 // filter keeps any row of another tenant out of the dump. The risk of a filter is silence: if the
 // tenant id were not the org name, the dump would be empty and look fine. So an empty result is
 // checked with `SELECT tid ... LIMIT 1`: rows of another tenant make it an error.
-import { once } from 'node:events';
-import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import type { KubeAdapter } from '../../adapters/kube.js';
 import { ExternalError, InputError } from '../../cli/errors.js';
-import { FILE_MODE, mkdirPrivate, temporaryNameFor } from '../fs/secureFs.js';
+import { DurableDumpWriter } from '../../dumps/durableWriter.js';
+import { noRowsError } from '../../dumps/emptyOrg.js';
+import { clearLeftovers } from '../../dumps/leftovers.js';
+import { mkdirPrivate } from '../fs/secureFs.js';
 import { readLines } from '../io/lines.js';
 import type { ClientPod } from '../hybrid/clientPod.js';
 import { parseCqlshTable, type CqlshSummary } from '../hybrid/cqlshTable.js';
@@ -21,7 +23,7 @@ import { HashingCounter } from '../io/hashingCounter.js';
 import { checkCqlshRun, podRef, queryCqlsh, runCqlsh, selectInput, type CqlshRun } from '../hybrid/cqlshExec.js';
 import { checkColumns, DESCRIPTOR_COLUMNS, ENTRY_COLUMNS } from '../hybrid/entryRows.js';
 import { cqlString, hybridKeyspace } from '../hybrid/keyspaces.js';
-import { descriptorDumpPath, kvmDumpPath, writeDumpMetadata } from './dumpFiles.js';
+import { descriptorDumpPath, kvmDumpPath, metadataPath, replaceDumpAndMetadata } from './dumpFiles.js';
 
 export interface CqlshPodEmigrateOptions {
   kube: KubeAdapter;
@@ -34,6 +36,10 @@ export interface CqlshPodEmigrateOptions {
   onWarning?: (text: string) => void;
   /** Checked between steps (a running exec is not cut short); the temporary files are removed. */
   signal?: AbortSignal;
+  /** Accept an org with no KVM entry rows (else it is refused as a likely misspelt org). */
+  allowEmpty?: boolean;
+  /** Leftovers of a killed run that were removed. */
+  onNote?: (text: string) => void;
 }
 
 export interface TableDump {
@@ -53,7 +59,7 @@ interface TableSpec {
 /** A dump written to its temporary name and checked, not yet renamed. */
 interface CheckedDump {
   spec: TableSpec;
-  tmp: string;
+  writer: DurableDumpWriter;
   input: string;
   run: CqlshRun;
   rows: number;
@@ -75,17 +81,17 @@ function tableSpecs(emigrateDir: string, org: string): TableSpec[] {
   ];
 }
 
-/** Streams cqlsh's stdout into `tmp` (0600, must not exist) while counting and hashing it. */
-async function streamSelect(opts: CqlshPodEmigrateOptions, input: string, tmp: string, table: string): Promise<{ run: CqlshRun; counter: HashingCounter }> {
+/** Streams cqlsh's stdout into the durable writer (0600, hidden name) while counting and hashing it, then seals it. */
+async function streamSelect(opts: CqlshPodEmigrateOptions, input: string, writer: DurableDumpWriter, table: string): Promise<{ run: CqlshRun; sha256: string }> {
   const counter = new HashingCounter((bytes) => opts.onProgress?.(table, bytes));
-  const sink = createWriteStream(tmp, { mode: FILE_MODE, flags: 'wx' });
-  await once(sink, 'ready');
+  const sink = writer.writable();
   counter.pipe(sink);
   try {
     const run = await runCqlsh(opts.kube, opts.pod, input, counter);
     counter.end();
     await finished(sink);
-    return { run, counter };
+    const { sha256 } = await writer.seal();
+    return { run, sha256 };
   } catch (err) {
     counter.destroy();
     sink.destroy();
@@ -129,25 +135,27 @@ async function checkEmptyResult(opts: CqlshPodEmigrateOptions, table: string): P
 /** Dumps one table to its temporary name and checks it. */
 async function dumpTable(opts: CqlshPodEmigrateOptions, spec: TableSpec): Promise<CheckedDump> {
   const input = selectInput(kvmTableQuery(opts.org, spec.table));
-  const tmp = temporaryNameFor(spec.finalPath);
+  const writer = await DurableDumpWriter.create(spec.finalPath);
   const startedAt = new Date().toISOString();
   try {
-    const { run, counter } = await streamSelect(opts, input, tmp, spec.table);
+    const { run, sha256 } = await streamSelect(opts, input, writer, spec.table);
     checkCqlshRun(run, `the dump of ${spec.table} (pod ${podRef(opts.pod)})`, opts.onWarning);
-    const summary = await checkDumpTable(tmp, spec, `cqlsh output of ${spec.table}`);
+    const summary = await checkDumpTable(writer.tempPath, spec, `cqlsh output of ${spec.table}`);
     if (summary.rowCount === 0) await checkEmptyResult(opts, spec.table);
+    if (summary.rowCount === 0 && spec.table === 'kvm_map_entry' && !opts.allowEmpty) {
+      throw noRowsError('hybrid', opts.org, `${hybridKeyspace('kvm', opts.org)}.${spec.table} (cqlsh in pod ${podRef(opts.pod)})`);
+    }
     const finishedAt = new Date().toISOString();
-    return { spec, tmp, input, run, rows: summary.rowCount, bytes: counter.bytes, sha256: counter.digest(), startedAt, finishedAt };
+    return { spec, writer, input, run, rows: summary.rowCount, bytes: writer.bytes, sha256, startedAt, finishedAt };
   } catch (err) {
-    await fsp.rm(tmp, { force: true });
+    await writer.abort();
     throw err;
   }
 }
 
 /** Renames a checked dump into place and writes its metadata. */
 async function keepDump(opts: CqlshPodEmigrateOptions, dump: CheckedDump): Promise<TableDump> {
-  await fsp.rename(dump.tmp, dump.spec.finalPath);
-  await writeDumpMetadata(dump.spec.finalPath, {
+  await replaceDumpAndMetadata(dump.writer, {
     reader: 'cqlsh-pod',
     org: opts.org,
     command: `exec in pod ${podRef(opts.pod)} (container ${opts.pod.container}, image ${opts.pod.image}): ${dump.run.argv.join(' ')}`,
@@ -157,6 +165,7 @@ async function keepDump(opts: CqlshPodEmigrateOptions, dump: CheckedDump): Promi
     rows: dump.rows,
     bytes: dump.bytes,
     sha256: dump.sha256,
+    ...(dump.rows === 0 && dump.spec.table === 'kvm_map_entry' ? { allowEmpty: true } : {}),
   });
   return { table: dump.spec.table, file: dump.spec.finalPath, rows: dump.rows, bytes: dump.bytes };
 }
@@ -169,6 +178,8 @@ async function keepDump(opts: CqlshPodEmigrateOptions, dump: CheckedDump): Promi
  */
 export async function emigrateWithCqlshPod(opts: CqlshPodEmigrateOptions): Promise<TableDump[]> {
   await mkdirPrivate(opts.emigrateDir);
+  const finals = tableSpecs(opts.emigrateDir, opts.org).map((spec) => spec.finalPath);
+  await clearLeftovers([...finals, ...finals.map(metadataPath)], (text) => opts.onNote?.(text));
   const checked: CheckedDump[] = [];
   try {
     for (const spec of tableSpecs(opts.emigrateDir, opts.org)) {
@@ -177,7 +188,7 @@ export async function emigrateWithCqlshPod(opts: CqlshPodEmigrateOptions): Promi
     }
     opts.signal?.throwIfAborted();
   } catch (err) {
-    await Promise.all(checked.map((dump) => fsp.rm(dump.tmp, { force: true })));
+    await Promise.all(checked.map((dump) => dump.writer.abort()));
     throw err;
   }
   const kept: TableDump[] = [];

@@ -1,8 +1,11 @@
 // Emigrate over CQL (Edge 4.52.02+, or hybrid without a pod): stream the KVM tables page by page into amu CQL dumps.
 import type { CqlParam, CqlSession } from '../../adapters/cql.js';
 import { emigrateOverCql, type CqlEmigrateSpec } from '../dump/cqlEmigrate.js';
+import { promises as fsp } from 'node:fs';
+import { noRowsError } from '../../dumps/emptyOrg.js';
+import { clearLeftovers } from '../../dumps/leftovers.js';
 import { mkdirPrivate } from '../fs/secureFs.js';
-import { descriptorDumpPath, kvmDumpPath, writeDumpMetadata } from './dumpFiles.js';
+import { descriptorDumpPath, kvmDumpPath, metadataPath, writeDumpMetadata } from './dumpFiles.js';
 import { checkOrgName, type EmigrateResult } from './cassandraCli.js';
 
 export interface CqlEmigrateTarget {
@@ -12,6 +15,10 @@ export interface CqlEmigrateTarget {
   /** Where Cassandra was reached, for the metadata: `10.0.0.4:9042`, `port-forward apigee/apigee-cassandra-default-0`. */
   host: string;
   onProgress?: (table: string, rows: number) => void;
+  /** Accept an org with no KVM rows (else it is refused as a likely misspelt org). */
+  allowEmpty?: boolean;
+  /** Leftovers of a killed run that were removed. */
+  onNote?: (text: string) => void;
 }
 
 /** Edge: the org's row of the compact (Thrift) table, one CQL row per column. */
@@ -52,11 +59,15 @@ export function hybridKvmSpecs(org: string): { entries: CqlEmigrateSpec; descrip
   };
 }
 
-async function dumpTable(session: CqlSession, spec: CqlEmigrateSpec, file: string, target: CqlEmigrateTarget): Promise<EmigrateResult> {
+/** `mustHaveRows`: the table whose emptiness means a wrong org (Edge keyvaluemaps_r21, hybrid kvm_map_entry). */
+async function dumpTable(session: CqlSession, spec: CqlEmigrateSpec, file: string, target: CqlEmigrateTarget, mustHaveRows: boolean): Promise<EmigrateResult> {
   const startedAt = new Date().toISOString();
+  const refuseEmpty = mustHaveRows && !target.allowEmpty;
   const { rows, bytes, sha256 } = await emigrateOverCql(session, spec, file, {
     pageSize: target.pageSize,
     onProgress: (n) => target.onProgress?.(spec.table, n),
+    ...(refuseEmpty ? { noRows: () => noRowsError(spec.source === 'edge' ? 'opdk' : 'hybrid', target.org, `${spec.keyspace}.${spec.table} over CQL at ${target.host}`) } : {}),
+    beforeCommit: () => fsp.rm(metadataPath(file), { force: true }),
   });
   await writeDumpMetadata(file, {
     reader: 'cql',
@@ -68,6 +79,7 @@ async function dumpTable(session: CqlSession, spec: CqlEmigrateSpec, file: strin
     rows,
     bytes,
     sha256,
+    ...(rows === 0 && mustHaveRows ? { allowEmpty: true } : {}),
   });
   return { file, rows, bytes };
 }
@@ -87,15 +99,19 @@ export async function edgeKeyParam(session: CqlSession, org: string): Promise<Cq
 export async function emigrateEdgeOverCql(session: CqlSession, target: CqlEmigrateTarget): Promise<EmigrateResult[]> {
   checkOrgName(target.org);
   await mkdirPrivate(target.emigrateDir);
+  const file = kvmDumpPath(target.emigrateDir, target.org);
+  await clearLeftovers([file, metadataPath(file)], (text) => target.onNote?.(text));
   const spec = { ...edgeKvmSpec(target.org), params: [await edgeKeyParam(session, target.org)] };
-  return [await dumpTable(session, spec, kvmDumpPath(target.emigrateDir, target.org), target)];
+  return [await dumpTable(session, spec, file, target, true)];
 }
 
 export async function emigrateHybridOverCql(session: CqlSession, target: CqlEmigrateTarget): Promise<EmigrateResult[]> {
   checkOrgName(target.org);
   await mkdirPrivate(target.emigrateDir);
   const specs = hybridKvmSpecs(target.org);
-  const entries = await dumpTable(session, specs.entries, kvmDumpPath(target.emigrateDir, target.org), target);
-  const descriptors = await dumpTable(session, specs.descriptors, descriptorDumpPath(target.emigrateDir, target.org), target);
+  const files = [kvmDumpPath(target.emigrateDir, target.org), descriptorDumpPath(target.emigrateDir, target.org)];
+  await clearLeftovers([...files, ...files.map(metadataPath)], (text) => target.onNote?.(text));
+  const entries = await dumpTable(session, specs.entries, files[0]!, target, true);
+  const descriptors = await dumpTable(session, specs.descriptors, files[1]!, target, false);
   return [entries, descriptors];
 }
