@@ -60,7 +60,8 @@ async function openEdgeSource(values: SourceValues): Promise<KvmSource> {
   await checkDumpExists(file, `amu kvms emigrate --src opdk --org ${values.org} --emigrate-dir ${values['emigrate-dir']}`);
   const { cqlEdgeColumns, isCqlDumpFile } = await import('../../core/dump/dumpReaders.js');
   const columns = (await isCqlDumpFile(file)) ? cqlEdgeColumns(file) : cassandraCliColumns(file);
-  return new EdgeKvmSource(file, columns, kek);
+  const { CheckedKvmSource } = await import('../../export/checkedSource.js');
+  return new CheckedKvmSource(new EdgeKvmSource(file, columns, kek), [file]);
 }
 
 async function fileExists(file: string): Promise<boolean> {
@@ -81,7 +82,8 @@ async function openHybridSource(values: SourceValues): Promise<KvmSource> {
   const descriptors = (await fileExists(descriptorFile)) ? descriptorFile : undefined;
   const { cqlHybridReaders, isCqlDumpFile } = await import('../../core/dump/dumpReaders.js');
   const readers = (await isCqlDumpFile(entries)) ? cqlHybridReaders(entries, descriptors) : cqlshEntryReaders(entries, descriptors);
-  return new HybridKvmSource(entries, readers, keys);
+  const { CheckedKvmSource } = await import('../../export/checkedSource.js');
+  return new CheckedKvmSource(new HybridKvmSource(entries, readers, keys), descriptors ? [entries, descriptors] : [entries]);
 }
 
 /** Opens the org's dump in the emigrate folder as a KVM source. */

@@ -128,7 +128,7 @@ export async function emigrateWithCassandraCli(options: CassandraCliEmigrateOpti
       rows,
       bytes: sealed.bytes,
       sha256: sealed.sha256,
-      ...(rows === 0 ? { allowEmpty: true } : {}),
+      ...(options.allowEmpty ? { allowEmpty: true } : {}),
     });
     const size = sealed.bytes;
     return { file: finalPath, rows, bytes: size };

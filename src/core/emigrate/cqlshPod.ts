@@ -165,7 +165,7 @@ async function keepDump(opts: CqlshPodEmigrateOptions, dump: CheckedDump): Promi
     rows: dump.rows,
     bytes: dump.bytes,
     sha256: dump.sha256,
-    ...(dump.rows === 0 && dump.spec.table === 'kvm_map_entry' ? { allowEmpty: true } : {}),
+    ...(opts.allowEmpty && dump.spec.table === 'kvm_map_entry' ? { allowEmpty: true } : {}),
   });
   return { table: dump.spec.table, file: dump.spec.finalPath, rows: dump.rows, bytes: dump.bytes };
 }

@@ -79,7 +79,7 @@ async function dumpTable(session: CqlSession, spec: CqlEmigrateSpec, file: strin
     rows,
     bytes,
     sha256,
-    ...(rows === 0 && mustHaveRows ? { allowEmpty: true } : {}),
+    ...(target.allowEmpty && mustHaveRows ? { allowEmpty: true } : {}),
   });
   return { file, rows, bytes };
 }

@@ -1,6 +1,6 @@
 // The export stage: plan from a first pass, decrypt and write in a second, into a staging folder committed whole.
 import path from 'node:path';
-import { InterruptedError, UsageError } from '../../cli/errors.js';
+import { InputError, InterruptedError, UsageError } from '../../cli/errors.js';
 import { isMissingOrEmpty, StagingDir, writeFileAtomic } from '../fs/secureFs.js';
 import { ApigeecliWriter, type ApigeecliNaming } from '../targets/apigeecli.js';
 import { MavenConfigWriter } from '../targets/maven.js';
@@ -97,7 +97,7 @@ async function writeAll(options: ExportOptions, writer: TargetWriter, plans: Pla
   }
   if (pending.size > 0) {
     const names = [...pending.values()].map((p) => `${p.descriptor.name} (${p.descriptor.origin})`).join(', ');
-    throw new Error(`the dump changed between the two passes of the export: not found again: ${names}`);
+    throw new InputError(`the dump changed between the two passes of the export: not found again: ${names}`);
   }
 }
 
@@ -141,7 +141,7 @@ export async function exportKvms(options: ExportOptions): Promise<ExportSummary>
     skipped: [],
     sourceNotes: index.notes,
     files: [],
-    warnings: [],
+    warnings: [...(index.warnings ?? [])],
     complete: false,
     kvms: [],
   };

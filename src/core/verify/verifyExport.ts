@@ -193,6 +193,6 @@ export async function verifyExport(options: VerifyOptions): Promise<VerifyResult
     tree: tree.layout,
     kvms: rows,
     totals: totalsOf(rows),
-    warnings,
+    warnings: [...(index.warnings ?? []), ...warnings],
   };
 }
