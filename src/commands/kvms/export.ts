@@ -58,6 +58,9 @@ export const kvmsExportCommand = (pending: PendingRun, env: NodeJS.ProcessEnv) =
           mavenProject: values['maven-project'],
           mavenPluginVersion: values['maven-plugin-version'],
           signal: ctx.signal,
+          emigrateDir: values['emigrate-dir']!,
+          cwd: ctx.io.cwd,
+          onNote: (text) => ctx.out.warn(text),
           onProgress: ({ kvms, entries, total }) => {
             progress ??= startProgress(ctx.io, ctx.out, 'export', total, ' KVMs');
             progress.update(kvms, `${entries} entries`);

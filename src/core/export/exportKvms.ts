@@ -1,7 +1,10 @@
 // The export stage: plan from a first pass, decrypt and write in a second, into a staging folder committed whole.
 import path from 'node:path';
-import { InputError, InterruptedError, UsageError } from '../../cli/errors.js';
-import { isMissingOrEmpty, StagingDir, writeFileAtomic } from '../fs/secureFs.js';
+import { InputError, InterruptedError } from '../../cli/errors.js';
+import { clearLeftovers } from '../../dumps/leftovers.js';
+import { lockExportDir } from '../../export/exportLock.js';
+import { checkExportDir, listTree, REPORT_FILE } from '../../export/overwriteGuard.js';
+import { mkdirPrivate, StagingDir, writeFileAtomic } from '../fs/secureFs.js';
 import { ApigeecliWriter, type ApigeecliNaming } from '../targets/apigeecli.js';
 import { MavenConfigWriter } from '../targets/maven.js';
 import type { TargetWriter } from '../targets/target.js';
@@ -26,22 +29,19 @@ export interface ExportOptions {
   mavenPluginVersion: string;
   signal?: AbortSignal;
   onProgress?: (done: { kvms: number; entries: number; total: number }) => void;
+  /** The folder the dumps are in: --overwrite never replaces it, a folder holding it, or one inside it. */
+  emigrateDir?: string;
+  /** The user's current folder: --overwrite never replaces it or a folder holding it. */
+  cwd?: string;
+  /** Things done on the way the user should know (a killed run's leftovers removed, a stale lock taken over). */
+  onNote?: (text: string) => void;
 }
 
-export const REPORT_FILE = 'amu-export-report.json';
+export { REPORT_FILE };
 
 function makeWriter(options: ExportOptions, root: string): TargetWriter {
   if (options.target === 'apigeecli') return new ApigeecliWriter(root, options.apigeecliNaming);
   return new MavenConfigWriter(root, options.mavenProject ? path.join('resources', 'edge') : '');
-}
-
-/** Refuses, before any work, to write into a folder that already holds files unless told to replace it. */
-export async function checkExportDir(exportDir: string, overwrite: boolean): Promise<void> {
-  if (overwrite || (await isMissingOrEmpty(exportDir))) return;
-  throw new UsageError(`the export folder ${exportDir} is not empty`, [
-    'amu never mixes a new export with files of an earlier one.',
-    'Choose an empty or new folder, or pass --overwrite to replace the folder whole once the new export is complete.',
-  ]);
 }
 
 function reportOf(p: PlannedKvm): KvmReport {
@@ -127,7 +127,24 @@ function bulkImportCollisions(plans: PlannedKvm[]): string[] {
 
 /** Runs the whole export; the export folder appears only when everything that could be written was. */
 export async function exportKvms(options: ExportOptions): Promise<ExportSummary> {
-  await checkExportDir(options.exportDir, options.overwrite);
+  const note = (text: string) => options.onNote?.(text);
+  await mkdirPrivate(path.dirname(path.resolve(options.exportDir)));
+  const lock = await lockExportDir(options.exportDir, note);
+  try {
+    await clearLeftovers([options.exportDir], note);
+    await checkExportDir({
+      exportDir: options.exportDir,
+      overwrite: options.overwrite,
+      cwd: options.cwd ?? process.cwd(),
+      ...(options.emigrateDir !== undefined ? { emigrateDir: options.emigrateDir } : {}),
+    });
+    return await exportLocked(options);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function exportLocked(options: ExportOptions): Promise<ExportSummary> {
   const index = await options.source.index();
   const staging = await StagingDir.create(options.exportDir);
   const writer = makeWriter(options, staging.dir);
@@ -167,6 +184,7 @@ export async function exportKvms(options: ExportOptions): Promise<ExportSummary>
       summary.files.unshift('pom.xml');
     }
     summary.complete = !summary.skipped.some((s) => isLoss(s.reason));
+    summary.written = [...(await listTree(staging.dir)), REPORT_FILE].sort();
     await writeFileAtomic(path.join(staging.dir, REPORT_FILE), `${JSON.stringify(summary, null, 2)}\n`);
     await staging.commit(options.overwrite);
     return summary;
