@@ -14,6 +14,8 @@ export interface ExportDirCheck {
   overwrite: boolean;
   emigrateDir?: string;
   cwd: string;
+  /** The user's home folder (default: os.homedir()). */
+  home?: string;
 }
 
 async function realOrResolved(p: string): Promise<string> {
@@ -78,7 +80,7 @@ export async function checkExportDir(check: ExportDirCheck): Promise<void> {
   }
   const real = await realOrResolved(abs);
   if (real === path.parse(real).root) throw refuse(abs, 'is the root folder');
-  if (real === (await realOrResolved(os.homedir()))) throw refuse(abs, 'is your home folder');
+  if (real === (await realOrResolved(check.home ?? os.homedir()))) throw refuse(abs, 'is your home folder');
   if (isInside(await realOrResolved(check.cwd), real)) throw refuse(abs, 'is the current folder or holds it');
   if (check.emigrateDir !== undefined) {
     const emigrate = await realOrResolved(check.emigrateDir);

@@ -60,6 +60,7 @@ export const kvmsExportCommand = (pending: PendingRun, env: NodeJS.ProcessEnv) =
           signal: ctx.signal,
           emigrateDir: values['emigrate-dir']!,
           cwd: ctx.io.cwd,
+          ...(ctx.io.env.HOME ? { home: ctx.io.env.HOME } : {}),
           onNote: (text) => ctx.out.warn(text),
           onProgress: ({ kvms, entries, total }) => {
             progress ??= startProgress(ctx.io, ctx.out, 'export', total, ' KVMs');

@@ -33,6 +33,8 @@ export interface ExportOptions {
   emigrateDir?: string;
   /** The user's current folder: --overwrite never replaces it or a folder holding it. */
   cwd?: string;
+  /** The user's home folder: --overwrite never replaces it. */
+  home?: string;
   /** Things done on the way the user should know (a killed run's leftovers removed, a stale lock taken over). */
   onNote?: (text: string) => void;
 }
@@ -136,6 +138,7 @@ export async function exportKvms(options: ExportOptions): Promise<ExportSummary>
       exportDir: options.exportDir,
       overwrite: options.overwrite,
       cwd: options.cwd ?? process.cwd(),
+      ...(options.home !== undefined ? { home: options.home } : {}),
       ...(options.emigrateDir !== undefined ? { emigrateDir: options.emigrateDir } : {}),
     });
     return await exportLocked(options);
