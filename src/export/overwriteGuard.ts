@@ -14,7 +14,7 @@ export interface ExportDirCheck {
   overwrite: boolean;
   emigrateDir?: string;
   cwd: string;
-  /** The user's home folder (default: os.homedir()). */
+  /** The user's home folder as the environment gives it (os.homedir() is refused too). */
   home?: string;
 }
 
@@ -80,7 +80,9 @@ export async function checkExportDir(check: ExportDirCheck): Promise<void> {
   }
   const real = await realOrResolved(abs);
   if (real === path.parse(real).root) throw refuse(abs, 'is the root folder');
-  if (real === (await realOrResolved(check.home ?? os.homedir()))) throw refuse(abs, 'is your home folder');
+  for (const home of [check.home, os.homedir()]) {
+    if (home && real === (await realOrResolved(home))) throw refuse(abs, 'is your home folder');
+  }
   if (isInside(await realOrResolved(check.cwd), real)) throw refuse(abs, 'is the current folder or holds it');
   if (check.emigrateDir !== undefined) {
     const emigrate = await realOrResolved(check.emigrateDir);
