@@ -28,15 +28,28 @@ function isInside(child: string, parent: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
-/** Every file and link under `dir`, relative, with `/` separators; folders are not listed. */
-export async function listTree(dir: string, prefix = ''): Promise<string[]> {
+/** Every file and link under `dir`, relative, with `/` separators; with `withFolders`, folders too (ending in `/`). */
+export async function listTree(dir: string, withFolders = false, prefix = ''): Promise<string[]> {
   const out: string[] = [];
   for (const entry of await fsp.readdir(dir, { withFileTypes: true })) {
     const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) out.push(...(await listTree(path.join(dir, entry.name), rel)));
-    else out.push(rel);
+    if (entry.isDirectory()) {
+      if (withFolders) out.push(`${rel}/`);
+      out.push(...(await listTree(path.join(dir, entry.name), withFolders, rel)));
+    } else out.push(rel);
   }
   return out;
+}
+
+/** The files amu wrote, and every folder on their way. */
+function withFoldersOf(files: Iterable<string>): Set<string> {
+  const all = new Set<string>();
+  for (const f of files) {
+    all.add(f);
+    const parts = f.split('/');
+    for (let i = 1; i < parts.length; i++) all.add(`${parts.slice(0, i).join('/')}/`);
+  }
+  return all;
 }
 
 function refuse(dir: string, why: string): UsageError {
@@ -91,10 +104,11 @@ export async function checkExportDir(check: ExportDirCheck): Promise<void> {
   }
   const ours = await filesOfReport(abs);
   if (!ours) throw refuse(abs, `is not an earlier amu export: it has no readable ${REPORT_FILE}`);
-  const foreign = (await listTree(abs)).filter((f) => !ours.has(f));
+  const expected = withFoldersOf(ours);
+  const foreign = (await listTree(abs, true)).filter((f) => !expected.has(f));
   if (foreign.length > 0) {
     const shown = foreign.slice(0, 5).map((f) => `  ${path.join(abs, f)}`);
-    throw new UsageError(`--overwrite refused: ${abs} holds ${foreign.length} file(s) amu did not write`, [
+    throw new UsageError(`--overwrite refused: ${abs} holds ${foreign.length} file(s) or folder(s) amu did not write`, [
       ...shown,
       ...(foreign.length > 5 ? [`  ... and ${foreign.length - 5} more`] : []),
       'amu replaces only a folder that holds an earlier amu export and nothing else; move those files away first.',
