@@ -3,7 +3,8 @@ import { AmuError, ExternalError, UsageError } from './cli/errors.js';
 
 /** A Node.js system error: `code` and `syscall` set by the fs layer, `path` (and `dest`) when one was involved. */
 function asSystemError(err: unknown): (NodeJS.ErrnoException & { dest?: string }) | undefined {
-  if (!(err instanceof Error)) return undefined;
+  // Not `instanceof Error`: errors of Node's internals may come from another realm (vm contexts, test runners).
+  if (typeof err !== 'object' || err === null) return undefined;
   const e = err as NodeJS.ErrnoException & { dest?: string };
   return typeof e.code === 'string' && typeof e.syscall === 'string' ? e : undefined;
 }
@@ -38,11 +39,13 @@ export function fsErrorToAmu(err: unknown): AmuError | undefined {
   if (err instanceof AmuError) return err;
   const e = asSystemError(err);
   if (!e) return undefined;
-  const where = e.path ? `${e.path}${e.dest ? ` -> ${e.dest}` : ''}` : 'a file';
+  const where = e.path ? `${e.path}${e.dest ? ` -> ${e.dest}` : ''}` : 'a path';
   const details = [`(${e.code} in ${e.syscall}; nothing half-written was kept)`];
   const code = e.code!;
   if (code === 'EEXIST' && e.syscall === 'mkdir') return new UsageError(`${where} exists and is not a folder`, details, { cause: err });
   if (code in USER_PATH) return new UsageError(`${where} ${USER_PATH[code]}`, details, { cause: err });
-  if (code in ENVIRONMENT) return new ExternalError(`cannot use ${where}: ${ENVIRONMENT[code]}`, details, { cause: err });
+  if (code in ENVIRONMENT) {
+    return new ExternalError(e.path ? `cannot use ${where}: ${ENVIRONMENT[code]}` : `cannot ${e.syscall}: ${ENVIRONMENT[code]}`, details, { cause: err });
+  }
   return undefined;
 }

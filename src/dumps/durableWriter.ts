@@ -30,6 +30,8 @@ export class DurableDumpWriter {
   private state: 'open' | 'sealed' | 'committed' | 'aborted' = 'open';
   bytes = 0;
   private digestHex: string | undefined;
+  /** The first failed write of the stream sink (disk full...): reported by `seal()`, so a producer is never blocked. */
+  private sinkError: unknown;
 
   private constructor(
     private readonly handle: FileHandle,
@@ -47,19 +49,37 @@ export class DurableDumpWriter {
     this.expect('open', 'write');
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     let offset = 0;
-    while (offset < bytes.length) {
-      const { bytesWritten } = await this.handle.write(bytes, offset, bytes.length - offset);
-      offset += bytesWritten;
+    try {
+      while (offset < bytes.length) {
+        const { bytesWritten } = await this.handle.write(bytes, offset, bytes.length - offset);
+        offset += bytesWritten;
+      }
+    } catch (err) {
+      // A write error names no file: name the dump, so the message says where the disk is full.
+      const e = err as NodeJS.ErrnoException;
+      if (typeof e === 'object' && e !== null && e.path === undefined) e.path = this.finalPath;
+      throw err;
     }
     this.hash.update(bytes);
     this.bytes += bytes.length;
   }
 
-  /** A stream sink writing into this dump, for piping a program's stdout. */
+  /**
+   * A stream sink writing into this dump, for piping a program's stdout. A failed write (disk full) does not
+   * stop the stream, which would leave the program blocked on a full pipe: the rest is drained and dropped,
+   * and `seal()` throws the failure.
+   */
   writable(): Writable {
     return new Writable({
       write: (chunk: Buffer, _enc, done) => {
-        this.write(chunk).then(() => done(), done);
+        if (this.sinkError !== undefined) return done();
+        this.write(chunk).then(
+          () => done(),
+          (err: unknown) => {
+            this.sinkError = err;
+            done();
+          },
+        );
       },
     });
   }
@@ -67,6 +87,7 @@ export class DurableDumpWriter {
   /** Flushes the data to disk and closes the file; it keeps its temporary name until `commit()`. */
   async seal(): Promise<DumpWritten> {
     this.expect('open', 'seal');
+    if (this.sinkError !== undefined) throw this.sinkError;
     await this.handle.sync();
     await this.handle.close();
     this.state = 'sealed';
