@@ -122,7 +122,7 @@ export function isCqlDump(firstLine: string): boolean {
  */
 export class CqlDumpWriter {
   private rows = 0;
-  private state: 'open' | 'finished' | 'aborted' = 'open';
+  private state: 'open' | 'sealed' | 'finished' | 'aborted' = 'open';
 
   private constructor(
     private readonly file: DurableDumpWriter,
@@ -172,10 +172,29 @@ export class CqlDumpWriter {
 
   /** Appends the trailer, syncs, and renames the temp file to the final name (replacing an older dump). */
   async finish(): Promise<{ file: string; rows: number; bytes: number; sha256: string }> {
-    this.expectOpen('finish');
+    await this.seal();
+    return this.commit();
+  }
+
+  /** Appends the trailer and flushes the dump to disk under its temporary name; `commit()` puts it in place. */
+  async seal(): Promise<{ file: string; rows: number; bytes: number; sha256: string }> {
+    this.expectOpen('seal');
     try {
       await this.file.write(`${JSON.stringify({ end: true, rows: this.rows, finishedAt: new Date().toISOString() })}\n`);
-      const done = await this.file.finish();
+      const done = await this.file.seal();
+      this.state = 'sealed';
+      return { ...done, rows: this.rows };
+    } catch (err) {
+      await this.abort();
+      throw err;
+    }
+  }
+
+  /** Renames a sealed dump to its final name (replacing an older dump) and makes the rename durable. */
+  async commit(): Promise<{ file: string; rows: number; bytes: number; sha256: string }> {
+    if (this.state !== 'sealed') throw new Error(`CqlDumpWriter.commit after the dump was ${this.state}`);
+    try {
+      const done = await this.file.commit();
       this.state = 'finished';
       return { ...done, rows: this.rows };
     } catch (err) {
@@ -186,7 +205,7 @@ export class CqlDumpWriter {
 
   /** Closes and deletes the temp file; safe to call twice and after a failed finish. */
   async abort(): Promise<void> {
-    if (this.state !== 'open') return;
+    if (this.state !== 'open' && this.state !== 'sealed') return;
     this.state = 'aborted';
     await this.file.abort();
   }

@@ -19,8 +19,6 @@ export interface CqlEmigrateOptions {
   onProgress?(rows: number): void;
   /** When set, a query that returns no rows fails with this error and no dump replaces an earlier one. */
   noRows?: () => Error;
-  /** Runs once the dump is complete and checked, just before it replaces an earlier one (e.g. to drop the old record). */
-  beforeCommit?: () => Promise<void>;
 }
 
 export const LIST_ORGANIZATIONS_QUERY = 'SELECT key FROM kms.organizations';
@@ -35,6 +33,20 @@ export async function emigrateOverCql(
   outPath: string,
   opts: CqlEmigrateOptions,
 ): Promise<{ rows: number; file: string; bytes: number; sha256: string }> {
+  const sealed = await dumpOverCql(session, spec, outPath, opts);
+  return sealed.writer.commit();
+}
+
+/** A dump written and flushed under its temporary name, not yet in place: `writer.commit()` or `writer.abort()`. */
+export interface SealedCqlDump {
+  writer: CqlDumpWriter;
+  rows: number;
+  bytes: number;
+  sha256: string;
+}
+
+/** Like emigrateOverCql, but leaves the dump sealed under its temporary name, so several dumps can be put in place together. */
+export async function dumpOverCql(session: CqlSession, spec: CqlEmigrateSpec, outPath: string, opts: CqlEmigrateOptions): Promise<SealedCqlDump> {
   const startedAt = new Date().toISOString();
   let writer: CqlDumpWriter | undefined;
   let received = 0;
@@ -58,8 +70,8 @@ export async function emigrateOverCql(
       throw new Error(`CQL dump of ${spec.keyspace}.${spec.table}: ${received} rows received, ${writer.rowsWritten} written`);
     }
     if (received === 0 && opts.noRows) throw opts.noRows();
-    await opts.beforeCommit?.();
-    return await writer.finish();
+    const { rows, bytes, sha256 } = await writer.seal();
+    return { writer, rows, bytes, sha256 };
   } catch (err) {
     await writer?.abort();
     throw err;

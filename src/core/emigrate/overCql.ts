@@ -1,11 +1,10 @@
 // Emigrate over CQL (Edge 4.52.02+, or hybrid without a pod): stream the KVM tables page by page into amu CQL dumps.
 import type { CqlParam, CqlSession } from '../../adapters/cql.js';
-import { emigrateOverCql, type CqlEmigrateSpec } from '../dump/cqlEmigrate.js';
-import { promises as fsp } from 'node:fs';
+import { dumpOverCql, type CqlEmigrateSpec, type SealedCqlDump } from '../dump/cqlEmigrate.js';
 import { noRowsError } from '../../dumps/emptyOrg.js';
 import { clearLeftovers } from '../../dumps/leftovers.js';
 import { mkdirPrivate } from '../fs/secureFs.js';
-import { descriptorDumpPath, kvmDumpPath, metadataPath, writeDumpMetadata } from './dumpFiles.js';
+import { descriptorDumpPath, kvmDumpPath, metadataPath, replaceDumpAndMetadata, type DumpMetadata } from './dumpFiles.js';
 import { checkOrgName, type EmigrateResult } from './cassandraCli.js';
 
 export interface CqlEmigrateTarget {
@@ -59,29 +58,51 @@ export function hybridKvmSpecs(org: string): { entries: CqlEmigrateSpec; descrip
   };
 }
 
+/** A table dumped and sealed under its temporary name, with the record to write once it is in place. */
+interface SealedTable {
+  dump: SealedCqlDump;
+  meta: Omit<DumpMetadata, 'tool' | 'amuVersion'>;
+}
+
 /** `mustHaveRows`: the table whose emptiness means a wrong org (Edge keyvaluemaps_r21, hybrid kvm_map_entry). */
-async function dumpTable(session: CqlSession, spec: CqlEmigrateSpec, file: string, target: CqlEmigrateTarget, mustHaveRows: boolean): Promise<EmigrateResult> {
+async function dumpTable(session: CqlSession, spec: CqlEmigrateSpec, file: string, target: CqlEmigrateTarget, mustHaveRows: boolean): Promise<SealedTable> {
   const startedAt = new Date().toISOString();
   const refuseEmpty = mustHaveRows && !target.allowEmpty;
-  const { rows, bytes, sha256 } = await emigrateOverCql(session, spec, file, {
+  const dump = await dumpOverCql(session, spec, file, {
     pageSize: target.pageSize,
     onProgress: (n) => target.onProgress?.(spec.table, n),
     ...(refuseEmpty ? { noRows: () => noRowsError(spec.source === 'edge' ? 'opdk' : 'hybrid', target.org, `${spec.keyspace}.${spec.table} over CQL at ${target.host}`) } : {}),
-    beforeCommit: () => fsp.rm(metadataPath(file), { force: true }),
   });
-  await writeDumpMetadata(file, {
-    reader: 'cql',
+  const meta = {
+    reader: 'cql' as const,
     org: target.org,
     command: `${spec.query} [${spec.params.map((p) => (Buffer.isBuffer(p) ? `0x${p.toString('hex')}` : String(p))).join(', ')}]`,
     host: target.host,
     startedAt,
     finishedAt: new Date().toISOString(),
-    rows,
-    bytes,
-    sha256,
+    rows: dump.rows,
+    bytes: dump.bytes,
+    sha256: dump.sha256,
     ...(target.allowEmpty && mustHaveRows ? { allowEmpty: true } : {}),
-  });
-  return { file, rows, bytes };
+  };
+  return { dump, meta };
+}
+
+/** Dumps the tables one after the other; only when all are complete are they put in place, with their records. */
+async function dumpAll(session: CqlSession, target: CqlEmigrateTarget, tables: { spec: CqlEmigrateSpec; file: string; mustHaveRows: boolean }[]): Promise<EmigrateResult[]> {
+  const sealed: SealedTable[] = [];
+  try {
+    for (const t of tables) sealed.push(await dumpTable(session, t.spec, t.file, target, t.mustHaveRows));
+  } catch (err) {
+    await Promise.all(sealed.map((s) => s.dump.writer.abort()));
+    throw err;
+  }
+  const results: EmigrateResult[] = [];
+  for (const s of sealed) {
+    await replaceDumpAndMetadata(s.dump.writer, s.meta);
+    results.push({ file: s.dump.writer.finalPath, rows: s.dump.rows, bytes: s.dump.bytes });
+  }
+  return results;
 }
 
 /**
@@ -102,7 +123,7 @@ export async function emigrateEdgeOverCql(session: CqlSession, target: CqlEmigra
   const file = kvmDumpPath(target.emigrateDir, target.org);
   await clearLeftovers([file, metadataPath(file)], (text) => target.onNote?.(text));
   const spec = { ...edgeKvmSpec(target.org), params: [await edgeKeyParam(session, target.org)] };
-  return [await dumpTable(session, spec, file, target, true)];
+  return dumpAll(session, target, [{ spec, file, mustHaveRows: true }]);
 }
 
 export async function emigrateHybridOverCql(session: CqlSession, target: CqlEmigrateTarget): Promise<EmigrateResult[]> {
@@ -111,7 +132,8 @@ export async function emigrateHybridOverCql(session: CqlSession, target: CqlEmig
   const specs = hybridKvmSpecs(target.org);
   const files = [kvmDumpPath(target.emigrateDir, target.org), descriptorDumpPath(target.emigrateDir, target.org)];
   await clearLeftovers([...files, ...files.map(metadataPath)], (text) => target.onNote?.(text));
-  const entries = await dumpTable(session, specs.entries, files[0]!, target, true);
-  const descriptors = await dumpTable(session, specs.descriptors, files[1]!, target, false);
-  return [entries, descriptors];
+  return dumpAll(session, target, [
+    { spec: specs.entries, file: files[0]!, mustHaveRows: true },
+    { spec: specs.descriptors, file: files[1]!, mustHaveRows: false },
+  ]);
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { InputError, InterruptedError } from '../../cli/errors.js';
 import { clearLeftovers } from '../../dumps/leftovers.js';
 import { lockExportDir } from '../../export/exportLock.js';
-import { checkExportDir, listTree, REPORT_FILE } from '../../export/overwriteGuard.js';
+import { checkExportDir, listTree, REPORT_FILE, type ExportDirCheck } from '../../export/overwriteGuard.js';
 import { mkdirPrivate, StagingDir, writeFileAtomic } from '../fs/secureFs.js';
 import { ApigeecliWriter, type ApigeecliNaming } from '../targets/apigeecli.js';
 import { MavenConfigWriter } from '../targets/maven.js';
@@ -134,17 +134,21 @@ export async function exportKvms(options: ExportOptions): Promise<ExportSummary>
   const lock = await lockExportDir(options.exportDir, note);
   try {
     await clearLeftovers([options.exportDir], note);
-    await checkExportDir({
-      exportDir: options.exportDir,
-      overwrite: options.overwrite,
-      cwd: options.cwd ?? process.cwd(),
-      ...(options.home !== undefined ? { home: options.home } : {}),
-      ...(options.emigrateDir !== undefined ? { emigrateDir: options.emigrateDir } : {}),
-    });
+    await checkExportDir(exportDirCheck(options));
     return await exportLocked(options);
   } finally {
     await lock.release();
   }
+}
+
+function exportDirCheck(options: ExportOptions): ExportDirCheck {
+  return {
+    exportDir: options.exportDir,
+    overwrite: options.overwrite,
+    cwd: options.cwd ?? process.cwd(),
+    ...(options.home !== undefined ? { home: options.home } : {}),
+    ...(options.emigrateDir !== undefined ? { emigrateDir: options.emigrateDir } : {}),
+  };
 }
 
 async function exportLocked(options: ExportOptions): Promise<ExportSummary> {
@@ -189,6 +193,8 @@ async function exportLocked(options: ExportOptions): Promise<ExportSummary> {
     summary.complete = !summary.skipped.some((s) => isLoss(s.reason));
     summary.written = [...(await listTree(staging.dir)), REPORT_FILE].sort();
     await writeFileAtomic(path.join(staging.dir, REPORT_FILE), `${JSON.stringify(summary, null, 2)}\n`);
+    // The folder to replace is checked again: the user may have put files in it while the export ran.
+    await checkExportDir(exportDirCheck(options));
     await staging.commit(options.overwrite);
     return summary;
   } catch (err) {
