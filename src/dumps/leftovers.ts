@@ -1,6 +1,6 @@
 // Temporary names that say which amu process (host + pid) made them, and the cleanup of those a dead amu left behind.
 import { randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ExternalError } from '../cli/errors.js';
@@ -14,10 +14,33 @@ export function thisHost(): string {
   return os.hostname().replace(/[^A-Za-z0-9._-]/g, '_') || 'unknown-host';
 }
 
-/** `<dir>/.<base>.amu-<kind>-<host>-<pid>-<random>`: hidden, beside `finalPath`, traceable to this process. */
+/**
+ * When a process started, in clock ticks since boot (field 22 of /proc/<pid>/stat): with the pid it names one
+ * process, so a pid reused by another program is not taken for the amu that left something. 0 where there is no /proc.
+ */
+export function processStart(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const start = Number(fields[19]);
+    return Number.isSafeInteger(start) ? start : 0;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ESRCH' ? undefined : 0;
+  }
+}
+
+let ownStart: number | undefined;
+/** This process's start marker (0 where /proc is missing). */
+export function thisStart(): number {
+  ownStart ??= processStart(process.pid) ?? 0;
+  return ownStart;
+}
+
+/** `<dir>/.<base>.amu-<kind>-<host>-<pid>-<start>-<random>`: hidden, beside `finalPath`, traceable to this process. */
 export function tempNameFor(finalPath: string, kind: TempKind): string {
   const dir = path.dirname(finalPath);
-  return path.join(dir, `.${path.basename(finalPath)}.amu-${kind}-${thisHost()}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  return path.join(dir, `.${path.basename(finalPath)}.amu-${kind}-${thisHost()}-${process.pid}-${thisStart()}-${randomBytes(4).toString('hex')}`);
 }
 
 export interface Leftover {
@@ -25,25 +48,31 @@ export interface Leftover {
   kind: TempKind;
   host: string;
   pid: number;
+  start: number;
 }
 
 /** Reads a temporary name made by tempNameFor for `base`; undefined for any other name. */
 export function parseTempName(name: string, base: string): Omit<Leftover, 'path'> | undefined {
   const prefix = `.${base}.amu-`;
   if (!name.startsWith(prefix)) return undefined;
-  const m = /^([a-z]+)-(.+)-(\d+)-([0-9a-f]{8})$/.exec(name.slice(prefix.length));
+  const m = /^([a-z]+)-(.+)-(\d+)-(\d+)-([0-9a-f]{8})$/.exec(name.slice(prefix.length));
   if (!m || !KINDS.has(m[1]!)) return undefined;
-  return { kind: m[1] as TempKind, host: m[2]!, pid: Number(m[3]) };
+  return { kind: m[1] as TempKind, host: m[2]!, pid: Number(m[3]), start: Number(m[4]) };
 }
 
-/** True when a process with this pid runs on this machine (a process of another user counts). */
-export function pidAlive(pid: number): boolean {
+/**
+ * True when the process `pid` that started at `start` still runs on this machine (a process of another user
+ * counts). A live pid with another start marker is another program that got the pid again: the amu is gone.
+ */
+export function pidAlive(pid: number, start = 0): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  if (start === 0) return true;
+  const now = processStart(pid);
+  return now === undefined ? false : now === 0 || now === start;
 }
 
 /** Temporary files and folders of amu beside each of `finalPaths`. */
@@ -83,8 +112,8 @@ export async function clearLeftovers(finalPaths: string[], onRemoved: (text: str
   const host = thisHost();
   const busy: string[] = [];
   for (const left of await findLeftovers(finalPaths)) {
-    if (left.host === host && left.pid === process.pid) continue;
-    if (left.host === host && !pidAlive(left.pid)) {
+    if (left.host === host && left.pid === process.pid && left.start === thisStart()) continue;
+    if (left.host === host && !pidAlive(left.pid, left.start)) {
       await fsp.rm(left.path, { recursive: true, force: true });
       onRemoved(`removed ${left.path}, left by amu process ${left.pid} that ended without cleaning up (killed, or the machine stopped)`);
       continue;

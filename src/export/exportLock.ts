@@ -2,12 +2,14 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { ExternalError } from '../cli/errors.js';
-import { pidAlive, thisHost } from '../dumps/leftovers.js';
+import { pidAlive, thisHost, thisStart } from '../dumps/leftovers.js';
 
 interface LockOwner {
   pid: number;
   host: string;
   startedAt: string;
+  /** The process's start marker (see leftovers.ts); 0 when unknown. */
+  start?: number;
 }
 
 /** `.<folder name>.amu-lock` in the folder's parent: it exists while an amu run writes that folder. */
@@ -19,7 +21,9 @@ export function lockPathFor(exportDir: string): string {
 async function readOwner(file: string): Promise<LockOwner | undefined> {
   try {
     const parsed = JSON.parse(await fsp.readFile(file, 'utf8')) as Partial<LockOwner>;
-    if (typeof parsed.pid === 'number' && typeof parsed.host === 'string') return { pid: parsed.pid, host: parsed.host, startedAt: String(parsed.startedAt) };
+    if (typeof parsed.pid === 'number' && typeof parsed.host === 'string') {
+      return { pid: parsed.pid, host: parsed.host, startedAt: String(parsed.startedAt), start: typeof parsed.start === 'number' ? parsed.start : 0 };
+    }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
   }
@@ -37,7 +41,7 @@ export interface ExportLock {
  */
 export async function lockExportDir(exportDir: string, onNote: (text: string) => void): Promise<ExportLock> {
   const file = lockPathFor(exportDir);
-  const me: LockOwner = { pid: process.pid, host: thisHost(), startedAt: new Date().toISOString() };
+  const me: LockOwner = { pid: process.pid, host: thisHost(), startedAt: new Date().toISOString(), start: thisStart() };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       await fsp.writeFile(file, `${JSON.stringify(me)}\n`, { flag: 'wx', mode: 0o600 });
@@ -47,7 +51,7 @@ export async function lockExportDir(exportDir: string, onNote: (text: string) =>
     }
     const owner = await readOwner(file);
     if (owner === undefined) continue;
-    if (owner.host === me.host && owner.pid > 0 && owner.pid !== process.pid && !pidAlive(owner.pid)) {
+    if (owner.host === me.host && owner.pid > 0 && owner.pid !== process.pid && !pidAlive(owner.pid, owner.start)) {
       onNote(`took over the lock ${file}: amu process ${owner.pid} that held it (since ${owner.startedAt}) is no longer running`);
       await fsp.rm(file, { force: true });
       continue;

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { runAmu } from '../support/runAmu.js';
 import { makeFakeCassandraCli } from '../support/fakeCassandraCli.js';
 import { formatCliDump, syntheticEdgeDumpLines, buildEdgeColumns, seededRandomBytes } from '../../src/testkit/opdkDump.js';
-import { thisHost } from '../../src/dumps/leftovers.js';
+import { processStart, thisHost } from '../../src/dumps/leftovers.js';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/amu');
 const kek = Buffer.from('3f3e3d3c3b3a39383736353433323130', 'hex');
@@ -59,7 +59,7 @@ test('export killed with SIGKILL leaves its staging folder; the next run removes
   // Kill once the staging folder holds decrypted files: the worst moment.
   const staging = await waitFor(work, /^\.export\.amu-staging-/, child, async (p) => (await readdir(p).catch(() => [])).length > 10);
   await hardKill(child);
-  expect(staging).toMatch(new RegExp(`^\\.export\\.amu-staging-${thisHost().replace(/[.]/g, '\\.')}-${child.pid}-[0-9a-f]{8}$`));
+  expect(staging).toMatch(new RegExp(`^\\.export\\.amu-staging-${thisHost().replace(/[.]/g, '\\.')}-${child.pid}-\\d+-[0-9a-f]{8}$`));
   expect((await readdir(work)).sort()).toEqual(['.export.amu-lock', staging, 'emigrate'].sort());
   const again = await runAmu(['kvms', 'export', '--export-dir', out], env);
   expect(again.stderr).toContain(`took over the lock`);
@@ -86,20 +86,25 @@ test('emigrate killed with SIGKILL leaves a partial dump; the next run removes i
   expect((await readdir(dir)).sort()).toEqual(['acme-kvms.out', 'acme-kvms.out.meta.json']);
 }, 60_000);
 
-test("leftovers of a live process or of another host are refused and named, not removed", async () => {
+test("leftovers of a live process or of another host are refused and named; a reused pid's are removed", async () => {
   const dir = path.join(work, 'emigrate3');
   await mkdir(dir);
   const sleeper = spawn('sleep', ['30']);
-  const live = path.join(dir, `.acme-kvms.out.amu-partial-${thisHost()}-${sleeper.pid}-0123abcd`);
-  const foreign = path.join(dir, '.acme-kvms.out.amu-partial-other-host.example-123-89abcdef');
+  await once(sleeper, 'spawn');
+  const start = processStart(sleeper.pid!)!;
+  const live = path.join(dir, `.acme-kvms.out.amu-partial-${thisHost()}-${sleeper.pid}-${start}-0123abcd`);
+  const foreign = path.join(dir, '.acme-kvms.out.amu-partial-other-host.example-123-456-89abcdef');
+  const reused = path.join(dir, `.acme-kvms.out.amu-partial-${thisHost()}-${sleeper.pid}-${start + 1}-fedcba98`);
   try {
     await writeFile(live, 'partial');
     await writeFile(foreign, 'partial');
+    await writeFile(reused, 'partial');
     const r = await runAmu(['kvms', 'emigrate', '--cassandra-cli', '/bin/true'], { SRC: 'opdk', ORG: 'acme', EMIGRATE_DIR: dir });
     expect(r.code).toBe(5);
     expect(r.stderr).toContain(`${live} (amu process ${sleeper.pid} is still running)`);
     expect(r.stderr).toContain(`${foreign} (made on host other-host.example by process 123)`);
-    expect((await readdir(dir)).length).toBe(2);
+    expect(r.stderr).toContain(`removed ${reused}`);
+    expect((await readdir(dir)).sort()).toEqual([path.basename(live), path.basename(foreign)].sort());
   } finally {
     sleeper.kill('SIGKILL');
   }

@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
 import { DurableDumpWriter } from '../../src/dumps/durableWriter.js';
-import { parseTempName, tempNameFor, thisHost } from '../../src/dumps/leftovers.js';
+import { parseTempName, pidAlive, processStart, tempNameFor, thisHost, thisStart } from '../../src/dumps/leftovers.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -31,7 +31,7 @@ test('writes under a hidden name telling host and pid, fsyncs the file and its f
     await piped;
     const names = (await readdir(dir)).filter((n) => n.startsWith('.'));
     expect(names).toHaveLength(1);
-    expect(parseTempName(names[0]!, 'acme-kvms.out')).toEqual({ kind: 'partial', host: thisHost(), pid: process.pid });
+    expect(parseTempName(names[0]!, 'acme-kvms.out')).toEqual({ kind: 'partial', host: thisHost(), pid: process.pid, start: thisStart() });
     expect((await stat(writer.tempPath)).mode & 0o777).toBe(0o600);
     expect(await readFile(final, 'utf8')).toBe('older dump');
     sync.mockClear();
@@ -62,10 +62,18 @@ test('abort removes the temporary file and leaves the earlier dump untouched', a
 
 test('temporary names parse back; names of other files and other bases do not', () => {
   const name = path.basename(tempNameFor('/a/b/my-org-kvms.out', 'staging'));
-  expect(parseTempName(name, 'my-org-kvms.out')).toEqual({ kind: 'staging', host: thisHost(), pid: process.pid });
+  expect(parseTempName(name, 'my-org-kvms.out')).toEqual({ kind: 'staging', host: thisHost(), pid: process.pid, start: thisStart() });
   expect(parseTempName(name, 'my-org')).toBeUndefined();
-  expect(parseTempName('.x.amu-partial-host-with-dashes-42-0123abcd', 'x')).toEqual({ kind: 'partial', host: 'host-with-dashes', pid: 42 });
+  expect(parseTempName('.x.amu-partial-node-12-42-777-0123abcd', 'x')).toEqual({ kind: 'partial', host: 'node-12', pid: 42, start: 777 });
   expect(parseTempName('.x.amu-lock', 'x')).toBeUndefined();
-  expect(parseTempName('.x.amu-other-h-1-0123abcd', 'x')).toBeUndefined();
-  expect(parseTempName('x.amu-tmp-h-1-0123abcd', 'x')).toBeUndefined();
+  expect(parseTempName('.x.amu-other-h-1-2-0123abcd', 'x')).toBeUndefined();
+  expect(parseTempName('x.amu-tmp-h-1-2-0123abcd', 'x')).toBeUndefined();
+});
+
+test('a pid is alive only with its own start marker: a reused pid is not the amu that left something', () => {
+  expect(thisStart()).toBeGreaterThan(0);
+  expect(processStart(process.pid)).toBe(thisStart());
+  expect(pidAlive(process.pid, thisStart())).toBe(true);
+  expect(pidAlive(process.pid, thisStart() + 1)).toBe(false);
+  expect(pidAlive(process.pid)).toBe(true);
 });
