@@ -65,16 +65,19 @@ export class DurableDumpWriter {
   }
 
   /**
-   * A stream sink writing into this dump, for piping a program's stdout. A failed write (disk full) does not
+   * A stream sink writing into this dump, for piping a program's stdout; `onBytes` gets the running total. A failed write (disk full) does not
    * stop the stream, which would leave the program blocked on a full pipe: the rest is drained and dropped,
    * and `seal()` throws the failure.
    */
-  writable(): Writable {
+  writable(onBytes: (total: number) => void = () => undefined): Writable {
     return new Writable({
       write: (chunk: Buffer, _enc, done) => {
         if (this.sinkError !== undefined) return done();
         this.write(chunk).then(
-          () => done(),
+          () => {
+            onBytes(this.bytes);
+            done();
+          },
           (err: unknown) => {
             this.sinkError = err;
             done();

@@ -7,7 +7,6 @@ import { DurableDumpWriter } from '../../dumps/durableWriter.js';
 import { noRowsError } from '../../dumps/emptyOrg.js';
 import { clearLeftovers } from '../../dumps/leftovers.js';
 import { mkdirPrivate } from '../fs/secureFs.js';
-import { HashingCounter } from '../io/hashingCounter.js';
 import { readLines } from '../io/lines.js';
 import { CLI_GET_LIMIT, parseCliDump } from '../opdk/cliDump.js';
 import { kvmDumpPath, metadataPath, replaceDumpAndMetadata } from './dumpFiles.js';
@@ -88,13 +87,11 @@ export async function emigrateWithCassandraCli(options: CassandraCliEmigrateOpti
   const input = cassandraCliInput(options.org);
   const startedAt = new Date().toISOString();
   options.onCommand?.(`${program} ${args.join(' ')} <<< ${JSON.stringify(input)}`);
-  const counter = new HashingCounter((n) => options.onProgress?.(n));
   const dump = await DurableDumpWriter.create(finalPath);
-  const sink = dump.writable();
-  counter.pipe(sink);
+  const sink = dump.writable((n) => options.onProgress?.(n));
   try {
-    const outcome = await runStreaming({ file: program, args, stdin: input, stdout: counter, env: options.env, ...(options.signal ? { signal: options.signal } : {}) });
-    counter.end();
+    const outcome = await runStreaming({ file: program, args, stdin: input, stdout: sink, env: options.env, ...(options.signal ? { signal: options.signal } : {}) });
+    sink.end();
     await finished(sink);
     if (outcome.failedToStart) throw new ExternalError(`cannot run ${program}: ${outcome.startError ?? 'unknown error'}`);
     if (outcome.exitCode !== 0) {

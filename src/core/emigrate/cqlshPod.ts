@@ -19,7 +19,6 @@ import { mkdirPrivate } from '../fs/secureFs.js';
 import { readLines } from '../io/lines.js';
 import type { ClientPod } from '../hybrid/clientPod.js';
 import { parseCqlshTable, type CqlshSummary } from '../hybrid/cqlshTable.js';
-import { HashingCounter } from '../io/hashingCounter.js';
 import { checkCqlshRun, podRef, queryCqlsh, runCqlsh, selectInput, type CqlshRun } from '../hybrid/cqlshExec.js';
 import { checkColumns, DESCRIPTOR_COLUMNS, ENTRY_COLUMNS } from '../hybrid/entryRows.js';
 import { cqlString, hybridKeyspace } from '../hybrid/keyspaces.js';
@@ -83,17 +82,14 @@ function tableSpecs(emigrateDir: string, org: string): TableSpec[] {
 
 /** Streams cqlsh's stdout into the durable writer (0600, hidden name) while counting and hashing it, then seals it. */
 async function streamSelect(opts: CqlshPodEmigrateOptions, input: string, writer: DurableDumpWriter, table: string): Promise<{ run: CqlshRun; sha256: string }> {
-  const counter = new HashingCounter((bytes) => opts.onProgress?.(table, bytes));
-  const sink = writer.writable();
-  counter.pipe(sink);
+  const sink = writer.writable((bytes) => opts.onProgress?.(table, bytes));
   try {
-    const run = await runCqlsh(opts.kube, opts.pod, input, counter);
-    counter.end();
+    const run = await runCqlsh(opts.kube, opts.pod, input, sink);
+    sink.end();
     await finished(sink);
     const { sha256 } = await writer.seal();
     return { run, sha256 };
   } catch (err) {
-    counter.destroy();
     sink.destroy();
     throw err;
   }
