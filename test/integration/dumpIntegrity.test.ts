@@ -74,6 +74,9 @@ test('a dump that matches its record exports; one with no record exports with a 
   expect(noRecord.stdout).toMatch(/no integrity record .* made by hand or by the bash amu/);
   const report = JSON.parse(await readFile(path.join(work, 'norecord-x', 'amu-export-report.json'), 'utf8'));
   expect(report.warnings.join('\n')).toMatch(/no integrity record/);
+  const v = await runAmu(['kvms', 'verify', '--export-dir', path.join(work, 'norecord-x')], base(dir));
+  expect(v.code).toBe(0);
+  expect(v.stdout).toMatch(/warning: no integrity record .* made by hand or by the bash amu/);
 });
 
 test('a dump replaced between the two passes of export is exit 3 and nothing is written', async () => {
