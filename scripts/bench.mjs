@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const { seededRandomBytes, syntheticEdgeDumpLines } = await import(path.join(root, 'dist', 'testkit', 'opdkDump.js'));
-const { CqlProtocolServer } = await import(path.join(root, 'dist', 'testkit', 'cqlProtocolServer.js'));
+const { seededRandomBytes, syntheticEdgeDumpLines } = await import(path.join(root, 'build', 'test', 'support', 'edgeDump.js'));
+const { CqlProtocolServer } = await import(path.join(root, 'build', 'test', 'support', 'cqlProtocolServer.js'));
 const { values: opts } = parseArgs({
   options: {
     sizes: { type: 'string', default: '100000,1000000' },

@@ -1,5 +1,5 @@
 // The one mapping of file-system errors (ENOSPC, EACCES, ENOTDIR...) to amu's typed errors: path and cause named, exit 2 or 5, never 1.
-import { AmuError, ExternalError, UsageError } from './cli/errors.js';
+import { AmuError, ExternalError, UsageError } from './errors.js';
 
 /** A Node.js system error: `code` and `syscall` set by the fs layer, `path` (and `dest`) when one was involved. */
 function asSystemError(err: unknown): (NodeJS.ErrnoException & { dest?: string }) | undefined {

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { FILE_MODE } from '../core/fs/secureFs.js';
+import { FILE_MODE } from '../fs/secureFs.js';
 import { tempNameFor } from './leftovers.js';
 
 export interface DumpWritten {

@@ -1,5 +1,5 @@
 // The refusal of an emigrate that finds no KVM rows: most often a misspelt organization name, never a quiet success.
-import { InputError } from '../cli/errors.js';
+import { InputError } from '../errors.js';
 
 export type EmptySource = 'opdk' | 'hybrid';
 

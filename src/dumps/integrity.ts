@@ -2,8 +2,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fsp } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { InputError } from '../cli/errors.js';
-import { metadataPath, type DumpMetadata } from '../core/emigrate/dumpFiles.js';
+import { InputError } from '../errors.js';
+import { metadataPath, type DumpMetadata } from './layout.js';
 
 /** What a dump was when it was checked: its record (if any) and the identity of the file. */
 export interface DumpCheck {

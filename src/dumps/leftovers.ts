@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ExternalError } from '../cli/errors.js';
+import { ExternalError } from '../errors.js';
 
 /** partial: a dump being written; staging: an export tree being built; tmp: a small file written atomically; old: a replaced tree. */
 export type TempKind = 'partial' | 'staging' | 'tmp' | 'old';

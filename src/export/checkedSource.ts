@@ -1,6 +1,6 @@
 // A KVM source guarded by the dumps' integrity records: checked before the first pass, unchanged through the second.
-import { InputError } from '../cli/errors.js';
-import type { KvmDescriptor, KvmSource, SourceIndex, SourceItem } from '../core/export/source.js';
+import { InputError } from '../errors.js';
+import type { KvmDescriptor, KvmSource, SourceIndex, SourceItem } from './source.js';
 import { checkDumpAgainstRecord, checkUnchanged, noRecordNote, type DumpCheck } from '../dumps/integrity.js';
 
 export class CheckedKvmSource implements KvmSource {

@@ -1,7 +1,7 @@
 // An exclusive lock beside the export folder, so two exports into one folder cannot both run; a dead holder's lock is taken over.
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { ExternalError } from '../cli/errors.js';
+import { ExternalError } from '../errors.js';
 import { pidAlive, thisHost, thisStart } from '../dumps/leftovers.js';
 
 interface LockOwner {

@@ -4,12 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { runAmu } from '../support/runAmu.js';
 import { makeFakeCassandraCli, type FakeCli } from '../support/fakeCassandraCli.js';
-import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../../src/testkit/opdkDump.js';
-import { cassandraCliColumns } from '../../src/core/export/edgeColumns.js';
-import { EdgeKvmSource } from '../../src/core/export/edgeSource.js';
-import { exportKvms } from '../../src/core/export/exportKvms.js';
+import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../support/edgeDump.js';
+import { cassandraCliColumns } from '../../src/dumps/openDump.js';
+import { EdgeKvmSource } from '../../src/export/edgeSource.js';
+import { exportKvms } from '../../src/export/exportKvms.js';
 import { CheckedKvmSource } from '../../src/export/checkedSource.js';
-import { InputError } from '../../src/cli/errors.js';
+import { InputError } from '../../src/errors.js';
 
 const kek = Buffer.from('1f1e1d1c1b1a19181716151413121110', 'hex');
 const columns = buildEdgeColumns(

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { runAmu } from '../support/runAmu.js';
 import { makeFakeCassandraCli, type FakeCli } from '../support/fakeCassandraCli.js';
 import { startCqlServer, keyvaluemapsTable, type CqlProtocolServer } from '../support/cqlServer.js';
-import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../../src/testkit/opdkDump.js';
+import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../support/edgeDump.js';
 
 const kek = Buffer.from('0f0e0d0c0b0a09080706050403020100', 'hex');
 const columns = buildEdgeColumns(

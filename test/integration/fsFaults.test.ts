@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runAmu } from '../support/runAmu.js';
 import { makeFakeCassandraCli, type FakeCli } from '../support/fakeCassandraCli.js';
-import { buildEdgeColumns, formatCliDump, seededRandomBytes, type EdgeKvmSpec } from '../../src/testkit/opdkDump.js';
+import { buildEdgeColumns, formatCliDump, seededRandomBytes, type EdgeKvmSpec } from '../support/edgeDump.js';
 import { fsErrorToAmu } from '../../src/fsErrors.js';
 
 const kek = Buffer.from('4f4e4d4c4b4a49484746454443424140', 'hex');

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { runAmu } from '../support/runAmu.js';
 import { makeFakeCassandraCli } from '../support/fakeCassandraCli.js';
-import { formatCliDump, syntheticEdgeDumpLines, buildEdgeColumns, seededRandomBytes } from '../../src/testkit/opdkDump.js';
+import { formatCliDump, syntheticEdgeDumpLines, buildEdgeColumns, seededRandomBytes } from '../support/edgeDump.js';
 import { processStart, thisHost } from '../../src/dumps/leftovers.js';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/amu');

@@ -4,7 +4,7 @@ import { mkdtemp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import os from 'node:os';
 import path from 'node:path';
 import { runAmu } from '../support/runAmu.js';
-import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../../src/testkit/opdkDump.js';
+import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../support/edgeDump.js';
 import { checkExportDir } from '../../src/export/overwriteGuard.js';
 import { lockPathFor } from '../../src/export/exportLock.js';
 import { thisHost } from '../../src/dumps/leftovers.js';

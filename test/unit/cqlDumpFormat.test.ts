@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError } from '../../src/cli/errors.js';
+import { InputError } from '../../src/errors.js';
 import {
   CqlDumpWriter,
   dumpTypeOf,
@@ -13,7 +13,7 @@ import {
   type CqlDumpColumn,
   type CqlDumpHeader,
   type CqlDumpRow,
-} from '../../src/core/dump/cqlDumpFormat.js';
+} from '../../src/dumps/cqlDumpFormat.js';
 
 const COLUMNS: CqlDumpColumn[] = [
   { name: 'k', type: 'text' },

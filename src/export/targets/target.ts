@@ -1,0 +1,42 @@
+// The interface every export target (apigeecli files, maven config tree) implements, extras (import script, pom.xml) included.
+import type { Kvm, Scope } from '../../kvm/model.js';
+
+/** A KVM as placed in the target: scope after revision mapping, and its name. */
+export interface PlacedKvm {
+  scope: Scope;
+  name: string;
+}
+
+export interface TargetWriter {
+  /** The target as the summary names it: `apigeecli`, `maven`, `maven (project)`. */
+  readonly label: string;
+  /** Why the target cannot hold this KVM (a name it cannot represent), or undefined when it can. */
+  unrepresentable(kvm: PlacedKvm): string | undefined;
+  /** What the user should know about importing these planned KVMs with this target's tools (none by default). */
+  warnings(planned: PlacedKvm[]): string[];
+  /** Called once with every KVM that will be written, before the first `write`, so files can be closed as they complete. */
+  begin(planned: PlacedKvm[]): Promise<void>;
+  write(kvm: Kvm): Promise<void>;
+  /** A planned KVM that will not come after all (its values failed to decrypt). */
+  skip(kvm: PlacedKvm): Promise<void>;
+  /**
+   * Completes all files and writes the target's extras for the planned KVMs (import-kvms.sh, pom.xml); returns the
+   * paths of the files the importer reads, relative to the export root.
+   */
+  finish(): Promise<string[]>;
+  /** Releases open files after a failure. */
+  close(): Promise<void>;
+}
+
+/** The longest file name (in bytes) Linux file systems take. */
+export const NAME_MAX = 255;
+
+/** Why `component` cannot be one path segment, or undefined: no separators, no `.`/`..`, no NUL, not empty, at most NAME_MAX bytes. */
+export function unsafePathSegment(component: string): string | undefined {
+  if (component === '') return 'is empty';
+  if (component === '.' || component === '..') return `is "${component}"`;
+  if (/[/\\]/.test(component)) return 'holds a path separator (/ or \\)';
+  if (component.includes('\0')) return 'holds a NUL character';
+  if (Buffer.byteLength(component, 'utf8') > NAME_MAX) return `is ${Buffer.byteLength(component, 'utf8')} bytes long, more than the ${NAME_MAX} a file name may have`;
+  return undefined;
+}
