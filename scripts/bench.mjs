@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench`: times `amu kvms export` on generated encrypted Edge dumps of 100k and 1M entries (entries/s, peak RSS),
-// and `amu kvms emigrate` over CQL against amu's CQL protocol test server (rows/s).
+// `amu kvms emigrate` over CQL against amu's CQL protocol test server (rows/s), and `amu kvms import` (bench-import.mjs).
 import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { once } from 'node:events';
@@ -139,3 +139,7 @@ if (big.length > 0) {
   const worst = Math.max(...big.map((r) => r.peakMb));
   console.log(`target: peak RSS < 300 MB at 1M entries: ${worst < 300 ? 'met' : 'NOT met'} (worst ${worst.toFixed(0)} MB)`);
 }
+
+// kvms import against the fake Apigee API with a quota: its own section in scripts/bench-import.mjs.
+const { benchImport } = await import('./bench-import.mjs');
+await benchImport();
