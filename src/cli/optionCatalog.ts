@@ -62,7 +62,8 @@ export const OPTION = {
   'cassandra-pod': { group: GROUP.CQL, appliesTo: { src: 'hybrid', readers: ['cql'] }, type: 'string', default: 'apigee-cassandra-default-0', describe: 'hybrid over CQL: the Cassandra pod the port-forward goes to' },
   'local-dc': { group: GROUP.CQL, appliesTo: { readers: ['cql'] }, type: 'string', describe: 'Cassandra data center to read from (default: that of the contact point)' },
   'page-size': { group: GROUP.CQL, appliesTo: { readers: ['cql'] }, type: 'number', describe: 'Rows per CQL page (default: 100 on Edge, where a row is a whole KVM; 5000 on hybrid)' },
-  overwrite: { group: GROUP.OUTPUT_TREE, type: 'boolean', default: false, describe: 'Replace a non-empty export folder whole once the new export is complete' },
+  overwrite: { group: GROUP.OUTPUT_TREE, type: 'boolean', default: false, describe: 'Replace an earlier amu export (nothing else) whole once the new export is complete' },
+  'allow-empty': { group: GROUP.SOURCE, type: 'boolean', default: false, describe: 'Accept an organization with no KVM rows (otherwise a likely misspelt org is an error)' },
   'include-custom-reports': { group: GROUP.OUTPUT_TREE, type: 'boolean', default: false, describe: "Also export Edge's CustomReports<org>#<uuid> KVMs" },
   'apigeecli-naming': {
     group: GROUP.OUTPUT_TREE,

@@ -53,6 +53,10 @@ export const handler: CommandHandler<ExportValues> = {
         ...(values.dek === undefined && values['keys-file'] !== undefined ? { keysFile: values['keys-file'] } : {}),
       },
       signal: ctx.signal,
+      emigrateDir: values['emigrate-dir']!,
+      cwd: ctx.io.cwd,
+      ...(ctx.io.env.HOME ? { home: ctx.io.env.HOME } : {}),
+      onNote: (text) => ctx.out.warn(text),
       onProgress: ({ kvms, entries, total }) => {
         progress ??= startProgress(ctx.io, ctx.out, 'export', total, ' KVMs');
         progress.update(kvms, `${entries} entries`);
