@@ -5,7 +5,9 @@
 // returns exactly those blocks decrypted and leaves nothing buffered; padding is checked here.
 // decryptEdgeValues() also batches many values into a single update() call (fastest path).
 
+import { isUtf8 } from 'node:buffer';
 import { createCipheriv, createDecipheriv, type Cipher, type Decipher } from 'node:crypto';
+import { isStrictBase64 } from '../../keys/base64.js';
 
 const BLOCK = 16;
 const KEY_BYTES: readonly number[] = [16, 24, 32];
@@ -32,7 +34,6 @@ export class DecryptFailure extends Error {
 
 const decipherCache = new Map<string, Decipher>();
 const cipherCache = new Map<string, Cipher>();
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** AES-ECB decrypt with PKCS#7 padding; the AES size follows the key length (16/24/32 bytes). */
 export function aesEcbDecrypt(key: Buffer, data: Buffer): Buffer {
@@ -86,15 +87,21 @@ export function decryptEdgeValues(dek: Buffer, b64s: readonly string[]): string[
   const decipher = decipherFor(dek);
   const { bytes, ends } = decodeBase64Batch(b64s);
   const blocks = decipher.update(bytes);
+  // Valid padding bytes (1..16) are ASCII, so up to the first bad padding the whole buffer is UTF-8 exactly
+  // when every value is: one check for all, and one per value only when it fails.
+  const allText = isUtf8(blocks);
   const out = new Array<string>(b64s.length);
   let start = 0;
   for (let i = 0; i < ends.length; i++) {
-    const end = ends[i];
+    const end = ends[i]!;
+    let stop: number;
     try {
-      out[i] = decodeUtf8(blocks.subarray(start, end - paddingLength(blocks, end)));
+      stop = end - paddingLength(blocks, end);
     } catch (err) {
       throw withIndex(err, i);
     }
+    if (!allText && !isUtf8(blocks.subarray(start, stop))) throw withIndex(notUtf8(), i);
+    out[i] = blocks.toString('utf8', start, stop);
     start = end;
   }
   return out;
@@ -114,8 +121,8 @@ function decodeBase64Batch(b64s: readonly string[]): { bytes: Buffer; ends: numb
   let offset = 0;
   for (let i = 0; i < b64s.length; i++) {
     const b64 = b64s[i];
+    if (!isStrictBase64(b64)) throw notBase64(i);
     const n = bytes.write(b64, offset, 'base64');
-    if (bytes.toString('base64', offset, offset + n) !== b64) throw notBase64(i);
     try {
       checkCiphertextLength(n);
     } catch (err) {
@@ -129,13 +136,8 @@ function decodeBase64Batch(b64s: readonly string[]): { bytes: Buffer; ends: numb
 
 /** Standard alphabet, `=` padding, canonical (re-encoding gives the same text): anything else is refused. */
 function decodeBase64Strict(b64: string): Buffer {
-  const raw = Buffer.from(b64, 'base64');
-  if (raw.toString('base64') !== b64) throw notBase64();
-  return raw;
-}
-
-function isStrictBase64(text: string): boolean {
-  return Buffer.from(text, 'base64').toString('base64') === text;
+  if (!isStrictBase64(b64)) throw notBase64();
+  return Buffer.from(b64, 'base64');
 }
 
 function notBase64(index?: number): DecryptFailure {
@@ -157,12 +159,14 @@ function paddingLength(blocks: Buffer, end: number): number {
   return pad;
 }
 
+/** Strict UTF-8 (a byte-order mark is kept, as Buffer decoding keeps it). */
 function decodeUtf8(bytes: Buffer): string {
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    throw new DecryptFailure('utf8', 'decrypts to bytes that are not UTF-8 text (wrong key?)');
-  }
+  if (!isUtf8(bytes)) throw notUtf8();
+  return bytes.toString('utf8');
+}
+
+function notUtf8(): DecryptFailure {
+  return new DecryptFailure('utf8', 'decrypts to bytes that are not UTF-8 text (wrong key?)');
 }
 
 function withIndex(err: unknown, index: number): unknown {

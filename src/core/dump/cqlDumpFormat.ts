@@ -10,6 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../../cli/errors.js';
+import { isStrictBase64 } from '../../keys/base64.js';
 
 export const CQL_DUMP_FORMAT = 'amu-cql-dump';
 export const CQL_DUMP_VERSION = 1;
@@ -49,7 +50,6 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const INT32 = { min: -(2n ** 31n), max: 2n ** 31n - 1n };
 const INT64 = { min: -(2n ** 63n), max: 2n ** 63n - 1n };
 const ISO_RE = /^[+-]?\d{4,6}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** The dump type that holds a CQL type without loss, or undefined when the dump cannot hold it. */
 export function dumpTypeOf(cqlType: string): CqlDumpType | undefined {
@@ -322,7 +322,7 @@ function parseCell(column: CqlDumpColumn, cell: unknown, at: string): string | n
   const bad = (why: string): InputError => new InputError(`${at}: column ${column.name} (${column.type}): ${why}`);
   if (column.type === 'blob') {
     if (!isRecord(cell) || typeof cell['b64'] !== 'string') throw bad('expected {"b64": ...} or null');
-    if (!BASE64_RE.test(cell['b64'])) throw bad('invalid base64');
+    if (!isStrictBase64(cell['b64'])) throw bad('invalid base64');
     return cell['b64'];
   }
   if (typeof cell !== 'string') throw bad('expected a string or null');
@@ -342,7 +342,35 @@ function parseCell(column: CqlDumpColumn, cell: unknown, at: string): string | n
   }
 }
 
+/** `YYYY-MM-DDTHH:MM:SS.mmmZ` with a 4-digit year, checked by its fields (what `new Date` would accept and print back). */
+function isPlainIso(cell: string): boolean {
+  if (cell.length !== 24) return false;
+  const sep = '--T::.Z';
+  const at = [4, 7, 10, 13, 16, 19, 23];
+  for (let k = 0; k < at.length; k++) if (cell.charCodeAt(at[k]!) !== sep.charCodeAt(k)) return false;
+  const num = (from: number, to: number): number => {
+    let n = 0;
+    for (let i = from; i < to; i++) {
+      const d = cell.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) return -1;
+      n = n * 10 + d;
+    }
+    return n;
+  };
+  const year = num(0, 4);
+  const month = num(5, 7);
+  const day = num(8, 10);
+  if (year < 0 || month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  const hour = num(11, 13);
+  const minute = num(14, 16);
+  const second = num(17, 19);
+  return day <= days && hour >= 0 && hour < 24 && minute >= 0 && minute < 60 && second >= 0 && second < 60 && num(20, 23) >= 0;
+}
+
 function isCanonicalIso(cell: string): boolean {
+  if (isPlainIso(cell)) return true;
   const d = new Date(cell);
   return ISO_RE.test(cell) && !Number.isNaN(d.getTime()) && d.toISOString() === cell;
 }

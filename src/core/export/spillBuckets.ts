@@ -5,7 +5,7 @@
 // created with mode 0700 and every file with mode 0600; `dispose()` removes them all.
 
 import { createReadStream } from 'node:fs';
-import { appendFile, mkdtemp, rm, chmod } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, chmod } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { readLines } from '../io/lines.js';
@@ -90,6 +90,17 @@ export class SpillBuckets {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     } finally {
       stream?.destroy();
+    }
+  }
+
+  /** The whole text of a bucket ('' when nothing was appended to it); call after `flush()`. */
+  async text(bucket: number): Promise<string> {
+    if (this.buffers[bucket]!.length > 0) throw new Error(`spill bucket ${bucket} read before it was flushed`);
+    try {
+      return await readFile(this.fileOf(bucket), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      return '';
     }
   }
 

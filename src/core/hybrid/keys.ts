@@ -6,6 +6,7 @@
 
 import { createDecipheriv } from 'node:crypto';
 import { InputError, KeyError } from '../../cli/errors.js';
+import { isStrictBase64 } from '../../keys/base64.js';
 import type { Scope } from '../kvm/model.js';
 
 /** Names of the data entries in a key secret. */
@@ -23,7 +24,6 @@ export type SecretDataKey = (typeof SECRET_DATA_KEYS)[keyof typeof SECRET_DATA_K
 export const DEFAULT_HYBRID_KEY_BASE64 = 'aWxvdmVhcGlzMTIzNDU2Nw==';
 
 const KEY_LENGTHS: readonly number[] = [16, 24, 32];
-const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** The data entry holding the KVM key of a scope: env scope has its own, org and proxy share one. */
@@ -33,9 +33,7 @@ export function kvmDataKeyFor(scope: Scope): SecretDataKey {
 
 /** Strict standard base64 (padded, no whitespace); null when the text is not that. */
 export function strictBase64(text: string): Buffer | null {
-  if (text.length % 4 !== 0 || !BASE64_RE.test(text)) return null;
-  const bytes = Buffer.from(text, 'base64');
-  return bytes.toString('base64') === text ? bytes : null;
+  return isStrictBase64(text) ? Buffer.from(text, 'base64') : null;
 }
 
 /** The AES-ECB cipher name for a key length. */
