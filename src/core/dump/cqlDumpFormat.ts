@@ -11,6 +11,7 @@ import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../../cli/errors.js';
 import { isStrictBase64 } from '../../keys/base64.js';
+import { jsonNestingExceeds, MAX_JSON_DEPTH } from '../../dumps/jsonDepth.js';
 
 export const CQL_DUMP_FORMAT = 'amu-cql-dump';
 export const CQL_DUMP_VERSION = 1;
@@ -383,6 +384,7 @@ function checkInteger(cell: string, range: { min: bigint; max: bigint }, bad: (w
 }
 
 function parseLine(text: string, at: string): unknown {
+  if (jsonNestingExceeds(text)) throw new InputError(`${at}: JSON nested more than ${MAX_JSON_DEPTH} levels deep: not a CQL dump row`);
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../../cli/errors.js';
-import { readLines } from '../io/lines.js';
+import { DUMP_READ_BYTES, readLines } from '../io/lines.js';
 import { isCqlDump, readCqlDump, type CqlDumpHeader } from './cqlDumpFormat.js';
 import { descriptorRowFrom, entryRowFrom } from '../hybrid/entryRows.js';
 import type { EdgeColumn, EdgeColumnReader } from '../export/edgeSource.js';
@@ -35,7 +35,7 @@ function rowsOf(file: string, expect: { source: 'edge' | 'hybrid'; table: string
     }
     onHeader?.(header);
   };
-  return readCqlDump(readLines(createReadStream(file), { source: label }), label, check);
+  return readCqlDump(readLines(createReadStream(file, { highWaterMark: DUMP_READ_BYTES }), { source: label }), label, check);
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -5,7 +5,7 @@ import { ExternalError, InputError, UsageError } from '../../cli/errors.js';
 import { findOnPath, isExecutable, runStreaming } from '../../adapters/process.js';
 import { FILE_MODE, mkdirPrivate, temporaryNameFor } from '../fs/secureFs.js';
 import { HashingCounter } from '../io/hashingCounter.js';
-import { readLines } from '../io/lines.js';
+import { DUMP_READ_BYTES, readLines } from '../io/lines.js';
 import { CLI_GET_LIMIT, parseCliDump } from '../opdk/cliDump.js';
 import { kvmDumpPath, writeDumpMetadata } from './dumpFiles.js';
 
@@ -57,7 +57,7 @@ export async function locateCassandraCli(explicit: string | undefined, env: Node
 }
 
 async function countRecords(file: string, label: string): Promise<number> {
-  const parsed = parseCliDump(readLines(createReadStream(file)), label);
+  const parsed = parseCliDump(readLines(createReadStream(file, { highWaterMark: DUMP_READ_BYTES }), { source: label }), label);
   let rows = 0;
   for await (const column of parsed) {
     void column;

@@ -22,7 +22,7 @@
 
 import { createReadStream } from 'node:fs';
 import { InputError, KeyError } from '../../cli/errors.js';
-import { readLines } from '../io/lines.js';
+import { DUMP_READ_BYTES, readLines } from '../io/lines.js';
 import type { Kvm, KvmEntry, Scope } from '../kvm/model.js';
 import { scopeLabel } from '../kvm/model.js';
 import { decryptHybridValue } from '../hybrid/keys.js';
@@ -521,7 +521,7 @@ async function readBucket(buckets: SpillBuckets, bucket: number): Promise<Map<nu
 
 /** Streams a file's lines (UTF-8 checked). */
 function fileLines(file: string): AsyncIterable<{ text: string; lineNo: number }> {
-  return readLines(createReadStream(file), { source: file });
+  return readLines(createReadStream(file, { highWaterMark: DUMP_READ_BYTES }), { source: file });
 }
 
 /** Readers of cqlsh text dumps: `SELECT * FROM kvm_map_entry` and, optionally, `kvm_map_descriptor`. */

@@ -15,7 +15,18 @@ export interface Line {
 export interface ReadLinesOptions {
   /** Names the input in errors ("validate-kvms.out line 12: ..."). Default "input". */
   source?: string;
+  /** Longest line accepted, in bytes; a longer one is an InputError as soon as it passes the limit. */
+  maxLineBytes?: number;
 }
+
+/**
+ * Edge KVMs go up to 15 MB; escaped once more in a CQL line dump, or as base64 of a blob, a row line stays
+ * well under this. A longer line is not a dump row, and holding it would cost memory for nothing.
+ */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+
+/** Read size for dumps: large reads, fewer round trips through the thread pool. */
+export const DUMP_READ_BYTES = 1024 * 1024;
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -28,7 +39,9 @@ const CR = 0x0d;
  */
 export async function* readLines(input: AsyncIterable<Uint8Array>, options: ReadLinesOptions = {}): AsyncIterable<Line> {
   const source = options.source ?? 'input';
+  const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
   let pending: Buffer[] = [];
+  let pendingBytes = 0;
   let lineNo = 0;
   for await (const raw of input) {
     const chunk = asBuffer(raw);
@@ -36,24 +49,36 @@ export async function* readLines(input: AsyncIterable<Uint8Array>, options: Read
     let nl = chunk.indexOf(LF, start);
     while (nl !== -1) {
       lineNo++;
+      if (pendingBytes + nl - start > maxLineBytes) throw tooLong(source, lineNo, maxLineBytes);
       if (pending.length === 0) {
         yield { text: decodeRange(chunk, start, nl, source, lineNo), lineNo, terminated: true };
       } else {
         pending.push(chunk.subarray(start, nl));
         const joined = Buffer.concat(pending);
         pending = [];
+        pendingBytes = 0;
         yield { text: decodeRange(joined, 0, joined.length, source, lineNo), lineNo, terminated: true };
       }
       start = nl + 1;
       nl = chunk.indexOf(LF, start);
     }
-    if (start < chunk.length) pending.push(chunk.subarray(start));
+    if (start < chunk.length) {
+      pending.push(chunk.subarray(start));
+      pendingBytes += chunk.length - start;
+      if (pendingBytes > maxLineBytes) throw tooLong(source, lineNo + 1, maxLineBytes);
+    }
   }
   if (pending.length > 0) {
     const rest = Buffer.concat(pending);
     lineNo++;
     yield { text: decodeRange(rest, 0, rest.length, source, lineNo), lineNo, terminated: false };
   }
+}
+
+function tooLong(source: string, lineNo: number, max: number): InputError {
+  return new InputError(`${source} line ${lineNo}: the line is longer than ${max / (1024 * 1024)} MB: not a dump row (Edge KVMs are at most 15 MB)`, [
+    'Check that the file is the dump amu wrote (or cassandra-cli printed), not another file.',
+  ]);
 }
 
 function asBuffer(chunk: Uint8Array): Buffer {

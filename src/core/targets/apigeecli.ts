@@ -1,7 +1,7 @@
 // The apigeecli target: one `<scope>__<kvm>__kvmfile__0.json` file per KVM, as `apigeecli kvms import -f DIR` reads them.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Kvm } from '../kvm/model.js';
+import type { Kvm, KvmEntry } from '../kvm/model.js';
 import { FILE_MODE } from '../fs/secureFs.js';
 import { unsafePathSegment, type PlacedKvm, type TargetWriter } from './target.js';
 
@@ -40,6 +40,20 @@ function nameProblem(what: string, name: string, naming: ApigeecliNaming): strin
   return undefined;
 }
 
+/**
+ * The file body: exactly `JSON.stringify({ keyValueEntries, nextPageToken: '' }, null, 2)` and a newline, written
+ * directly (no object per entry, no generic pretty-printer).
+ */
+export function apigeecliFileText(entries: readonly KvmEntry[]): string {
+  if (entries.length === 0) return '{\n  "keyValueEntries": [],\n  "nextPageToken": ""\n}\n';
+  const parts = new Array<string>(entries.length);
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    parts[i] = `    {\n      "name": ${JSON.stringify(e.name)},\n      "value": ${JSON.stringify(e.value)}\n    }`;
+  }
+  return `{\n  "keyValueEntries": [\n${parts.join(',\n')}\n  ],\n  "nextPageToken": ""\n}\n`;
+}
+
 export class ApigeecliWriter implements TargetWriter {
   private readonly written: string[] = [];
 
@@ -68,10 +82,9 @@ export class ApigeecliWriter implements TargetWriter {
 
   async write(kvm: Kvm): Promise<void> {
     const name = apigeecliFileName(kvm, this.naming);
-    const body = { keyValueEntries: kvm.entries.map((e) => ({ name: e.name, value: e.value })), nextPageToken: '' };
     // Synchronous on purpose: KVMs are written one after the other anyway, and a thread-pool round trip per
     // open, write and close costs more than the write itself for the many small files of a large org.
-    writeFileSync(path.join(this.root, name), `${JSON.stringify(body, null, 2)}\n`, { mode: FILE_MODE, flag: 'wx' });
+    writeFileSync(path.join(this.root, name), apigeecliFileText(kvm.entries), { mode: FILE_MODE, flag: 'wx' });
     this.written.push(name);
   }
 

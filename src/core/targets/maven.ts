@@ -24,12 +24,33 @@ interface OpenFile {
   fd: number;
   remaining: number;
   first: boolean;
+  /** Text not yet written: small KVMs are written in batches. */
+  pending: string[];
+  pendingChars: number;
 }
 
-/** One KVM in the plugin's format, indented as it sits in the file's array. */
-function kvmJson(kvm: Kvm): string {
-  const body = { name: kvm.name, entry: kvm.entries.map((e) => ({ name: e.name, value: e.value })) };
-  return JSON.stringify(body, null, 2).replace(/\n/g, '\n  ');
+/** Buffered text of a file is written once it reaches this many characters. */
+const WRITE_CHARS = 1024 * 1024;
+
+/**
+ * One KVM in the plugin's format, indented as it sits in the file's array: exactly
+ * `JSON.stringify({ name, entry }, null, 2)` with every line after the first indented by two more blanks.
+ */
+export function mavenKvmText(kvm: Kvm): string {
+  const head = `{\n    "name": ${JSON.stringify(kvm.name)},\n    "entry": `;
+  if (kvm.entries.length === 0) return `${head}[]\n  }`;
+  const parts = new Array<string>(kvm.entries.length);
+  for (let i = 0; i < kvm.entries.length; i++) {
+    const e = kvm.entries[i]!;
+    parts[i] = `      {\n        "name": ${JSON.stringify(e.name)},\n        "value": ${JSON.stringify(e.value)}\n      }`;
+  }
+  return `${head}[\n${parts.join(',\n')}\n    ]\n  }`;
+}
+
+function writePending(open: OpenFile): void {
+  writeSync(open.fd, open.pending.join(''));
+  open.pending = [];
+  open.pendingChars = 0;
 }
 
 export class MavenConfigWriter implements TargetWriter {
@@ -67,8 +88,11 @@ export class MavenConfigWriter implements TargetWriter {
   async write(kvm: Kvm): Promise<void> {
     const file = this.relative(kvm.scope);
     const open = this.open.get(file) ?? (await this.openFile(file));
-    writeSync(open.fd, `${open.first ? '' : ',\n'}  ${kvmJson(kvm)}`);
+    const text = `${open.first ? '' : ',\n'}  ${mavenKvmText(kvm)}`;
     open.first = false;
+    open.pending.push(text);
+    open.pendingChars += text.length;
+    if (open.pendingChars >= WRITE_CHARS) writePending(open);
     await this.countDown(file, open);
   }
 
@@ -84,7 +108,8 @@ export class MavenConfigWriter implements TargetWriter {
   private async countDown(file: string, open: OpenFile): Promise<void> {
     open.remaining -= 1;
     if (open.remaining > 0) return;
-    writeSync(open.fd, open.first ? ']\n' : '\n]\n');
+    open.pending.push(open.first ? ']\n' : '\n]\n');
+    writePending(open);
     closeSync(open.fd);
     this.open.delete(file);
     this.written.push(file);
@@ -114,8 +139,7 @@ export class MavenConfigWriter implements TargetWriter {
     const full = path.join(this.root, file);
     mkdirSync(path.dirname(full), { recursive: true, mode: DIR_MODE });
     const fd = openSync(full, 'wx', FILE_MODE);
-    writeSync(fd, '[\n');
-    const open = { fd, remaining, first: true };
+    const open: OpenFile = { fd, remaining, first: true, pending: ['[\n'], pendingChars: 2 };
     this.open.set(file, open);
     return open;
   }
