@@ -311,15 +311,14 @@ function rowCells(columns: readonly CqlDumpColumn[], row: unknown[], at: string)
     throw new InputError(`${at}: a row of ${row.length} cells, the header names ${columns.length} columns`);
   }
   const cells: Record<string, string | null> = {};
-  columns.forEach((column, i) => {
-    cells[column.name] = parseCell(column, row[i], at);
-  });
+  for (let i = 0; i < columns.length; i++) cells[columns[i]!.name] = parseCell(columns[i]!, row[i], at);
   return cells;
 }
 
 /** Checks one stored cell against its column type; returns its text (blob: base64). */
 function parseCell(column: CqlDumpColumn, cell: unknown, at: string): string | null {
   if (cell === null) return null;
+  if (column.type === 'text' && typeof cell === 'string') return cell;
   const bad = (why: string): InputError => new InputError(`${at}: column ${column.name} (${column.type}): ${why}`);
   if (column.type === 'blob') {
     if (!isRecord(cell) || typeof cell['b64'] !== 'string') throw bad('expected {"b64": ...} or null');

@@ -377,10 +377,11 @@ export class HybridKvmSource implements KvmSource {
   /** Second streaming pass: appends each wanted, current-version row to its map's bucket. */
   private async spill(wanted: Map<string, MapState>, buckets: SpillBuckets): Promise<void> {
     for await (const row of this.readers.entries()) {
-      const state = wanted.get(mapKey(row.aScp, row.map));
+      const key = mapKey(row.aScp, row.map);
+      const state = wanted.get(key);
       if (!state || row.ver !== state.chosenVer) continue;
-      const bucket = bucketOf(mapKey(state.aScp, state.map), buckets.count);
-      await buckets.append(bucket, spillLine(state.id, row.key, row.val, row.lineNo));
+      const writing = buckets.append(bucketOf(key, buckets.count), spillLine(state.id, row.key, row.val, row.lineNo));
+      if (writing) await writing;
     }
     await buckets.flush();
   }

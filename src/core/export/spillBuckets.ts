@@ -65,13 +65,17 @@ export class SpillBuckets {
     return path.join(this.dir, `bucket-${bucket}.jsonl`);
   }
 
-  /** Appends one line (without its newline) to a bucket; written out in batches. */
-  async append(bucket: number, line: string): Promise<void> {
+  /**
+   * Appends one line (without its newline) to a bucket; written out in batches. Returns a promise only when
+   * it writes (await it before the next append), so the common case costs no promise.
+   */
+  append(bucket: number, line: string): Promise<void> | undefined {
     this.buffers[bucket]!.push(line, '\n');
     this.bufferedChars[bucket]! += line.length + 1;
     this.totalBuffered += line.length + 1;
-    if (this.bufferedChars[bucket]! >= BUCKET_FLUSH_CHARS) await this.flushBucket(bucket);
-    else if (this.totalBuffered >= TOTAL_FLUSH_CHARS) await this.flush();
+    if (this.bufferedChars[bucket]! >= BUCKET_FLUSH_CHARS) return this.flushBucket(bucket);
+    if (this.totalBuffered >= TOTAL_FLUSH_CHARS) return this.flush();
+    return undefined;
   }
 
   /** Writes out every buffered line. */

@@ -47,11 +47,17 @@ export async function* readLines(input: AsyncIterable<Uint8Array>, options: Read
     const chunk = asBuffer(raw);
     let start = 0;
     let nl = chunk.indexOf(LF, start);
+    // The whole lines of this chunk checked as UTF-8 at once (lines split at 0x0A, which is ASCII): valid
+    // together exactly when each is; only when not are they checked one by one, to name the line.
+    // A line continued from the previous chunk is joined and checked by itself.
+    const checkFrom = pending.length > 0 ? nl + 1 : 0;
+    const wholeLinesEnd = chunk.lastIndexOf(LF) + 1;
+    const checked = nl !== -1 && wholeLinesEnd > checkFrom && isUtf8(chunk.subarray(checkFrom, wholeLinesEnd)) ? wholeLinesEnd : 0;
     while (nl !== -1) {
       lineNo++;
       if (pendingBytes + nl - start > maxLineBytes) throw tooLong(source, lineNo, maxLineBytes);
       if (pending.length === 0) {
-        yield { text: decodeRange(chunk, start, nl, source, lineNo), lineNo, terminated: true };
+        yield { text: decodeRange(chunk, start, nl, source, lineNo, nl < checked), lineNo, terminated: true };
       } else {
         pending.push(chunk.subarray(start, nl));
         const joined = Buffer.concat(pending);
@@ -87,10 +93,10 @@ function asBuffer(chunk: Uint8Array): Buffer {
   return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
-/** Decodes bytes [start, end) as UTF-8, dropping one trailing `\r`. */
-function decodeRange(buf: Buffer, start: number, end: number, source: string, lineNo: number): string {
+/** Decodes bytes [start, end) as UTF-8, dropping one trailing `\r`; `valid` when already checked. */
+function decodeRange(buf: Buffer, start: number, end: number, source: string, lineNo: number, valid = false): string {
   if (end > start && buf[end - 1] === CR) end--;
-  if (!isUtf8(buf.subarray(start, end))) {
+  if (!valid && !isUtf8(buf.subarray(start, end))) {
     throw new InputError(`${source} line ${lineNo}: not valid UTF-8 text`, [
       'cassandra-cli output must be saved as UTF-8 (run it with LANG=C.UTF-8 or en_US.UTF-8).',
     ]);
