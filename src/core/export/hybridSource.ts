@@ -65,13 +65,13 @@ export interface HybridDumpReaders {
 export interface HybridSourceOptions {
   /** Parent of the private spill folder; default the OS temp folder. */
   spillDir?: string;
-  /** Target size of one spill bucket; default 32 MB. */
+  /** Target size of one spill bucket; default 16 MB (a bucket is read back whole). */
   bucketBytes?: number;
   /** Extra a_scp kinds, once a dump shows them (e.g. { apis: 'proxy' }). */
   scopeKinds?: Readonly<Record<string, HybridScopeKind>>;
 }
 
-export const DEFAULT_BUCKET_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_BUCKET_BYTES = 16 * 1024 * 1024;
 const AES_KEY_LENGTHS: readonly number[] = [16, 24, 32];
 /** Names listed in a note's detail before "and N more". */
 const NOTE_NAMES_SHOWN = 5;
@@ -432,12 +432,13 @@ export class HybridKvmSource implements KvmSource {
   }
 
   private addEntryRow(maps: Map<string, MapState>, decoder: ScopeDecoder, row: EntryRowLike): void {
-    const origin = `${this.entryName}:${row.lineNo}`;
-    const scope = decoder.decode(row.aScp, origin);
-    if (scope === null) return;
     const key = mapKey(row.aScp, row.map);
     let state = maps.get(key);
     if (!state) {
+      // A row of a known map needs neither its origin text nor its scope decoded again.
+      const origin = `${this.entryName}:${row.lineNo}`;
+      const scope = decoder.decode(row.aScp, origin);
+      if (scope === null) return;
       state = newMapState(maps.size, row.aScp, row.map, scope, origin, null);
       maps.set(key, state);
     }
