@@ -5,6 +5,8 @@
 // process under /usr/bin/time: wall seconds, CPU seconds (user+sys) and peak RSS of the amu process itself.
 // The machine may be shared: wall figures are noisy, CPU seconds less so.
 //
+// Also times `amu kvms emigrate --reader cql` against amu's CQL protocol test server (shape emigrate-cql-100k).
+//
 // Usage: npm run bench [-- --shape edge-10k-x100[,hybrid-cql-1m]] [--targets apigeecli,maven] [--runs 1]
 //        [--verify] [--amu /path/to/bin/amu (another build, e.g. the base commit's, for before/after)]
 import { spawn } from 'node:child_process';
@@ -19,6 +21,7 @@ import { parseArgs } from 'node:util';
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const { seededRandomBytes, syntheticEdgeDumpLines } = await import(path.join(root, 'dist', 'testkit', 'opdkDump.js'));
 const { hybridBenchLines } = await import(path.join(root, 'scripts', 'dev', 'hybridDump.mjs'));
+const { CqlProtocolServer } = await import(path.join(root, 'dist', 'testkit', 'cqlProtocolServer.js'));
 const { values: opts } = parseArgs({
   options: {
     shape: { type: 'string' },
@@ -43,6 +46,7 @@ const SHAPES = {
   'edge-200k-2kb': { src: 'opdk', scopes: fourScopes, kvmsPerScope: 500, entriesPerKvm: 100, valueBytes: 2048 },
   'hybrid-cqlsh-1m': { src: 'hybrid', format: 'cqlsh', maps: 10_000, entriesPerMap: 100, valueBytes: 32 },
   'hybrid-cql-1m': { src: 'hybrid', format: 'cql', maps: 10_000, entriesPerMap: 100, valueBytes: 32 },
+  'emigrate-cql-100k': { src: 'cql-server', rows: 100_000 },
 };
 
 async function writeLines(file, lines) {
@@ -106,7 +110,35 @@ function sourceArgs(dump) {
   return { args: ['--src', 'hybrid', '--org', 'bench', '--emigrate-dir', dump.dir], env: { DEK: HYBRID_KEY } };
 }
 
+/** Hybrid kvm_map_entry rows served by amu's CQL protocol test server in this process; amu emigrate reads them over CQL. */
+async function runCqlEmigrate(name) {
+  const rowCount = SHAPES[name].rows;
+  const when = new Date('2024-01-01T00:00:00Z');
+  const value = 'A'.repeat(44);
+  const entries = Array.from({ length: rowCount }, (_, i) => ['bench', `environments###env${i % 4}`, `map${Math.floor(i / 100)}`, 1, `key${i}`, when, 'amu', null, null, value]);
+  const descriptors = Array.from({ length: Math.ceil(rowCount / 100) }, (_, m) => ['bench', `environments###env${(m * 100) % 4}`, `map${m}`, null, when, 'amu', null, null, 1]);
+  const text = (n) => ({ name: n, type: 'text' });
+  const server = await CqlProtocolServer.start({
+    tables: [
+      { keyspace: 'kvm_bench_hybrid', table: 'kvm_map_entry', partitionKey: ['tid', 'a_scp', 'map', 'ver', 'key'], columns: [text('tid'), text('a_scp'), text('map'), { name: 'ver', type: 'int' }, text('key'), { name: 'c_at', type: 'timestamp' }, text('c_by'), { name: 'u_at', type: 'timestamp' }, text('u_by'), text('val')], rows: entries },
+      { keyspace: 'kvm_bench_hybrid', table: 'kvm_map_descriptor', partitionKey: ['tid', 'a_scp'], clusteringKey: ['map'], columns: [text('tid'), text('a_scp'), text('map'), text('attr'), { name: 'c_at', type: 'timestamp' }, text('c_by'), { name: 'u_at', type: 'timestamp' }, text('u_by'), { name: 'ver', type: 'int' }], rows: descriptors },
+    ],
+  });
+  const dir = path.join(benchDir, 'cql-emigrate');
+  await rm(dir, { recursive: true, force: true });
+  try {
+    const args = ['kvms', 'emigrate', '--src', 'hybrid', '--reader', 'cql', '--org', 'bench', '--emigrate-dir', dir, '--cass-ip', '127.0.0.1', '--cql-port', String(server.port), '--no-cass-tls', '--quiet'];
+    const r = await timeAmu(args, {});
+    const rows = rowCount + descriptors.length;
+    return { name, target: '-', verb: 'emigr.', entries: rows, unit: 'rows', mb: 0, ...r, rate: rows / r.seconds, mbps: 0 };
+  } finally {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 async function run(name, target, verb) {
+  if (SHAPES[name].src === 'cql-server') return runCqlEmigrate(name);
   const dump = await ensureDump(name);
   for await (const chunk of createReadStream(dump.file, { highWaterMark: 1 << 20 })) void chunk; // into the page cache
   const exportDir = path.join(benchDir, `export-${name}-${target}`);
@@ -143,6 +175,7 @@ const GOALS = {
   'edge-200k-2kb': (r) => r.mbps >= 100,
   'hybrid-cqlsh-1m': (r) => r.rate >= 250_000,
   'hybrid-cql-1m': (r) => r.rate >= 250_000,
+  'emigrate-cql-100k': () => true,
 };
 
 const names = opts.shape ? opts.shape.split(',') : Object.keys(SHAPES);
@@ -150,8 +183,8 @@ for (const name of names) if (!SHAPES[name]) throw new Error(`unknown shape ${na
 console.log(`amu: ${opts.amu}; ${os.cpus().length} cores, Node ${process.version}; load average ${os.loadavg()[0].toFixed(2)} at start`);
 const rows = [];
 for (const name of names) {
-  for (const target of opts.targets.split(',')) {
-    for (const verb of opts.verify ? ['export', 'verify'] : ['export']) {
+  for (const target of SHAPES[name].src === 'cql-server' ? ['-'] : opts.targets.split(',')) {
+    for (const verb of opts.verify && SHAPES[name].src !== 'cql-server' ? ['export', 'verify'] : ['export']) {
       const r = await run(name, target, verb);
       rows.push(r);
       console.log(`${line(r)}  ${GOALS[name](r) ? 'goal met' : 'goal NOT met'}${r.peakMb < 300 ? '' : ' (RSS over 300 MB)'}`);

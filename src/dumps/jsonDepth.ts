@@ -1,5 +1,11 @@
 // A guard run before JSON.parse on dump text: absurd nesting is refused before it costs ~100 bytes of memory per byte.
 
+/**
+ * Text shorter than this is not checked: at ~100 bytes of memory per byte, even the worst 64 KB costs a few MB,
+ * and the short rows of a large dump are spared the scan.
+ */
+export const DEPTH_CHECK_MIN_LENGTH = 64 * 1024;
+
 /** KVM rows nest two levels (an array of {name, value}); CQL dump lines one or two. Far more is not a dump. */
 export const MAX_JSON_DEPTH = 64;
 
@@ -12,6 +18,7 @@ const BACKSLASH = 0x5c;
  * cheap on rows that are mostly string. Malformed text is not judged here: JSON.parse reports it.
  */
 export function jsonNestingExceeds(text: string, max = MAX_JSON_DEPTH): boolean {
+  if (text.length < DEPTH_CHECK_MIN_LENGTH) return false;
   let depth = 0;
   const n = text.length;
   for (let i = 0; i < n; i++) {

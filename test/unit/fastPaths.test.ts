@@ -62,7 +62,7 @@ describe('Edge rows read by position agree with the general parse', () => {
   test('nesting far beyond a KVM row is refused before JSON.parse, naming the place', () => {
     const deep = `{"K":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
     expect(() => decodeRowValue(deep, 'f:7')).toThrow('f:7: the value nest(s) JSON more than 64 levels deep');
-    const inner = row('K', [], 'true').replace('[]', `${'['.repeat(1000)}${']'.repeat(1000)}`);
+    const inner = row('K', [], 'true').replace('[]', `${'['.repeat(100_000)}${']'.repeat(100_000)}`);
     expect(() => decodeRowValue(inner, 'f:8')).toThrow('f:8: KVM "K": the entries nest(s) JSON more than 64 levels deep');
   });
 });
