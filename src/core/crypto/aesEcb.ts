@@ -79,21 +79,52 @@ export function decryptEdgeValue(dek: Buffer, b64: string): string {
   return decodeUtf8(aesEcbDecrypt(dek, decodeBase64Strict(b64)));
 }
 
+/** Ciphertext decrypted per AES call: small, reused buffers instead of one fresh buffer of a whole huge KVM. */
+const GROUP_BYTES = 256 * 1024;
+let scratch = Buffer.allocUnsafe(GROUP_BYTES);
+
 /**
- * Decrypts many values under one DEK with one AES call (the fast path for whole KVMs).
- * Result order matches the input. The first bad value throws a DecryptFailure with its `index`.
+ * Decrypts many values under one DEK with one reused cipher context (the fast path for whole KVMs), in
+ * groups of about GROUP_BYTES of ciphertext per AES call. Result order matches the input. The first bad
+ * value throws a DecryptFailure with its `index`: every value's base64 and length are checked before any
+ * is decrypted, then padding and UTF-8 in order.
  */
 export function decryptEdgeValues(dek: Buffer, b64s: readonly string[]): string[] {
   const decipher = decipherFor(dek);
-  const { bytes, ends } = decodeBase64Batch(b64s);
-  const blocks = decipher.update(bytes);
+  const lengths = new Array<number>(b64s.length);
+  for (let i = 0; i < b64s.length; i++) {
+    const b64 = b64s[i]!;
+    if (!isStrictBase64(b64)) throw notBase64(i);
+    const n = (b64.length >> 2) * 3 - (b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0);
+    try {
+      checkCiphertextLength(n);
+    } catch (err) {
+      throw withIndex(err, i);
+    }
+    lengths[i] = n;
+  }
+  const out = new Array<string>(b64s.length);
+  let next = 0;
+  while (next < b64s.length) {
+    const first = next;
+    let bytes = 0;
+    while (next < b64s.length && (next === first || bytes + lengths[next]! <= GROUP_BYTES)) bytes += lengths[next++]!;
+    if (scratch.length < bytes) scratch = Buffer.allocUnsafe(bytes);
+    let offset = 0;
+    for (let i = first; i < next; i++) offset += scratch.write(b64s[i]!, offset, 'base64');
+    decryptGroup(decipher.update(scratch.subarray(0, offset)), lengths, first, next, out);
+  }
+  return out;
+}
+
+/** Splits one AES call's output into values first..next-1: padding checked, UTF-8 checked, decoded. */
+function decryptGroup(blocks: Buffer, lengths: number[], first: number, next: number, out: string[]): void {
   // Valid padding bytes (1..16) are ASCII, so up to the first bad padding the whole buffer is UTF-8 exactly
   // when every value is: one check for all, and one per value only when it fails.
   const allText = isUtf8(blocks);
-  const out = new Array<string>(b64s.length);
   let start = 0;
-  for (let i = 0; i < ends.length; i++) {
-    const end = ends[i]!;
+  for (let i = first; i < next; i++) {
+    const end = start + lengths[i]!;
     let stop: number;
     try {
       stop = end - paddingLength(blocks, end);
@@ -104,34 +135,11 @@ export function decryptEdgeValues(dek: Buffer, b64s: readonly string[]): string[
     out[i] = blocks.toString('utf8', start, stop);
     start = end;
   }
-  return out;
 }
 
 /** Encrypts one value like Edge: base64(AES-ECB(DEK, UTF-8(text))). */
 export function encryptEdgeValue(dek: Buffer, text: string): string {
   return aesEcbEncrypt(dek, Buffer.from(text, 'utf8')).toString('base64');
-}
-
-/** Decodes all values into one buffer; `ends[i]` is where value i's ciphertext ends. */
-function decodeBase64Batch(b64s: readonly string[]): { bytes: Buffer; ends: number[] } {
-  let capacity = 0;
-  for (const b64 of b64s) capacity += (b64.length >> 2) * 3 + 3;
-  const bytes = Buffer.allocUnsafe(capacity);
-  const ends = new Array<number>(b64s.length);
-  let offset = 0;
-  for (let i = 0; i < b64s.length; i++) {
-    const b64 = b64s[i];
-    if (!isStrictBase64(b64)) throw notBase64(i);
-    const n = bytes.write(b64, offset, 'base64');
-    try {
-      checkCiphertextLength(n);
-    } catch (err) {
-      throw withIndex(err, i);
-    }
-    offset += n;
-    ends[i] = offset;
-  }
-  return { bytes: bytes.subarray(0, offset), ends };
 }
 
 /** Standard alphabet, `=` padding, canonical (re-encoding gives the same text): anything else is refused. */

@@ -42,6 +42,8 @@ export async function* readLines(input: AsyncIterable<Uint8Array>, options: Read
   const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
+  /** Reused for every line that spans chunks (fresh memory for each long line costs page faults). */
+  let scratch: Buffer = Buffer.alloc(0);
   let lineNo = 0;
   for await (const raw of input) {
     const chunk = asBuffer(raw);
@@ -60,10 +62,11 @@ export async function* readLines(input: AsyncIterable<Uint8Array>, options: Read
         yield { text: decodeRange(chunk, start, nl, source, lineNo, nl < checked), lineNo, terminated: true };
       } else {
         pending.push(chunk.subarray(start, nl));
-        const joined = Buffer.concat(pending);
+        const length = pendingBytes + nl - start;
+        scratch = joinInto(scratch, pending, length);
         pending = [];
         pendingBytes = 0;
-        yield { text: decodeRange(joined, 0, joined.length, source, lineNo), lineNo, terminated: true };
+        yield { text: decodeRange(scratch, 0, length, source, lineNo), lineNo, terminated: true };
       }
       start = nl + 1;
       nl = chunk.indexOf(LF, start);
@@ -79,6 +82,14 @@ export async function* readLines(input: AsyncIterable<Uint8Array>, options: Read
     lineNo++;
     yield { text: decodeRange(rest, 0, rest.length, source, lineNo), lineNo, terminated: false };
   }
+}
+
+/** Copies `parts` (`length` bytes in all) to the start of `into`, grown (doubled) when too small. */
+function joinInto(into: Buffer, parts: Buffer[], length: number): Buffer {
+  const target = into.length >= length ? into : Buffer.allocUnsafe(Math.max(length, into.length * 2));
+  let at = 0;
+  for (const part of parts) at += part.copy(target, at);
+  return target;
 }
 
 function tooLong(source: string, lineNo: number, max: number): InputError {
