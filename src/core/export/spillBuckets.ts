@@ -15,7 +15,7 @@ const FILE_MODE = 0o600;
 /** A bucket's buffered text is written out once it reaches this many characters. */
 const BUCKET_FLUSH_CHARS = 256 * 1024;
 /** All buffers are written out once together they reach this many characters. */
-const TOTAL_FLUSH_CHARS = 8 * 1024 * 1024;
+const TOTAL_FLUSH_CHARS = 2 * 1024 * 1024;
 
 /** FNV-1a over the UTF-16 code units of `text`: a cheap, stable 32-bit hash. */
 export function fnv1a32(text: string): number {
