@@ -1,9 +1,9 @@
 // The apigeecli target: one `<scope>__<kvm>__kvmfile__0.json` file per KVM, as `apigeecli kvms import -f DIR` reads them.
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import path from 'node:path';
 import type { Kvm, KvmEntry } from '../kvm/model.js';
 import { FILE_MODE } from '../fs/secureFs.js';
-import { unsafePathSegment, type PlacedKvm, type TargetWriter } from './target.js';
+import { PieceWriter, unsafePathSegment, type PlacedKvm, type TargetWriter } from './target.js';
 
 export type ApigeecliNaming = 'current' | 'legacy';
 
@@ -41,17 +41,27 @@ function nameProblem(what: string, name: string, naming: ApigeecliNaming): strin
 }
 
 /**
- * The file body: exactly `JSON.stringify({ keyValueEntries, nextPageToken: '' }, null, 2)` and a newline, written
- * directly (no object per entry, no generic pretty-printer).
+ * The file body, piece by piece: exactly `JSON.stringify({ keyValueEntries, nextPageToken: '' }, null, 2)` and a
+ * newline, written directly (no object per entry, no generic pretty-printer, no whole-file string).
  */
-export function apigeecliFileText(entries: readonly KvmEntry[]): string {
-  if (entries.length === 0) return '{\n  "keyValueEntries": [],\n  "nextPageToken": ""\n}\n';
-  const parts = new Array<string>(entries.length);
+export function emitApigeecliText(entries: readonly KvmEntry[], emit: (piece: string) => void): void {
+  if (entries.length === 0) {
+    emit('{\n  "keyValueEntries": [],\n  "nextPageToken": ""\n}\n');
+    return;
+  }
+  emit('{\n  "keyValueEntries": [\n');
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i]!;
-    parts[i] = `    {\n      "name": ${JSON.stringify(e.name)},\n      "value": ${JSON.stringify(e.value)}\n    }`;
+    emit(`${i === 0 ? '' : ',\n'}    {\n      "name": ${JSON.stringify(e.name)},\n      "value": ${JSON.stringify(e.value)}\n    }`);
   }
-  return `{\n  "keyValueEntries": [\n${parts.join(',\n')}\n  ],\n  "nextPageToken": ""\n}\n`;
+  emit('\n  ],\n  "nextPageToken": ""\n}\n');
+}
+
+/** The whole file body as one string. */
+export function apigeecliFileText(entries: readonly KvmEntry[]): string {
+  const pieces: string[] = [];
+  emitApigeecliText(entries, (piece) => pieces.push(piece));
+  return pieces.join('');
 }
 
 export class ApigeecliWriter implements TargetWriter {
@@ -84,7 +94,14 @@ export class ApigeecliWriter implements TargetWriter {
     const name = apigeecliFileName(kvm, this.naming);
     // Synchronous on purpose: KVMs are written one after the other anyway, and a thread-pool round trip per
     // open, write and close costs more than the write itself for the many small files of a large org.
-    writeFileSync(path.join(this.root, name), apigeecliFileText(kvm.entries), { mode: FILE_MODE, flag: 'wx' });
+    const fd = openSync(path.join(this.root, name), 'wx', FILE_MODE);
+    try {
+      const out = new PieceWriter(fd);
+      emitApigeecliText(kvm.entries, (piece) => out.add(piece));
+      out.flush();
+    } finally {
+      closeSync(fd);
+    }
     this.written.push(name);
   }
 

@@ -1,9 +1,9 @@
 // The apigee-config-maven-plugin target: `org/kvms.json`, `env/<env>/kvms.json`, `api/<proxy>/kvms.json`, streamed KVM by KVM.
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import type { Kvm, Scope } from '../kvm/model.js';
 import { DIR_MODE, FILE_MODE } from '../fs/secureFs.js';
-import { unsafePathSegment, type PlacedKvm, type TargetWriter } from './target.js';
+import { PieceWriter, unsafePathSegment, type PlacedKvm, type TargetWriter } from './target.js';
 
 /** The config file of a scope, relative to the config root (`resources/edge` in a maven project). */
 export function mavenConfigFile(scope: Scope): string {
@@ -24,33 +24,33 @@ interface OpenFile {
   fd: number;
   remaining: number;
   first: boolean;
-  /** Text not yet written: small KVMs are written in batches. */
-  pending: string[];
-  pendingChars: number;
+  /** Text not yet written: small KVMs are written in batches, huge ones in pieces. */
+  out: PieceWriter;
 }
-
-/** Buffered text of a file is written once it reaches this many characters. */
-const WRITE_CHARS = 1024 * 1024;
 
 /**
- * One KVM in the plugin's format, indented as it sits in the file's array: exactly
+ * One KVM in the plugin's format, piece by piece, indented as it sits in the file's array: exactly
  * `JSON.stringify({ name, entry }, null, 2)` with every line after the first indented by two more blanks.
  */
-export function mavenKvmText(kvm: Kvm): string {
+export function emitMavenKvmText(kvm: Kvm, emit: (piece: string) => void): void {
   const head = `{\n    "name": ${JSON.stringify(kvm.name)},\n    "entry": `;
-  if (kvm.entries.length === 0) return `${head}[]\n  }`;
-  const parts = new Array<string>(kvm.entries.length);
+  if (kvm.entries.length === 0) {
+    emit(`${head}[]\n  }`);
+    return;
+  }
+  emit(`${head}[\n`);
   for (let i = 0; i < kvm.entries.length; i++) {
     const e = kvm.entries[i]!;
-    parts[i] = `      {\n        "name": ${JSON.stringify(e.name)},\n        "value": ${JSON.stringify(e.value)}\n      }`;
+    emit(`${i === 0 ? '' : ',\n'}      {\n        "name": ${JSON.stringify(e.name)},\n        "value": ${JSON.stringify(e.value)}\n      }`);
   }
-  return `${head}[\n${parts.join(',\n')}\n    ]\n  }`;
+  emit('\n    ]\n  }');
 }
 
-function writePending(open: OpenFile): void {
-  writeSync(open.fd, open.pending.join(''));
-  open.pending = [];
-  open.pendingChars = 0;
+/** One KVM's text as one string. */
+export function mavenKvmText(kvm: Kvm): string {
+  const pieces: string[] = [];
+  emitMavenKvmText(kvm, (piece) => pieces.push(piece));
+  return pieces.join('');
 }
 
 export class MavenConfigWriter implements TargetWriter {
@@ -88,11 +88,9 @@ export class MavenConfigWriter implements TargetWriter {
   async write(kvm: Kvm): Promise<void> {
     const file = this.relative(kvm.scope);
     const open = this.open.get(file) ?? (await this.openFile(file));
-    const text = `${open.first ? '' : ',\n'}  ${mavenKvmText(kvm)}`;
+    open.out.add(open.first ? '  ' : ',\n  ');
     open.first = false;
-    open.pending.push(text);
-    open.pendingChars += text.length;
-    if (open.pendingChars >= WRITE_CHARS) writePending(open);
+    emitMavenKvmText(kvm, (piece) => open.out.add(piece));
     await this.countDown(file, open);
   }
 
@@ -108,8 +106,8 @@ export class MavenConfigWriter implements TargetWriter {
   private async countDown(file: string, open: OpenFile): Promise<void> {
     open.remaining -= 1;
     if (open.remaining > 0) return;
-    open.pending.push(open.first ? ']\n' : '\n]\n');
-    writePending(open);
+    open.out.add(open.first ? ']\n' : '\n]\n');
+    open.out.flush();
     closeSync(open.fd);
     this.open.delete(file);
     this.written.push(file);
@@ -139,7 +137,8 @@ export class MavenConfigWriter implements TargetWriter {
     const full = path.join(this.root, file);
     mkdirSync(path.dirname(full), { recursive: true, mode: DIR_MODE });
     const fd = openSync(full, 'wx', FILE_MODE);
-    const open: OpenFile = { fd, remaining, first: true, pending: ['[\n'], pendingChars: 2 };
+    const open: OpenFile = { fd, remaining, first: true, out: new PieceWriter(fd) };
+    open.out.add('[\n');
     this.open.set(file, open);
     return open;
   }

@@ -1,4 +1,5 @@
 // The interface every export target (apigeecli files, maven config tree) implements.
+import { writeSync } from 'node:fs';
 import type { Kvm, Scope } from '../kvm/model.js';
 
 /** A KVM as placed in the target: scope after revision mapping, and its name. */
@@ -19,6 +20,30 @@ export interface TargetWriter {
   finish(): Promise<string[]>;
   /** Releases open files after a failure. */
   close(): Promise<void>;
+}
+
+/** Text gathered in pieces and written to a file descriptor about a megabyte at a time (one write for a small file). */
+export class PieceWriter {
+  private pieces: string[] = [];
+  private chars = 0;
+
+  constructor(
+    private readonly fd: number,
+    private readonly writeChars = 1024 * 1024,
+  ) {}
+
+  add(piece: string): void {
+    this.pieces.push(piece);
+    this.chars += piece.length;
+    if (this.chars >= this.writeChars) this.flush();
+  }
+
+  flush(): void {
+    if (this.pieces.length === 0) return;
+    writeSync(this.fd, this.pieces.join(''));
+    this.pieces = [];
+    this.chars = 0;
+  }
 }
 
 /** Why `component` cannot be one path segment, or undefined: no separators, no `.`/`..`, no NUL, not empty. */
