@@ -66,3 +66,15 @@ describe('Edge rows read by position agree with the general parse', () => {
     expect(() => decodeRowValue(inner, 'f:8')).toThrow('f:8: KVM "K": the entries nest(s) JSON more than 64 levels deep');
   });
 });
+
+describe('verify digest hashed in batches', () => {
+  test('the same digest as one update per entry, across batch borders', async () => {
+    const { createHash } = await import('node:crypto');
+    const { digestEntries } = await import('../../src/core/verify/digest.js');
+    const entries: KvmEntry[] = [...awkward, ...Array.from({ length: 3000 }, (_, i) => ({ name: `k${i % 977}`, value: `${'v'.repeat(i % 400)}"${i}` }))];
+    const sorted = [...entries].sort((a, b) => (a.name !== b.name ? (a.name < b.name ? -1 : 1) : a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    const hash = createHash('sha256');
+    for (const e of sorted) hash.update(`${JSON.stringify([e.name, e.value])}\n`);
+    expect(digestEntries(entries)).toEqual({ entries: entries.length, digest: hash.digest('hex') });
+  });
+});
