@@ -1,9 +1,9 @@
 // The apigeecli target: one `<scope>__<kvm>__kvmfile__0.json` file per KVM, as `apigeecli kvms import -f DIR` reads them.
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Kvm, KvmEntry } from '../kvm/model.js';
 import { FILE_MODE } from '../fs/secureFs.js';
-import { PieceWriter, unsafePathSegment, type PlacedKvm, type TargetWriter } from './target.js';
+import { PIECE_CHARS, unsafePathSegment, type PlacedKvm, type TargetWriter } from './target.js';
 
 export type ApigeecliNaming = 'current' | 'legacy';
 
@@ -94,13 +94,25 @@ export class ApigeecliWriter implements TargetWriter {
     const name = apigeecliFileName(kvm, this.naming);
     // Synchronous on purpose: KVMs are written one after the other anyway, and a thread-pool round trip per
     // open, write and close costs more than the write itself for the many small files of a large org.
-    const fd = openSync(path.join(this.root, name), 'wx', FILE_MODE);
+    // A small file (nearly all) is written by writeFileSync, Node's one-call path; a huge one in pieces.
+    const file = path.join(this.root, name);
+    let pieces: string[] = [];
+    let chars = 0;
+    let fd: number | undefined;
     try {
-      const out = new PieceWriter(fd);
-      emitApigeecliText(kvm.entries, (piece) => out.add(piece));
-      out.flush();
+      emitApigeecliText(kvm.entries, (piece) => {
+        pieces.push(piece);
+        chars += piece.length;
+        if (chars < PIECE_CHARS) return;
+        fd ??= openSync(file, 'wx', FILE_MODE);
+        writeSync(fd, pieces.join(''));
+        pieces = [];
+        chars = 0;
+      });
+      if (fd === undefined) writeFileSync(file, pieces.join(''), { mode: FILE_MODE, flag: 'wx' });
+      else if (pieces.length > 0) writeSync(fd, pieces.join(''));
     } finally {
-      closeSync(fd);
+      if (fd !== undefined) closeSync(fd);
     }
     this.written.push(name);
   }

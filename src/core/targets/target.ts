@@ -22,6 +22,9 @@ export interface TargetWriter {
   close(): Promise<void>;
 }
 
+/** Text of a file is written once this many characters are gathered. */
+export const PIECE_CHARS = 1024 * 1024;
+
 /** Text gathered in pieces and written to a file descriptor about a megabyte at a time (one write for a small file). */
 export class PieceWriter {
   private pieces: string[] = [];
@@ -29,7 +32,7 @@ export class PieceWriter {
 
   constructor(
     private readonly fd: number,
-    private readonly writeChars = 1024 * 1024,
+    private readonly writeChars = PIECE_CHARS,
   ) {}
 
   add(piece: string): void {
