@@ -19,9 +19,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const { seededRandomBytes, syntheticEdgeDumpLines } = await import(path.join(root, 'dist', 'testkit', 'opdkDump.js'));
+const { seededRandomBytes, syntheticEdgeDumpLines } = await import(path.join(root, 'build', 'test', 'support', 'edgeDump.js'));
 const { hybridBenchLines } = await import(path.join(root, 'scripts', 'dev', 'hybridDump.mjs'));
-const { CqlProtocolServer } = await import(path.join(root, 'dist', 'testkit', 'cqlProtocolServer.js'));
+const { CqlProtocolServer } = await import(path.join(root, 'build', 'test', 'support', 'cqlProtocolServer.js'));
 const { values: opts } = parseArgs({
   options: {
     shape: { type: 'string' },

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const out = path.join(root, 'fixtures', 'sample');
-const { buildEdgeColumns, formatCliDump, seededRandomBytes } = await import(path.join(root, 'dist', 'testkit', 'opdkDump.js'));
+const { buildEdgeColumns, formatCliDump, seededRandomBytes } = await import(path.join(root, 'build', 'test', 'support', 'edgeDump.js'));
 
 export const SAMPLE = { org: 'demo', storepass: 'demo-store-pass', alias: 'datastore-alias' };
 const vault = path.join(out, 'vault.jceks');

@@ -1,6 +1,6 @@
 // Checks that two builds of amu write byte-identical export trees (files, modes, report) for every shape and target.
 //
-// Usage: node scripts/dev/compare-builds.mjs --base /tmp/amu-base/bin/amu [--new bin/amu] [--scale 0.01]
+// Usage: npm run build && npm run build:support && node scripts/dev/compare-builds.mjs --base /tmp/amu-base/bin/amu [--new bin/amu] [--scale 0.01]
 // Make the base build with: mkdir /tmp/amu-base && git archive 6429c12 | tar -x -C /tmp/amu-base &&
 //   ln -s $PWD/node_modules /tmp/amu-base/ && (cd /tmp/amu-base && npx tsc -p tsconfig.build.json)
 import { spawnSync } from 'node:child_process';
@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const root = path.dirname(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
-const { seededRandomBytes, syntheticEdgeDumpLines } = await import(path.join(root, 'dist', 'testkit', 'opdkDump.js'));
+const { seededRandomBytes, syntheticEdgeDumpLines } = await import(path.join(root, 'build', 'test', 'support', 'edgeDump.js'));
 const { hybridBenchLines } = await import(path.join(root, 'scripts', 'dev', 'hybridDump.mjs'));
 const { values: opts } = parseArgs({
   options: { base: { type: 'string' }, new: { type: 'string', default: path.join(root, 'bin', 'amu') }, scale: { type: 'string', default: '0.01' } },

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.dirname(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
-const { formatCqlshTable } = await import(path.join(root, 'dist', 'testkit', 'cqlshTable.js'));
+const { formatCqlshTable } = await import(path.join(root, 'build', 'test', 'support', 'cqlshTableFormat.js'));
 
 const ENTRY_COLUMNS = ['tid', 'a_scp', 'map', 'ver', 'key', 'c_at', 'c_by', 'u_at', 'u_by', 'val'];
 const DESCRIPTOR_COLUMNS = ['tid', 'a_scp', 'map', 'attr', 'c_at', 'c_by', 'u_at', 'u_by', 'ver'];

@@ -1,6 +1,6 @@
-// Hand-run throughput check of the OPDK read path (readLines -> parseCliDump -> decodeRowValue -> decrypt) on a generated dump.
+// Hand-run throughput check of the Edge read path (readLines -> parseCliDump -> decodeRowValue -> decrypt) on a generated dump.
 //
-// Usage: npx tsc -p tsconfig.build.json && node scripts/dev/parse-throughput.mjs [--kvms 1000] [--entries 1000]
+// Usage: npm run build:support && node scripts/dev/parse-throughput.mjs [--kvms 1000] [--entries 1000]
 //        [--value-bytes 24] [--decrypt batch|single] [--file /tmp/x.out (kept, reused if present)]
 
 import { createReadStream, createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -8,13 +8,13 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readLines } from '../../dist/core/io/lines.js';
-import { parseCliDump } from '../../dist/core/opdk/cliDump.js';
-import { decodeColumnName } from '../../dist/core/opdk/columns.js';
-import { decodeRowValue } from '../../dist/core/opdk/rowValue.js';
-import { decryptEdgeValue, decryptEdgeValues, unwrapEdgeDek } from '../../dist/core/crypto/aesEcb.js';
-import { scopeKey } from '../../dist/core/kvm/model.js';
-import { seededRandomBytes, syntheticEdgeDumpLines, syntheticPlainValue } from '../../dist/testkit/opdkDump.js';
+import { readLines } from '../../build/src/dumps/lines.js';
+import { parseCliDump } from '../../build/src/dumps/edgeCliDump.js';
+import { decodeColumnName } from '../../build/src/kvm/edgeColumnNames.js';
+import { decodeRowValue } from '../../build/src/dumps/edgeRowValue.js';
+import { decryptEdgeValue, decryptEdgeValues, unwrapEdgeDek } from '../../build/src/keys/aesEcb.js';
+import { scopeKey } from '../../build/src/kvm/model.js';
+import { seededRandomBytes, syntheticEdgeDumpLines, syntheticPlainValue } from '../../build/test/support/edgeDump.js';
 
 const { values: opts } = parseArgs({
   options: {

@@ -2,7 +2,7 @@
 import { lookup } from 'node:dns/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import cassandra from 'cassandra-driver';
-import { ExternalError, UsageError } from '../cli/errors.js';
+import { ExternalError, UsageError } from '../errors.js';
 
 const { errors, policies, types } = cassandra;
 
@@ -12,17 +12,17 @@ export interface CqlOpenOptions {
   contactPoints: string[];
   port?: number;
   /** When absent, taken from the cluster: the one data center, or that of the contact points (system.local `data_center`). */
-  localDataCenter?: string;
+  localDataCenter?: string | undefined;
   username?: string;
   password?: string;
-  tls?: { ca?: Buffer; rejectUnauthorized?: boolean; servername?: string };
+  tls?: { ca?: Buffer | undefined; rejectUnauthorized?: boolean; servername?: string | undefined } | undefined;
   connectTimeoutMs?: number;
   /** Client-side timeout of one page request; default 30 000 ms. */
   readTimeoutMs?: number;
   /** How many times a failed page is asked again (same paging state) before the scan fails; default 5. */
   pageRetries?: number;
   /** Delay before the first retry, doubled for each next one (at most 30 s); default 1000 ms. */
-  retryDelayMs?: number;
+  retryDelayMs?: number | undefined;
   /** Default LOCAL_QUORUM: an export must not read a stale replica. */
   consistency?: CqlConsistency;
   /**

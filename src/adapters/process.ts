@@ -10,8 +10,8 @@ export interface ProcessRun {
   /** Fed on stdin; never put secrets in `args`. */
   stdin: string;
   stdout: Writable;
-  signal?: AbortSignal;
-  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal | undefined;
+  env?: NodeJS.ProcessEnv | undefined;
 }
 
 export interface ProcessOutcome {

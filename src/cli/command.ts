@@ -1,4 +1,4 @@
-// Builds typed yargs CommandModules whose handlers resolve env variables, check required options and then run.
+// Commands as data: each declares its name, help and options once; its handler module is imported only when it runs.
 import type { Argv, CommandModule } from 'yargs';
 import type { RunContext } from './context.js';
 import { declareOptions, requireOptions, resolveOptions, type OptionSpecs } from './options.js';
@@ -6,14 +6,27 @@ import { declareOptions, requireOptions, resolveOptions, type OptionSpecs } from
 /** Options of a command after env resolution, keyed by flag name (`export-dir`). */
 export type OptionValues = Record<string, unknown>;
 
-export interface AmuCommandSpec<V extends OptionValues> {
-  command: string;
+/** What a command's module exports as `handler`: the options it needs given the others, and the work. */
+export interface CommandHandler<V extends OptionValues> {
+  /** Flags that must have a value, given the others (e.g. `--vault` only with `--src opdk`). */
+  required(values: V): string[];
+  run(values: V, ctx: RunContext): Promise<void>;
+}
+
+/** A command as `amu --help` shows it; `load` imports its module (and so its dependencies) only when it runs. */
+export interface CommandDeclaration {
+  name: string;
   describe: string;
   options: OptionSpecs;
   examples?: [string, string][];
-  /** Flags that must have a value, given the others (e.g. `--vault` only with `--src opdk`). */
-  required: (values: V) => string[];
-  run: (values: V, ctx: RunContext) => Promise<void>;
+  load(): Promise<{ handler: CommandHandler<OptionValues> }>;
+}
+
+/** `amu <group> <command>`: a group and the commands in it, in help order. */
+export interface CommandGroup {
+  name: string;
+  describe: string;
+  commands: CommandDeclaration[];
 }
 
 /** Where a parsed command leaves the work to do; the CLI runs it after yargs is done parsing. */
@@ -27,27 +40,25 @@ export const GLOBAL_OPTIONS: OptionSpecs = {
   quiet: { type: 'boolean', describe: 'Print only results and errors: no progress, no info' },
 };
 
-export function defineCommand<V extends OptionValues>(
-  spec: AmuCommandSpec<V>,
-  pending: PendingRun,
-  env: NodeJS.ProcessEnv,
-): CommandModule {
+/** The yargs module of a declared command: parsing sets `pending.run`, which loads the handler and runs it. */
+export function commandModule(declaration: CommandDeclaration, pending: PendingRun, env: NodeJS.ProcessEnv): CommandModule {
   return {
-    command: spec.command,
-    describe: spec.describe,
+    command: declaration.name,
+    describe: declaration.describe,
     builder: (y: Argv) => {
-      declareOptions(y, spec.options);
-      for (const [cmd, text] of spec.examples ?? []) y.example(cmd, text);
+      declareOptions(y, declaration.options);
+      for (const [cmd, text] of declaration.examples ?? []) y.example(cmd, text);
       return y;
     },
     handler: (argv) => {
       pending.run = async (ctx) => {
-        const values = resolveOptions(argv as Record<string, unknown>, spec.options, env) as V;
-        for (const [flag, option] of Object.entries(spec.options)) {
+        const values = resolveOptions(argv as Record<string, unknown>, declaration.options, env);
+        for (const [flag, option] of Object.entries(declaration.options)) {
           if (option.secret && typeof values[flag] === 'string') ctx.out.addSecret(values[flag]);
         }
-        requireOptions(values, spec.required(values));
-        await spec.run(values, ctx);
+        const { handler } = await declaration.load();
+        requireOptions(values, handler.required(values));
+        await handler.run(values, ctx);
       };
     },
   };

@@ -1,5 +1,5 @@
 // Decorators of the adapters: --debug logging of every command run, query sent and pod change (never a secret), and Ctrl-C for exec.
-import type { KubeAdapter } from '../adapters/kube.js';
+import type { KubeAdapter } from '../adapters/kube/index.js';
 import type { CqlSession } from '../adapters/cql.js';
 
 type Log = (text: string) => void;

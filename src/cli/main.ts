@@ -1,23 +1,24 @@
 // Runs amu: parses the command line, runs the chosen command, reports errors and returns the exit code.
 import { buildCli } from './root.js';
+import { commandGroups } from '../commands/index.js';
 import type { CliIo, RunContext } from './context.js';
 import { GLOBAL_OPTIONS, type PendingRun } from './command.js';
-import { AmuError, ExitCode, InterruptedError, exitCodeFor, type ExitCodeValue } from './errors.js';
+import { AmuError, ExitCode, InterruptedError, exitCodeFor, type ExitCodeValue } from '../errors.js';
 import { Output } from './output.js';
 import { resolveOptions } from './options.js';
 
 interface ParseOutcome {
-  error?: Error;
+  error?: Error | undefined;
   output: string;
   argv: Record<string, unknown>;
 }
 
 function parse(args: string[], io: CliIo, pending: PendingRun): Promise<ParseOutcome> {
   const width = (io.stdout as { columns?: number }).columns ?? 100;
-  const parser = buildCli(io.env, pending, Math.min(width, 120));
+  const parser = buildCli(commandGroups, io.env, pending, Math.min(width, 120));
   return new Promise((resolve) => {
     void parser.parse(args, {}, (error, argv, output) => {
-      resolve({ ...(error ? { error } : {}), output, argv: argv as Record<string, unknown> });
+      resolve({ error: error ?? undefined, output, argv: argv as Record<string, unknown> });
     });
   });
 }
@@ -48,7 +49,7 @@ export function reportError(err: unknown, out: Output): ExitCodeValue {
 
 /** Answers the shell completion script's `amu --get-yargs-completions <words>` call. */
 async function complete(words: string[], io: CliIo): Promise<number> {
-  const parser = buildCli(io.env, {});
+  const parser = buildCli(commandGroups, io.env, {});
   // yargs calls back once per pass and answers completions in a later pass: keep the last output.
   let answer = '';
   await parser.parseAsync(['--get-yargs-completions', ...words], {}, (_err, _argv, output) => {

@@ -1,7 +1,10 @@
 // Every option amu knows, described once; commands pick theirs from here so flags, variables and help stay alike.
+import type { Platform } from '../kvm/model.js';
 import type { OptionSpec } from './options.js';
 
+/** `--src` values: `opdk` is Edge for Private Cloud (the name users know from the bash amu). */
 export const SOURCES = ['opdk', 'hybrid'] as const;
+export type Source = (typeof SOURCES)[number];
 export const TARGETS = ['apigeecli', 'maven'] as const;
 
 export const OPTION = {
@@ -66,4 +69,9 @@ export function pick<K extends OptionName>(...names: K[]): Record<K, OptionSpec>
   const picked = {} as Record<K, OptionSpec>;
   for (const name of names) picked[name] = OPTION[name];
   return picked;
+}
+
+/** The platform a `--src` value names. */
+export function platformOf(src: Source): Platform {
+  return src === 'opdk' ? 'edge' : 'hybrid';
 }

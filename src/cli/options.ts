@@ -1,6 +1,6 @@
 // Option specs shared by all commands: every `--some-thing` may come from `SOME_THING`; flags win; missing ones are named together.
 import type { Argv } from 'yargs';
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 
 export type OptionType = 'string' | 'boolean' | 'number';
 

@@ -1,24 +1,17 @@
-// Builds the yargs root of amu with every command group; tests call it in-process.
-import yargs, { type Argv, type CommandModule } from 'yargs';
+// Builds the yargs root of amu from the command groups it is given; main passes the catalogue of src/commands.
+import yargs, { type Argv } from 'yargs';
 import { amuVersion } from '../version.js';
-import { GLOBAL_OPTIONS, type PendingRun } from './command.js';
+import { commandModule, GLOBAL_OPTIONS, type CommandGroup, type PendingRun } from './command.js';
 import { declareOptions } from './options.js';
-import { commandGroups } from '../commands/index.js';
-
-export interface CommandGroup {
-  name: string;
-  describe: string;
-  commands: ((pending: PendingRun, env: NodeJS.ProcessEnv) => CommandModule)[];
-}
 
 function addGroup(y: Argv, group: CommandGroup, pending: PendingRun, env: NodeJS.ProcessEnv): Argv {
   return y.command(group.name, group.describe, (g) => {
-    for (const make of group.commands) g.command(make(pending, env));
+    for (const declaration of group.commands) g.command(commandModule(declaration, pending, env));
     return g.demandCommand(1, `name a command of "amu ${group.name}" (see amu ${group.name} --help)`);
   });
 }
 
-export function buildCli(env: NodeJS.ProcessEnv, pending: PendingRun, width = 100): Argv {
+export function buildCli(groups: readonly CommandGroup[], env: NodeJS.ProcessEnv, pending: PendingRun, width = 100): Argv {
   let y = yargs()
     .scriptName('amu')
     .usage('amu <group> <command> [options]\n\nApigee Migration Utility: moves KVMs, encrypted values included, from Apigee Edge for Private Cloud and early Apigee hybrid to Apigee X or hybrid.')
@@ -27,7 +20,7 @@ export function buildCli(env: NodeJS.ProcessEnv, pending: PendingRun, width = 10
     .recommendCommands()
     .wrap(width);
   y = declareOptions(y, GLOBAL_OPTIONS);
-  for (const group of commandGroups) y = addGroup(y, group, pending, env);
+  for (const group of groups) y = addGroup(y, group, pending, env);
   return y
     .completion('completion', 'Print a bash/zsh completion script: amu completion >> ~/.bashrc')
     .demandCommand(1, 'name a command group (see amu --help)')

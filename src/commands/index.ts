@@ -1,16 +1,8 @@
-// The command groups of amu, in the order `amu --help` lists them.
-import type { CommandGroup } from '../cli/root.js';
-import { cassandraBackupCommand } from './cassandra/backup.js';
-import { cassandraCqlshCommand } from './cassandra/cqlsh.js';
-import { kekExportCommand } from './kek/export.js';
-import { kvmsEmigrateCommand } from './kvms/emigrate.js';
-import { kvmsExportCommand } from './kvms/export.js';
-import { kvmsVerifyCommand } from './kvms/verify.js';
-import { organizationsListCommand } from './organizations/list.js';
+// The command groups of amu, in the order `amu --help` lists them (declarations only: no command module is loaded here).
+import type { CommandGroup } from '../cli/command.js';
+import { cassandraGroup } from './cassandra/index.js';
+import { kekGroup } from './kek/index.js';
+import { kvmsGroup } from './kvms/index.js';
+import { organizationsGroup } from './organizations/index.js';
 
-export const commandGroups: CommandGroup[] = [
-  { name: 'kek', describe: 'Keys that protect KVM values: the Edge KEK, the hybrid KVM keys', commands: [kekExportCommand] },
-  { name: 'kvms', describe: 'Key value maps: emigrate from Cassandra, export for the target', commands: [kvmsEmigrateCommand, kvmsExportCommand, kvmsVerifyCommand] },
-  { name: 'organizations', describe: 'Organizations and their environments', commands: [organizationsListCommand] },
-  { name: 'cassandra', describe: "Cassandra of Apigee hybrid: cqlsh in amu's client pod, table backups", commands: [cassandraCqlshCommand, cassandraBackupCommand] },
-];
+export const commandGroups: readonly CommandGroup[] = [kekGroup, kvmsGroup, organizationsGroup, cassandraGroup];

@@ -1,4 +1,7 @@
-// The one strict-base64 check: standard alphabet, `=` padding, canonical; a linear loop (no regex, no re-encoding).
+// Strict base64, the one check every reader uses: standard alphabet, `=` padding, canonical, no whitespace.
+//
+// A linear loop over the text: no regular expression (a regex over a multi-megabyte value can overflow the
+// stack) and no re-encoding (an allocation per value on the hot path of every export).
 
 /** 0..63 for the standard alphabet, -1 for anything else (indexed by UTF-16 code unit below 128). */
 const VALUE = new Int8Array(128).fill(-1);
@@ -25,4 +28,9 @@ export function isStrictBase64(text: string): boolean {
   if (pad === 0) return true;
   const last = VALUE[text.charCodeAt(data - 1)]!;
   return pad === 2 ? (last & 0x0f) === 0 : (last & 0x03) === 0;
+}
+
+/** The bytes of strict standard base64 text; null when the text is not that. */
+export function strictBase64(text: string): Buffer | null {
+  return isStrictBase64(text) ? Buffer.from(text, 'base64') : null;
 }

@@ -8,10 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runAmu } from '../support/runAmu.js';
-import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../../src/testkit/opdkDump.js';
-import { formatCqlshTable } from '../../src/testkit/cqlshTable.js';
-import { CqlDumpWriter, type CqlDumpColumn } from '../../src/core/dump/cqlDumpFormat.js';
-import type { KvmEntry } from '../../src/core/kvm/model.js';
+import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../support/edgeDump.js';
+import { formatCqlshTable } from '../support/cqlshTableFormat.js';
+import { CqlDumpWriter, type CqlDumpColumn } from '../../src/dumps/cqlDumpFormat.js';
+import type { KvmEntry } from '../../src/kvm/model.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const kek = Buffer.from('00a1b2c3d4e5f60718293a4b5c6d7e8f', 'hex');
@@ -180,7 +180,7 @@ describe('absurd input lines', () => {
     await writeFile(path.join(dir, 'acme-kvms.out'), `${line}\nReturned 1 results.\n`);
     const r = await amuChild(['kvms', 'export', '--src', 'opdk', '--org', 'acme', '--emigrate-dir', dir, '--export-dir', path.join(dir, 'out'), '--kek', kek.toString('hex'), '--tgt', 'apigeecli'], {});
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain('acme-kvms.out line 1: the line is longer than 64 MB');
+    expect(r.stderr).toContain('acme-kvms.out:1: the line is longer than 64 MB');
     expect(r.peakMb).toBeLessThan(400);
   });
 });

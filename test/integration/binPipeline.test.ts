@@ -1,3 +1,4 @@
+// The built bin/amu end to end: version and help, kek export to stdout, key errors without echo, the Edge pipeline.
 import { execa } from 'execa';
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -5,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { javaAvailable, makeVault } from '../support/vaults.js';
 import { makeFakeCassandraCli } from '../support/fakeCassandraCli.js';
-import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../../src/testkit/opdkDump.js';
+import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../support/edgeDump.js';
 
 const AMU = fileURLToPath(new URL('../../bin/amu', import.meta.url));
 const describeJava = javaAvailable() ? describe : describe.skip;

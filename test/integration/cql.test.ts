@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { openCql, type CqlOpenOptions, type CqlSession } from '../../src/adapters/cql.js';
-import { ExternalError } from '../../src/cli/errors.js';
-import { readCqlDump, type CqlDumpHeader } from '../../src/core/dump/cqlDumpFormat.js';
-import { emigrateOverCql, listOrganizationsOverCql, type CqlEmigrateSpec } from '../../src/core/dump/cqlEmigrate.js';
+import { ExternalError } from '../../src/errors.js';
+import { readCqlDump, type CqlDumpHeader } from '../../src/dumps/cqlDumpFormat.js';
+import { emigrateOverCql, type CqlEmigrateSpec } from '../../src/emigrate/cqlQueryDump.js';
+import { listOrganizationsOverCql } from '../../src/cluster/organizations.js';
 import {
   hybridKeyspace,
   keyvaluemapsTable,

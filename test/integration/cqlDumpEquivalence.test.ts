@@ -1,12 +1,13 @@
+// A CQL line dump exports to the same tree as the equivalent cassandra-cli or cqlsh text dump; a cut CQL dump is refused.
 import { createCipheriv } from 'node:crypto';
 import { mkdtemp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runAmu } from '../support/runAmu.js';
-import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../../src/testkit/opdkDump.js';
-import { formatCqlshTable } from '../../src/testkit/cqlshTable.js';
-import { CqlDumpWriter } from '../../src/core/dump/cqlDumpFormat.js';
-import { edgeKvmSpec, hybridKvmSpecs } from '../../src/core/emigrate/overCql.js';
+import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../support/edgeDump.js';
+import { formatCqlshTable } from '../support/cqlshTableFormat.js';
+import { CqlDumpWriter } from '../../src/dumps/cqlDumpFormat.js';
+import { edgeKvmSpec, hybridKvmSpecs } from '../../src/emigrate/cql.js';
 
 /** Every file of an export tree with its content, the report left out (it names the dump). */
 async function tree(dir: string): Promise<Record<string, string>> {

@@ -1,9 +1,10 @@
+// TLS to Cassandra over CQL: the CA and server name checked directly and through a port-forward, --no-cass-tls-verify.
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runAmu } from '../support/runAmu.js';
 import { startCqlServer, organizationsTable, kvmMapEntryTable, kvmMapDescriptorTable, type CqlProtocolServer } from '../support/cqlServer.js';
-import { FakeKubeApi, tcpPortForward } from '../support/fakeKubeApi.js';
+import { FakeKubeApi, tcpPortForward } from '../support/fakeKubeApiServer.js';
 import { makeTestCerts, opensslAvailable, type TestCerts } from '../support/testCerts.js';
 
 const describeTls = opensslAvailable() ? describe : describe.skip;

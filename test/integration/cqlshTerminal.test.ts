@@ -1,9 +1,10 @@
+// amu cassandra cqlsh on a real terminal (tmux): raw keys, resizes, the exit code, the terminal restored.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FakeKubeApi, type ExecIO } from '../support/fakeKubeApi.js';
+import { FakeKubeApi, type ExecIO } from '../support/fakeKubeApiServer.js';
 
 const AMU = fileURLToPath(new URL('../../bin/amu', import.meta.url));
 const tmuxAvailable = spawnSync('tmux', ['-V']).status === 0;

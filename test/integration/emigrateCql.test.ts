@@ -1,12 +1,13 @@
+// Reader choice, and amu kvms emigrate over CQL with the real cassandra-driver against the test CQL server (direct and port-forward).
 import { createCipheriv } from 'node:crypto';
 import { mkdtemp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runAmu } from '../support/runAmu.js';
 import { startCqlServer, keyvaluemapsTable, organizationsTable, kvmMapEntryTable, kvmMapDescriptorTable, type CqlProtocolServer } from '../support/cqlServer.js';
-import { FakeKubeApi, tcpPortForward } from '../support/fakeKubeApi.js';
-import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../../src/testkit/opdkDump.js';
-import { chooseReader, readerForEdgeRelease } from '../../src/core/emigrate/readerChoice.js';
+import { FakeKubeApi, tcpPortForward } from '../support/fakeKubeApiServer.js';
+import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../support/edgeDump.js';
+import { chooseReader, readerForEdgeRelease } from '../../src/emigrate/readerChoice.js';
 
 const kek = Buffer.from('5a5a5a5a000000001111111122222222', 'hex');
 const edgeColumns = buildEdgeColumns(
@@ -33,10 +34,10 @@ describe('reader choice', () => {
     expect(() => readerForEdgeRelease('latest')).toThrow(/not an Edge release/);
   });
   test('explicit reader wins; defaults per source; impossible pairs refused', () => {
-    expect(chooseReader('opdk', undefined, undefined)).toBe('cassandra-cli');
-    expect(chooseReader('opdk', 'cql', '4.51')).toBe('cql');
+    expect(chooseReader('edge', undefined, undefined)).toBe('cassandra-cli');
+    expect(chooseReader('edge', 'cql', '4.51')).toBe('cql');
     expect(chooseReader('hybrid', undefined, undefined)).toBe('cqlsh-pod');
-    expect(() => chooseReader('opdk', 'cqlsh-pod', undefined)).toThrow(/hybrid/);
+    expect(() => chooseReader('edge', 'cqlsh-pod', undefined)).toThrow(/hybrid/);
     expect(() => chooseReader('hybrid', 'cassandra-cli', undefined)).toThrow(/opdk/);
   });
 });

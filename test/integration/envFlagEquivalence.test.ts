@@ -1,3 +1,4 @@
+// Every command reads each option from its flag or its variable alike; the flag wins.
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,3 +1,4 @@
+// Export of the real Edge 4.51 capture (../shared/fixtures) to apigeecli and maven, exact against a reference decoding; skipped when absent.
 import { mkdtemp, readFile, readdir, copyFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

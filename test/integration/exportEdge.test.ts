@@ -1,9 +1,10 @@
+// amu kvms export --src opdk on synthetic dumps: exact trees for apigeecli and maven, modes, report, skips and refusals.
 import { mkdtemp, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runAmu } from '../support/runAmu.js';
-import { buildEdgeColumns, formatCliDump, seededRandomBytes, type EdgeKvmSpec } from '../../src/testkit/opdkDump.js';
-import type { Scope } from '../../src/core/kvm/model.js';
+import { buildEdgeColumns, formatCliDump, seededRandomBytes, type EdgeKvmSpec } from '../support/edgeDump.js';
+import type { Scope } from '../../src/kvm/model.js';
 
 const kek = Buffer.from('00a1b2c3d4e5f60718293a4b5c6d7e8f', 'hex');
 const org: Scope = { kind: 'org' };

@@ -1,9 +1,10 @@
+// amu kvms export --src hybrid on cqlsh dumps: per-scope keys, current versions, --dek, both targets.
 import { createCipheriv } from 'node:crypto';
 import { mkdtemp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runAmu } from '../support/runAmu.js';
-import { formatCqlshTable } from '../../src/testkit/cqlshTable.js';
+import { formatCqlshTable } from '../support/cqlshTableFormat.js';
 
 const orgKey = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
 const prodKey = Buffer.from('ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100', 'hex');

@@ -4,11 +4,11 @@ import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { FakeKubeApi } from '../support/fakeKubeApi.js';
+import { FakeKubeApi } from '../support/fakeKubeApiServer.js';
 import { FakeCqlshPod, csv, type FakeTable } from '../support/fakeCqlshPod.js';
 import { runCli } from '../../src/cli/main.js';
-import { clientImage } from '../../src/core/hybrid/clientPod.js';
-import { envEncodedName, envSecretCandidates, orgSecretCandidates } from '../../src/core/hybrid/secretNames.js';
+import { clientImage } from '../../src/cluster/clientPod.js';
+import { envEncodedName, envSecretCandidates, orgSecretCandidates } from '../../src/cluster/secretNames.js';
 
 const NS = 'apigee';
 const ORG = 'my-org';

@@ -5,16 +5,16 @@ import net from 'node:net';
 import path from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { Exec, KubeConfig, type V1Status } from '@kubernetes/client-node';
-import { always, echoPortForward, FakeKubeApi, readyAfterGets, type TerminalSize } from '../support/fakeKubeApi.js';
-import { loadKube, type KubeAdapter } from '../../src/adapters/kube.js';
+import { always, echoPortForward, FakeKubeApi, readyAfterGets, type TerminalSize } from '../support/fakeKubeApiServer.js';
+import { loadKube, type KubeAdapter } from '../../src/adapters/kube/index.js';
 import {
   buildClientPodManifest,
   clientImage,
   cqlshCommand,
   ensureClientPod,
   type EnsureClientPodOptions,
-} from '../../src/core/hybrid/clientPod.js';
-import { ExternalError, UsageError } from '../../src/cli/errors.js';
+} from '../../src/cluster/clientPod.js';
+import { ExternalError, UsageError } from '../../src/errors.js';
 
 const NS = 'apigee';
 const POD = 'amu-cqlsh';
@@ -46,7 +46,7 @@ function ourPod(image = IMAGE, podTtlSeconds = 3600): Record<string, unknown> {
 }
 
 function fastOptions(extra: Partial<EnsureClientPodOptions> = {}): EnsureClientPodOptions {
-  return { namespace: NS, hybridVersion: VERSION, readyTimeoutMs: 300, pollIntervalMs: 10, deleteWaitMs: 2000, ...extra };
+  return { namespace: NS, hybridVersion: VERSION, podTtlSeconds: 3600, readyTimeoutMs: 300, pollIntervalMs: 10, deleteWaitMs: 2000, ...extra };
 }
 
 function verbs(): string[] {

@@ -1,8 +1,9 @@
+// Ctrl-C during a Kubernetes exec: the connection closes and the command fails as interrupted at once.
 import { PassThrough } from 'node:stream';
-import { FakeKubeApi, always } from '../support/fakeKubeApi.js';
-import { loadKube } from '../../src/adapters/kube.js';
+import { FakeKubeApi, always } from '../support/fakeKubeApiServer.js';
+import { loadKube } from '../../src/adapters/kube/index.js';
 import { interruptibleKube, loggingKube } from '../../src/cli/commandLog.js';
-import { InterruptedError } from '../../src/cli/errors.js';
+import { InterruptedError } from '../../src/errors.js';
 
 describe('Ctrl-C during an exec', () => {
   let fake: FakeKubeApi;

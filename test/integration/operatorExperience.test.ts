@@ -1,10 +1,11 @@
+// What an operator runs next: import-kvms.sh (with a fake apigeecli), JSON summaries, shell completion.
 import { execa } from 'execa';
 import { chmod, mkdtemp, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runAmu } from '../support/runAmu.js';
-import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../../src/testkit/opdkDump.js';
-import { shellQuote } from '../../src/core/targets/apigeecliScript.js';
+import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../support/edgeDump.js';
+import { shellQuote } from '../../src/export/targets/apigeecliScript.js';
 
 const kek = Buffer.from('f0e1d2c3b4a5968778695a4b3c2d1e0f', 'hex');
 

@@ -4,10 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { runAmu, type AmuRun } from '../support/runAmu.js';
 import { CAPTURE_KEK, CAPTURE_PATH, describeCapture } from '../support/capture.js';
-import { buildEdgeColumns, formatCliDump, seededRandomBytes, type EdgeKvmSpec } from '../../src/testkit/opdkDump.js';
-import type { Scope } from '../../src/core/kvm/model.js';
-import type { verifyJson as reportJson } from '../../src/core/verify/report.js';
-import type { VerifyRow } from '../../src/core/verify/verifyExport.js';
+import { buildEdgeColumns, formatCliDump, seededRandomBytes, type EdgeKvmSpec } from '../support/edgeDump.js';
+import type { Scope } from '../../src/kvm/model.js';
+import type { verifyJson as reportJson } from '../../src/verify/report.js';
+import type { VerifyRow } from '../../src/verify/verifyExport.js';
 
 const kek = Buffer.from('0f1e2d3c4b5a69788796a5b4c3d2e1f0', 'hex');
 const org: Scope = { kind: 'org' };

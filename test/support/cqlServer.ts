@@ -1,8 +1,8 @@
-// Test entry to the in-process CQL v4 server (src/testkit) plus the Edge and hybrid tables amu reads, as fixtures.
-import { CqlProtocolServer, type CqlServerOptions, type CqlServerTable } from '../../src/testkit/cqlProtocolServer.js';
+// Test entry to the in-process CQL v4 server (test/support/cqlProtocolServer.ts) plus the Edge and hybrid tables amu reads, as fixtures.
+import { CqlProtocolServer, type CqlServerOptions, type CqlServerTable } from './cqlProtocolServer.js';
 
-export { CqlProtocolServer } from '../../src/testkit/cqlProtocolServer.js';
-export type { CqlServerOptions, CqlServerStats, CqlServerTable, PageFault } from '../../src/testkit/cqlProtocolServer.js';
+export { CqlProtocolServer } from './cqlProtocolServer.js';
+export type { CqlServerOptions, CqlServerStats, CqlServerTable, PageFault } from './cqlProtocolServer.js';
 
 export function startCqlServer(options: CqlServerOptions = {}): Promise<CqlProtocolServer> {
   return CqlProtocolServer.start(options);

@@ -1,6 +1,6 @@
 // Test helper: an exec handler for the fake Kubernetes API that plays amu's cqlsh client pod (cqlsh, COPY, cat, stat, rm) over in-memory tables.
-import type { ExecHandler, ExecIO } from './fakeKubeApi.js';
-import { formatCqlshTable } from '../../src/testkit/cqlshTable.js';
+import type { ExecHandler, ExecIO } from './fakeKubeApiServer.js';
+import { formatCqlshTable } from './cqlshTableFormat.js';
 
 export interface FakeTable {
   columns: string[];

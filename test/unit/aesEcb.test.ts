@@ -10,9 +10,9 @@ import {
   encryptEdgeValue,
   unwrapEdgeDek,
   wrapEdgeDek,
-} from '../../src/core/crypto/aesEcb.js';
-import { parseHexKey, toHex } from '../../src/core/crypto/hex.js';
-import { UsageError } from '../../src/cli/errors.js';
+} from '../../src/keys/aesEcb.js';
+import { parseHexKey, toHex } from '../../src/keys/hex.js';
+import { UsageError } from '../../src/errors.js';
 
 const KEY128 = Buffer.from('14dadc9f2e3e0d3cc774f07f5a0357f1', 'hex');
 const KEY192 = Buffer.from('000102030405060708090a0b0c0d0e0f1011121314151617', 'hex');

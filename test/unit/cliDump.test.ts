@@ -1,13 +1,13 @@
-// parseCliDump: record splitting with unescaped `, value=`/`), timestamp=` in values, trailer checks, errors with file:line, the testkit round trip.
+// parseCliDump: record splitting with unescaped `, value=`/`), timestamp=` in values, trailer checks, errors with file:line, the test/support round trip.
 
-import { readLines } from '../../src/core/io/lines.js';
-import { CLI_GET_LIMIT, parseCliDump, type CliColumn } from '../../src/core/opdk/cliDump.js';
-import type { Line } from '../../src/core/io/lines.js';
-import { decodeColumnName } from '../../src/core/opdk/columns.js';
-import { decodeRowValue, type RowValue } from '../../src/core/opdk/rowValue.js';
-import { decryptEdgeValues, unwrapEdgeDek } from '../../src/core/crypto/aesEcb.js';
-import { InputError } from '../../src/cli/errors.js';
-import { scopeKey } from '../../src/core/kvm/model.js';
+import { readLines } from '../../src/dumps/lines.js';
+import { CLI_GET_LIMIT, parseCliDump, type CliColumn } from '../../src/dumps/edgeCliDump.js';
+import type { Line } from '../../src/dumps/lines.js';
+import { decodeColumnName } from '../../src/kvm/edgeColumnNames.js';
+import { decodeRowValue, type RowValue } from '../../src/dumps/edgeRowValue.js';
+import { decryptEdgeValues, unwrapEdgeDek } from '../../src/keys/aesEcb.js';
+import { InputError } from '../../src/errors.js';
+import { scopeKey } from '../../src/kvm/model.js';
 import {
   buildEdgeColumns,
   compareColumnNames,
@@ -18,7 +18,7 @@ import {
   syntheticPlainValue,
   type DumpColumn,
   type EdgeKvmSpec,
-} from '../../src/testkit/opdkDump.js';
+} from '../support/edgeDump.js';
 
 const FILE = 'dump.out';
 /** formatCliDump's banner and prompts take 12 lines; the first record is line 13. */
@@ -102,14 +102,14 @@ describe('parseCliDump', () => {
     const text = formatCliDump('org', TRICKY.slice(0, 3), { truncate: true });
     const lastLine = FIRST_RECORD_LINE + 2;
     await expect(parse(text)).rejects.toThrow(InputError);
-    await expect(parse(text)).rejects.toThrow(`${FILE} line ${lastLine}: the file ends in the middle of this record (no newline): the dump is truncated`);
+    await expect(parse(text)).rejects.toThrow(`${FILE}:${lastLine}: the file ends in the middle of this record (no newline): the dump is truncated`);
   });
 
   it('refuses a dump that stops after whole records without the trailer', async () => {
     const full = formatCliDump('org', TRICKY.slice(0, 2));
     const text = full.slice(0, full.indexOf('Returned'));
     await expect(parse(text)).rejects.toThrow(
-      `${FILE} line ${FIRST_RECORD_LINE + 1}: the dump ends without cassandra-cli's \`Returned N results.\` line: it is truncated or the \`get\` failed (2 records read)`,
+      `${FILE}:${FIRST_RECORD_LINE + 1}: the dump ends without cassandra-cli's \`Returned N results.\` line: it is truncated or the \`get\` failed (2 records read)`,
     );
   });
 
@@ -120,7 +120,7 @@ describe('parseCliDump', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(InputError);
-    expect((err as InputError).message).toContain(`${FILE} line 5: the dump ends without`);
+    expect((err as InputError).message).toContain(`${FILE}:5: the dump ends without`);
     expect((err as InputError).details).toEqual([
       'Other output in the file:',
       'line 3: "keyvaluemap does not exist."',
@@ -130,7 +130,7 @@ describe('parseCliDump', () => {
 
   it('refuses a trailer count that differs from the records read, naming the trailer line', async () => {
     const text = formatCliDump('org', TRICKY.slice(0, 3)).replace('Returned 3 results.', 'Returned 4 results.');
-    await expect(parse(text)).rejects.toThrow(`${FILE} line ${FIRST_RECORD_LINE + 3}: cassandra-cli reports 4 results but 3 records were read`);
+    await expect(parse(text)).rejects.toThrow(`${FILE}:${FIRST_RECORD_LINE + 3}: cassandra-cli reports 4 results but 3 records were read`);
   });
 
   it.each([
@@ -148,7 +148,7 @@ describe('parseCliDump', () => {
       line,
     );
     expect(text).toContain(good);
-    await expect(parse(text)).rejects.toThrow(`${FILE} line ${FIRST_RECORD_LINE + 1}: not a cassandra-cli column record: ${why}`);
+    await expect(parse(text)).rejects.toThrow(`${FILE}:${FIRST_RECORD_LINE + 1}: not a cassandra-cli column record: ${why}`);
   });
 
   it('refuses any other line between the records, blank lines included', async () => {
@@ -156,7 +156,7 @@ describe('parseCliDump', () => {
     const secondRecord = base.indexOf('=> (name=b');
     for (const intruder of ['WARN  12:00:00 something odd', '', '    (column=sub, value=x, timestamp=1)']) {
       const text = `${base.slice(0, secondRecord)}${intruder}\n${base.slice(secondRecord)}`;
-      await expect(parse(text)).rejects.toThrow(`${FILE} line ${FIRST_RECORD_LINE + 1}: unexpected line between records: ${JSON.stringify(intruder)}`);
+      await expect(parse(text)).rejects.toThrow(`${FILE}:${FIRST_RECORD_LINE + 1}: unexpected line between records: ${JSON.stringify(intruder)}`);
     }
   });
 
@@ -165,7 +165,7 @@ describe('parseCliDump', () => {
     const withPrompt = one.replace('=> (name=a', '[default@keyvaluemap] \n=> (name=a');
     expect((await parse(withPrompt)).stats.records).toBe(1);
     const twice = `${one}\n${one}`;
-    await expect(parse(twice)).rejects.toThrow(/dump\.out line \d+: a second result set/);
+    await expect(parse(twice)).rejects.toThrow(/dump\.out:\d+: a second result set/);
   });
 
   it('flags a trailer at cassandra-cli\'s get limit (the row may hold more columns than printed)', async () => {
@@ -188,7 +188,7 @@ describe('parseCliDump', () => {
   });
 });
 
-describe('testkit round trip (buildEdgeColumns -> formatCliDump -> parse -> decrypt)', () => {
+describe('test/support round trip (buildEdgeColumns -> formatCliDump -> parse -> decrypt)', () => {
   const kek = Buffer.from('14dadc9f2e3e0d3cc774f07f5a0357f1', 'hex');
   const specs: EdgeKvmSpec[] = [
     { scope: { kind: 'env', env: 'prod' }, name: 'Secrets', encrypted: true, entries: [{ name: 'b', value: 'x, value=1), timestamp=2)' }, { name: 'a', value: '' }, { name: 'b', value: 'dup ü' }] },

@@ -1,8 +1,8 @@
 // decodeColumnName / encodeColumnName: the four Edge scopes, KVM names with `:` and `@`, and refused names.
 
-import { decodeColumnName, encodeColumnName } from '../../src/core/opdk/columns.js';
-import { InputError } from '../../src/cli/errors.js';
-import type { Scope } from '../../src/core/kvm/model.js';
+import { decodeColumnName, encodeColumnName } from '../../src/kvm/edgeColumnNames.js';
+import { InputError } from '../../src/errors.js';
+import type { Scope } from '../../src/kvm/model.js';
 
 describe('decodeColumnName', () => {
   it.each<[string, Scope, string]>([
@@ -39,8 +39,8 @@ describe('decodeColumnName', () => {
     ['revision without number', 's@apis:s@p:s@revision:s@:s@kvmaps:s@x', 'unknown scope'],
     ['extra scope level', 's@apis:s@p:s@revision:s@1:s@x:s@kvmaps:s@k', 'unknown scope'],
   ])('refuses %s', (_what, column, why) => {
-    expect(() => decodeColumnName(column, 'dump.out line 7')).toThrow(InputError);
-    expect(() => decodeColumnName(column, 'dump.out line 7')).toThrow(`dump.out line 7: column name ${JSON.stringify(column)} is not a KVM column`);
+    expect(() => decodeColumnName(column, 'dump.out:7')).toThrow(InputError);
+    expect(() => decodeColumnName(column, 'dump.out:7')).toThrow(`dump.out:7: column name ${JSON.stringify(column)} is not a KVM column`);
     expect(() => decodeColumnName(column)).toThrow(why);
   });
 });

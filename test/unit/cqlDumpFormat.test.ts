@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError } from '../../src/cli/errors.js';
+import { InputError } from '../../src/errors.js';
 import {
   CqlDumpWriter,
   dumpTypeOf,
@@ -13,7 +13,7 @@ import {
   type CqlDumpColumn,
   type CqlDumpHeader,
   type CqlDumpRow,
-} from '../../src/core/dump/cqlDumpFormat.js';
+} from '../../src/dumps/cqlDumpFormat.js';
 
 const COLUMNS: CqlDumpColumn[] = [
   { name: 'k', type: 'text' },
@@ -85,7 +85,7 @@ describe('writing and reading back', () => {
     await writer.writeRows([['a', 1, 1n, new Date(0), Buffer.from('z')]]);
     const during = await readdir(dir);
     expect(during).toHaveLength(1);
-    expect(during[0]).toMatch(/^\.x\.cqldump\.[0-9a-f]+\.partial$/);
+    expect(during[0]).toMatch(/^\.x\.cqldump\.amu-tmp-\d+-[0-9a-f]+$/);
     expect((await stat(writer.tempPath)).mode & 0o777).toBe(0o600);
     await writer.finish();
     expect(await readdir(dir)).toEqual(['x.cqldump']);

@@ -1,5 +1,5 @@
-// Tests of the cqlsh table parser, its display-width helpers, the testkit formatter and the hybrid row readers.
-import { InputError } from '../../src/cli/errors.js';
+// Tests of the cqlsh table parser, its display-width helpers, the test formatter (test/support) and the hybrid row readers.
+import { InputError } from '../../src/errors.js';
 import {
   charWidth,
   cutAtColumn,
@@ -10,9 +10,9 @@ import {
   type CqlshLine,
   type CqlshRow,
   type CqlshSummary,
-} from '../../src/core/hybrid/cqlshTable.js';
-import { readDescriptorRows, readEntryRows } from '../../src/core/hybrid/entryRows.js';
-import { escapeCqlshText, formatCqlshTable } from '../../src/testkit/cqlshTable.js';
+} from '../../src/dumps/cqlshTable.js';
+import { readDescriptorRows, readEntryRows } from '../../src/dumps/hybridRows.js';
+import { escapeCqlshText, formatCqlshTable } from '../support/cqlshTableFormat.js';
 import { seededRandom } from '../support/random.js';
 
 /** Yields the lines of a text as readLines does (1-based, no trailing empty line after a final newline). */
@@ -108,7 +108,7 @@ describe('display width', () => {
   });
 });
 
-describe('testkit formatter', () => {
+describe('test formatter (test/support/cqlshTableFormat)', () => {
   test('renders the hand-written samples exactly', () => {
     const warnings = [REAL_WARNING];
     expect(formatCqlshTable(REAL_COLUMNS, REAL_ROWS, { pagingOff: true, warnings })).toBe(REAL_SAMPLE);
@@ -177,29 +177,29 @@ describe('parseCqlshTable', () => {
   });
 
   test('decodes \\uNNNN and \\UNNNNNNNN (cqlsh with a non-UTF-8 output encoding)', () => {
-    expect(unescapeCqlsh('caf\\u00e9 \\U0001f600', 'f line 1')).toBe('café 😀');
+    expect(unescapeCqlsh('caf\\u00e9 \\U0001f600', 'f:1')).toBe('café 😀');
   });
 
   test('an unknown or cut escape is an InputError naming file, line and column', async () => {
     const bad = ['', ' k | v', '---+------', ' a | x\\qy', '', '(1 rows)'].join('\n');
     const err = await parseError(bad);
-    expect(err.message).toBe('dump.out line 4, column v: unknown escape "\\q"');
+    expect(err.message).toBe('dump.out:4, column v: unknown escape "\\q"');
     const cut = ['', ' k | v', '---+------', ' a | \\x4z', '', '(1 rows)'].join('\n');
-    expect((await parseError(cut)).message).toMatch(/^dump\.out line 4, column v: bad escape/);
+    expect((await parseError(cut)).message).toMatch(/^dump\.out:4, column v: bad escape/);
   });
 
   test('a missing (N rows) line means a truncated dump: InputError with file and line', async () => {
     const rows = Array.from({ length: 5 }, (_, i) => [`k${i}`, `v${i}`]);
     const err = await parseError(formatCqlshTable(['key', 'val'], rows, { pagingOff: true, truncate: true }));
-    expect(err.message).toBe('dump.out line 9: the table ends inside a row without "(N rows)": the dump is truncated');
+    expect(err.message).toBe('dump.out:9: the table ends inside a row without "(N rows)": the dump is truncated');
     expect(err.details).toEqual(['4 rows were read; a partial dump is never exported: dump it again']);
     const cutAfterBlank = formatCqlshTable(['key', 'val'], rows).replace(/\(5 rows\)\n$/, '');
-    expect((await parseError(cutAfterBlank)).message).toMatch(/^dump\.out line 9: .*truncated/);
+    expect((await parseError(cutAfterBlank)).message).toMatch(/^dump\.out:9: .*truncated/);
   });
 
   test('a row count that differs from the rows read is an InputError', async () => {
     const text = formatCqlshTable(['k'], [['a'], ['b']]).replace('(2 rows)', '(3 rows)');
-    expect((await parseError(text)).message).toBe('dump.out line 7: cqlsh reports 3 rows but the table holds 2');
+    expect((await parseError(text)).message).toBe('dump.out:7: cqlsh reports 3 rows but the table holds 2');
   });
 
   test('a short row or one with separators off the borders is an InputError naming the line', async () => {
@@ -207,17 +207,17 @@ describe('parseCqlshTable', () => {
     const lines = good.split('\n');
     const short = [...lines.slice(0, 3), lines[3]!.slice(0, -2), ...lines.slice(4)].join('\n');
     const shortErr = await parseError(short);
-    expect(shortErr.message).toBe('dump.out line 4: the row is shorter (11 columns) than the table (13)');
+    expect(shortErr.message).toBe('dump.out:4: the row is shorter (11 columns) than the table (13)');
     expect(shortErr.details.join(' ')).toMatch(/PAGING OFF/);
     const shifted = [...lines.slice(0, 4), ' k2 |  value2', ...lines.slice(5)].join('\n');
     expect((await parseError(shifted)).message).toBe(
-      "dump.out line 5: the row's separators are not at the column borders of the rule line",
+      "dump.out:5: the row's separators are not at the column borders of the rule line",
     );
   });
 
   test('text after the rows other than (N rows) is an InputError', async () => {
     const text = formatCqlshTable(['k'], [['a']]).replace('(1 rows)', 'garbage');
-    expect((await parseError(text)).message).toBe('dump.out line 6: expected "(N rows)" after the table, found other text');
+    expect((await parseError(text)).message).toBe('dump.out:6: expected "(N rows)" after the table, found other text');
   });
 
   test('reads empty results of cqlsh 5 and 6', async () => {
@@ -235,7 +235,7 @@ describe('parseCqlshTable', () => {
       'dump.out: no cqlsh table found (2 lines read)',
     );
     const long = Array.from({ length: 150 }, (_, i) => `line ${i}`).join('\n');
-    expect((await parseError(long)).message).toBe('dump.out line 101: no cqlsh table header in the first 100 lines');
+    expect((await parseError(long)).message).toBe('dump.out:101: no cqlsh table header in the first 100 lines');
   });
 
   test('tolerates CRLF line ends', async () => {
@@ -250,7 +250,7 @@ describe('parseCqlshTable', () => {
     expect(rows.map((r) => r.cells)).toEqual([{ k: '😀', v: 'ab' }, { k: 'x', v: 'cd' }]);
     expect(summary.separatorSplitRows).toBe(1);
     const ambiguous = ['', ' k  | v', '----+----', ' 😀 | | ', '', '(1 rows)'].join('\n');
-    expect((await parseError(ambiguous)).message).toMatch(/^dump\.out line 4: /);
+    expect((await parseError(ambiguous)).message).toMatch(/^dump\.out:4: /);
   });
 
   test('reports the header before yielding the first row', async () => {
@@ -318,13 +318,13 @@ describe('hybrid row readers', () => {
     const text = formatCqlshTable(['tid', 'map'], [['a', 'b']]);
     await expect(async () => {
       for await (const row of readEntryRows(linesOf(text), 'entries.out')) void row;
-    }).rejects.toThrow('entries.out line 2: not a kvm_map_entry dump: column(s) a_scp, ver, key, val missing');
+    }).rejects.toThrow('entries.out:2: not a kvm_map_entry dump: column(s) a_scp, ver, key, val missing');
   });
 
   test('a null key column is an InputError naming the line', async () => {
     const text = formatCqlshTable(['tid', 'a_scp', 'map', 'ver'], [['a', '', 'm', 'v'], ['a', '', null, 'v']]);
     await expect(async () => {
       for await (const row of readDescriptorRows(linesOf(text), 'desc.out')) void row;
-    }).rejects.toThrow('desc.out line 5: map is null');
+    }).rejects.toThrow('desc.out:5: map is null');
   });
 });

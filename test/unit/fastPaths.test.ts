@@ -1,8 +1,8 @@
 // The fast paths (target writers without a pretty-printer, Edge rows read by position) give exactly what the general ones give.
-import { apigeecliFileText } from '../../src/core/targets/apigeecli.js';
-import { mavenKvmText } from '../../src/core/targets/maven.js';
-import { decodeRowHeader, decodeRowValue } from '../../src/core/opdk/rowValue.js';
-import type { KvmEntry } from '../../src/core/kvm/model.js';
+import { apigeecliFileText } from '../../src/export/targets/apigeecli.js';
+import { mavenKvmText } from '../../src/export/targets/maven.js';
+import { decodeRowHeader, decodeRowValue } from '../../src/dumps/edgeRowValue.js';
+import type { KvmEntry } from '../../src/kvm/model.js';
 
 const awkward: KvmEntry[] = [
   { name: 'plain', value: 'v' },
@@ -70,7 +70,7 @@ describe('Edge rows read by position agree with the general parse', () => {
 describe('verify digest hashed in batches', () => {
   test('the same digest as one update per entry, across batch borders', async () => {
     const { createHash } = await import('node:crypto');
-    const { digestEntries } = await import('../../src/core/verify/digest.js');
+    const { digestEntries } = await import('../../src/verify/digest.js');
     const entries: KvmEntry[] = [...awkward, ...Array.from({ length: 3000 }, (_, i) => ({ name: `k${i % 977}`, value: `${'v'.repeat(i % 400)}"${i}` }))];
     const sorted = [...entries].sort((a, b) => (a.name !== b.name ? (a.name < b.name ? -1 : 1) : a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
     const hash = createHash('sha256');

@@ -1,10 +1,10 @@
 // Pure parts of the hybrid commands: reading env names from secret names, choosing tables to back up, reading cqlsh's messages.
-import { envsFromSecretNames, parseEnvList, readSecretName } from '../../src/core/hybrid/kekExport.js';
-import { isOrgKeyspace, parseCopyCount, selectTables } from '../../src/core/hybrid/backup.js';
-import { cqlshErrorLines, cqlshOtherLines } from '../../src/core/hybrid/cqlshExec.js';
-import { cqlIdentifier, hybridKeyspace } from '../../src/core/hybrid/keyspaces.js';
-import { envEncodedName, orgEncodedName } from '../../src/core/hybrid/secretNames.js';
-import { UsageError } from '../../src/cli/errors.js';
+import { envsFromSecretNames, parseEnvList, readSecretName } from '../../src/keys/hybridKeySecrets.js';
+import { isOrgKeyspace, parseCopyCount, selectTables } from '../../src/cluster/backup.js';
+import { cqlshErrorLines, cqlshOtherLines } from '../../src/cluster/cqlshExec.js';
+import { cqlIdentifier, hybridKeyspace } from '../../src/cluster/keyspaces.js';
+import { envEncodedName, orgEncodedName } from '../../src/cluster/secretNames.js';
+import { UsageError } from '../../src/errors.js';
 
 describe('environments from secret names', () => {
   const org = 'my-org';

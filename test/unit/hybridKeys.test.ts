@@ -1,6 +1,6 @@
 // Tests of hybrid key decoding and value decryption, against ciphertext made by the real openssl.
 import { execFileSync } from 'node:child_process';
-import { InputError, KeyError } from '../../src/cli/errors.js';
+import { InputError, KeyError } from '../../src/errors.js';
 import {
   decodeSecretKey,
   decryptHybridValue,
@@ -8,8 +8,8 @@ import {
   isDefaultHybridKey,
   kvmDataKeyFor,
   SECRET_DATA_KEYS,
-  strictBase64,
-} from '../../src/core/hybrid/keys.js';
+} from '../../src/keys/hybridKeys.js';
+import { strictBase64 } from '../../src/keys/base64.js';
 
 /** `openssl enc -aes-<bits>-ecb -K <hex> -nosalt -a -A`: base64 ciphertext of `plain`. */
 function opensslEncrypt(key: Buffer, plain: Buffer): string {
@@ -85,7 +85,12 @@ describe('strictBase64', () => {
     expect(strictBase64('Zm9v')?.toString()).toBe('foo');
     expect(strictBase64('Zm8=')?.toString()).toBe('fo');
     expect(strictBase64('')?.length).toBe(0);
-    for (const bad of ['Zm8', 'Zm9v\n', 'Zm-_', 'Zm9=', 'Z===', ' Zm9v']) expect(strictBase64(bad)).toBeNull();
+    for (const bad of ['Zm8', 'Zm9v\n', 'Zm-_', 'Zm9=', 'Z===', ' Zm9v', 'Zm9v====', 'Zm=v']) expect(strictBase64(bad)).toBeNull();
+  });
+  test('handles values of many megabytes (no regular expression to overflow)', () => {
+    const big = Buffer.alloc(6 * 1024 * 1024, 7);
+    expect(strictBase64(big.toString('base64'))?.equals(big)).toBe(true);
+    expect(strictBase64(`${big.toString('base64')}\n`)).toBeNull();
   });
 });
 

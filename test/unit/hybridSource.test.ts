@@ -4,17 +4,16 @@ import { createCipheriv } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { InputError, KeyError } from '../../src/cli/errors.js';
+import { InputError, KeyError } from '../../src/errors.js';
 import {
   compareVersions,
-  cqlshEntryReaders,
   HybridKvmSource,
-  type HybridDumpReaders,
   type HybridKeys,
   type HybridSourceOptions,
-} from '../../src/core/export/hybridSource.js';
-import { descriptorKey, type KvmDescriptor, type SourceItem } from '../../src/core/export/source.js';
-import { formatCqlshTable } from '../../src/testkit/cqlshTable.js';
+} from '../../src/export/hybridSource.js';
+import { descriptorKey, type KvmDescriptor, type SourceItem } from '../../src/export/source.js';
+import { cqlshEntryReaders, type HybridDumpReaders } from '../../src/dumps/openDump.js';
+import { formatCqlshTable } from '../support/cqlshTableFormat.js';
 import { seededRandom } from '../support/random.js';
 
 const ENTRY_COLUMNS = ['tid', 'a_scp', 'map', 'ver', 'key', 'c_at', 'c_by', 'u_at', 'u_by', 'val'];

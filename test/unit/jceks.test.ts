@@ -3,8 +3,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { InputError, KeyError } from '../../src/cli/errors.js';
-import { listJceksEntries, readJceksSecretKey, type JceksOptions } from '../../src/core/jceks/jceks.js';
+import { InputError, KeyError } from '../../src/errors.js';
+import { listJceksEntries, readJceksSecretKey, type JceksOptions } from '../../src/keys/jceks/jceks.js';
 import {
   getByteArrayField,
   getStringField,
@@ -15,14 +15,14 @@ import {
   type JavaArray,
   type JavaEnum,
   type JavaObject,
-} from '../../src/core/jceks/javaSerialization.js';
+} from '../../src/keys/jceks/javaSerialization.js';
 import {
   decryptPbeWithMd5AndTripleDes,
   deriveKeyAndIv,
   parsePbeParameters,
   pbePasswordBytes,
   saltReadings,
-} from '../../src/core/jceks/pbeMd5TripleDes.js';
+} from '../../src/keys/jceks/pbeMd5TripleDes.js';
 import {
   describeVaultKeys,
   javaAvailable,
@@ -198,6 +198,8 @@ const randomHex = (bytes: number): string => crypto.randomBytes(bytes).toString(
 const PBE_PLAINTEXT = Buffer.from('JCEKS salt quirk check');
 const PBE_SALTS = { distinct: hex('0102030405060708'), equalHalves: hex('0102030401020304') };
 
+/** The alias Apigee keeps its KEK under (amu's --alias default). */
+const APIGEE_ALIAS = 'datastore-alias';
 const STOREPASS = 'store-Pass1';
 const KEYPASS_OTHER = 'other-Key-pass2';
 const MIXED_STOREPASS = 'mixedStore9';
@@ -307,8 +309,8 @@ describeWithJava('readJceksSecretKey / listJceksEntries on JDK-made keystores', 
     ]);
   }
 
-  test('AES-128 KEK under the default alias, with the default (200,000) iteration count', () => {
-    const key = read(v.newVault, { storepass: STOREPASS });
+  test("AES-128 KEK under Apigee's alias, with the default (200,000) iteration count", () => {
+    const key = read(v.newVault, { storepass: STOREPASS, alias: APIGEE_ALIAS });
     expect(key).toEqual({ alias: 'datastore-alias', algorithm: 'AES', key: Buffer.from(NEW_KEYS.kek, 'hex') });
     expect(iterationCounts(fs.readFileSync(v.newVault))).toEqual([200_000, 200_000, 200_000]);
   });
@@ -395,7 +397,7 @@ describeWithJava('readJceksSecretKey / listJceksEntries on JDK-made keystores', 
   test('an altered byte with the right store password fails the integrity check', () => {
     const vault = fs.readFileSync(v.oldVault);
     vault[vault.length - 40] = (vault[vault.length - 40] as number) ^ 0x01;
-    expectError(() => readJceksSecretKey(vault, { storepass: STOREPASS }, 'altered.jceks'), KeyError, /integrity/, 'altered.jceks');
+    expectError(() => readJceksSecretKey(vault, { storepass: STOREPASS, alias: APIGEE_ALIAS }, 'altered.jceks'), KeyError, /integrity/, 'altered.jceks');
   });
 
   test('wrong key password: KeyError', () => {
@@ -405,9 +407,9 @@ describeWithJava('readJceksSecretKey / listJceksEntries on JDK-made keystores', 
       /cannot decrypt secret key "zero1".*key password is wrong/,
       v.oldVault,
     );
-    expectError(() => read(v.mixed, { storepass: MIXED_STOREPASS }), KeyError, /key password is wrong/, v.mixed);
+    expectError(() => read(v.mixed, { storepass: MIXED_STOREPASS, alias: APIGEE_ALIAS }), KeyError, /key password is wrong/, v.mixed);
     expectError(
-      () => read(v.oldVault, { storepass: STOREPASS, keypass: 'pässword' }),
+      () => read(v.oldVault, { storepass: STOREPASS, keypass: 'pässword', alias: APIGEE_ALIAS }),
       KeyError,
       /not printable ASCII/,
       v.oldVault,
@@ -437,13 +439,13 @@ describeWithJava('readJceksSecretKey / listJceksEntries on JDK-made keystores', 
   });
 
   test('JKS and PKCS12 stores made by keytool: InputError naming the format', () => {
-    expectError(() => read(v.jks, { storepass: STOREPASS }), InputError, /JKS keystore, which cannot hold secret keys/, v.jks);
-    expectError(() => read(v.pkcs12, { storepass: STOREPASS }), InputError, /PKCS12/, v.pkcs12);
+    expectError(() => read(v.jks, { storepass: STOREPASS, alias: APIGEE_ALIAS }), InputError, /JKS keystore, which cannot hold secret keys/, v.jks);
+    expectError(() => read(v.pkcs12, { storepass: STOREPASS, alias: APIGEE_ALIAS }), InputError, /PKCS12/, v.pkcs12);
     expectError(() => listJceksEntries(fs.readFileSync(v.pkcs12), undefined, v.pkcs12), InputError, /PKCS12/, v.pkcs12);
   });
 
   test('empty, junk, truncated and over-long files: InputError naming what was expected', () => {
-    const opts = { storepass: STOREPASS };
+    const opts = { storepass: STOREPASS, alias: APIGEE_ALIAS };
     expectError(() => readJceksSecretKey(Buffer.alloc(0), opts, 'empty.jceks'), InputError, /empty; expected a JCEKS keystore/, 'empty.jceks');
     expectError(
       () => readJceksSecretKey(Buffer.from('hello, this is not a keystore\n'), opts, 'junk.jceks'),

@@ -1,7 +1,7 @@
 // readLines: line splitting across chunk borders, CRLF, UTF-8 split characters, unterminated last lines, 15 MB lines.
 
-import { readLines, type Line } from '../../src/core/io/lines.js';
-import { InputError } from '../../src/cli/errors.js';
+import { readLines, type Line } from '../../src/dumps/lines.js';
+import { InputError } from '../../src/errors.js';
 
 async function* chunked(bytes: Buffer, sizes: number | number[]): AsyncIterable<Buffer> {
   let i = 0;
@@ -82,7 +82,7 @@ describe('readLines', () => {
   it('refuses bytes that are not UTF-8 with an InputError naming source and line', async () => {
     const bytes = Buffer.concat([Buffer.from('fine\nbad '), Buffer.from([0xc3, 0x28]), Buffer.from('\n')]);
     await expect(collect(chunked(bytes, 4), 'dump.out')).rejects.toThrow(InputError);
-    await expect(collect(chunked(bytes, 4), 'dump.out')).rejects.toThrow('dump.out line 2: not valid UTF-8');
+    await expect(collect(chunked(bytes, 4), 'dump.out')).rejects.toThrow('dump.out:2: not valid UTF-8');
   });
 
   it('reads a 15 MB line arriving in 64 KiB chunks, intact, with the lines around it', async () => {

@@ -1,5 +1,6 @@
+// Option names, variables, resolution (flags win over variables) and the missing-options error.
 import { camelName, envVarName, requireOptions, resolveOptions, type OptionSpecs } from '../../src/cli/options.js';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/errors.js';
 
 const specs: OptionSpecs = {
   'export-dir': { type: 'string', describe: 'd' },

@@ -1,6 +1,7 @@
-import { isCustomReportKvm, planExport } from '../../src/core/export/plan.js';
-import type { KvmDescriptor } from '../../src/core/export/source.js';
-import type { Scope } from '../../src/core/kvm/model.js';
+// The export plan: revision KVMs mapped to proxy scope, which one wins, custom reports left out.
+import { isCustomReportKvm, planExport } from '../../src/export/plan.js';
+import type { KvmDescriptor } from '../../src/export/source.js';
+import type { Scope } from '../../src/kvm/model.js';
 
 const d = (scope: Scope, name: string, origin = 'x'): KvmDescriptor => ({ scope, name, encrypted: true, origin });
 const rev = (proxy: string, revision: string): Scope => ({ kind: 'revision', proxy, revision });

@@ -1,8 +1,8 @@
 // decodeRowValue: keystore and KVM rows as Edge stores them, entry order and duplicates kept, every malformed shape refused.
 
-import { decodeRowValue, KEYSTORE_KVM_NAME } from '../../src/core/opdk/rowValue.js';
-import { InputError } from '../../src/cli/errors.js';
-import { edgeRowJson } from '../../src/testkit/opdkDump.js';
+import { decodeRowValue, KEYSTORE_KVM_NAME } from '../../src/dumps/edgeRowValue.js';
+import { InputError } from '../../src/errors.js';
+import { edgeRowJson } from '../support/edgeDump.js';
 
 const WHERE = 'dump.out line 42';
 
@@ -54,7 +54,7 @@ describe('decodeRowValue', () => {
     expect(decoded).toEqual({ kind: 'kvm', name: 'K', encrypted: false, entries });
   });
 
-  it('round-trips awkward names and values written like Edge (testkit edgeRowJson)', () => {
+  it('round-trips awkward names and values written like Edge (test/support edgeRowJson)', () => {
     const tricky = [
       { name: 'a, b', value: 'x), timestamp=1734646539882000)' },
       { name: 'q"uote\\back', value: 'line1\nline2\ttab, value={"j":1}' },

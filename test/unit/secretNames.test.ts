@@ -6,7 +6,7 @@ import {
   orgSecretCandidates,
   shortName,
   shortSha,
-} from '../../src/core/hybrid/secretNames.js';
+} from '../../src/cluster/secretNames.js';
 
 // printf '%s' validate | sha256sum                      -> 133c8eb86cf8...
 // printf '%s' validate:test | sha256sum                 -> d2c93c05ab03...

@@ -1,11 +1,12 @@
+// The apigeecli and maven targets: file names, refused names, files written, extras (import-kvms.sh, pom.xml).
 import { mkdtemp, readFile, readdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ApigeecliWriter, apigeecliFileName } from '../../src/core/targets/apigeecli.js';
-import { MavenConfigWriter, mavenConfigFile } from '../../src/core/targets/maven.js';
-import { buildPom } from '../../src/core/targets/mavenPom.js';
+import { ApigeecliWriter, apigeecliFileName } from '../../src/export/targets/apigeecli.js';
+import { MavenConfigWriter, mavenConfigFile } from '../../src/export/targets/maven.js';
+import { buildPom } from '../../src/export/targets/mavenPom.js';
 import { XMLParser } from 'fast-xml-parser';
-import type { Kvm } from '../../src/core/kvm/model.js';
+import type { Kvm } from '../../src/kvm/model.js';
 
 const tmp = () => mkdtemp(path.join(os.tmpdir(), 'amu-targets-'));
 const org = { kind: 'org' } as const;
@@ -44,6 +45,20 @@ describe('apigeecli target', () => {
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ keyValueEntries: kvm.entries, nextPageToken: '' });
     expect((await stat(file)).mode & 0o777).toBe(0o600);
   });
+  test('owns its extras: warns of names bulk import would merge, writes import-kvms.sh (0700) for the planned KVMs', async () => {
+    const dir = await tmp();
+    const w = new ApigeecliWriter(dir);
+    const planned = [{ scope: env('qa'), name: 'shared' }, { scope: env('prod'), name: 'shared' }, { scope: org, name: 'shared' }];
+    const warnings = w.warnings(planned);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/KVM "shared" exists in 2 environments \(qa, prod\)/);
+    await w.begin(planned);
+    for (const p of planned) await w.write({ ...p, encrypted: false, entries: [] });
+    expect(await w.finish()).not.toContain('import-kvms.sh');
+    const script = path.join(dir, 'import-kvms.sh');
+    expect((await stat(script)).mode & 0o777).toBe(0o700);
+    expect((await readFile(script, 'utf8')).match(/^import_kvm /gm)).toHaveLength(3);
+  });
 });
 
 describe('maven target', () => {
@@ -52,9 +67,9 @@ describe('maven target', () => {
     expect(mavenConfigFile(env('qa'))).toBe('env/qa/kvms.json');
     expect(mavenConfigFile(proxy('p'))).toBe('api/p/kvms.json');
   });
-  test('streams KVMs of several scopes, interleaved, into valid arrays and closes each file when complete', async () => {
+  test('streams KVMs of several scopes, interleaved, into valid arrays and closes each file when complete; a project gets its pom.xml', async () => {
     const dir = await tmp();
-    const w = new MavenConfigWriter(dir, 'resources/edge');
+    const w = new MavenConfigWriter(dir, { org: 'acme', pluginVersion: '2.9.3' });
     const kvms: Kvm[] = [
       { scope: env('qa'), name: 'a', encrypted: false, entries: [{ name: 'x', value: '1' }] },
       { scope: org, name: 'o', encrypted: true, entries: [] },
@@ -69,7 +84,9 @@ describe('maven target', () => {
     await w.write(kvms[2]!);
     await w.write(kvms[3]!);
     const files = await w.finish();
-    expect(files).toEqual(['resources/edge/api/p/kvms.json', 'resources/edge/env/qa/kvms.json', 'resources/edge/org/kvms.json']);
+    expect(files).toEqual(['pom.xml', 'resources/edge/api/p/kvms.json', 'resources/edge/env/qa/kvms.json', 'resources/edge/org/kvms.json']);
+    expect(w.label).toBe('maven (project)');
+    expect(await readFile(path.join(dir, 'pom.xml'), 'utf8')).toContain('<id>qa</id>');
     const qa = JSON.parse(await readFile(path.join(dir, 'resources/edge/env/qa/kvms.json'), 'utf8'));
     expect(qa).toEqual([
       { name: 'a', entry: [{ name: 'x', value: '1' }] },

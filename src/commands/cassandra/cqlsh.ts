@@ -1,12 +1,11 @@
 // `amu cassandra cqlsh`: an interactive cqlsh session in amu's client pod (raw terminal, resizes forwarded, cqlsh's exit code returned).
 import { on } from 'node:events';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
-import type { TerminalSize } from '../../adapters/kube.js';
-import { defineCommand, type PendingRun } from '../../cli/command.js';
+import type { TerminalSize } from '../../adapters/kube/index.js';
+import type { CommandHandler } from '../../cli/command.js';
 import type { RunContext } from '../../cli/context.js';
-import { AmuError, type ExitCodeValue } from '../../cli/errors.js';
-import { OPTION } from '../../cli/optionCatalog.js';
-import { KUBE_OPTIONS, openClusterPod, POD_OPTIONS, type PodValues } from '../hybridCluster.js';
+import { AmuError, type ExitCodeValue } from '../../errors.js';
+import { openClusterPod, type PodValues } from '../options/hybridCluster.js';
 
 interface CqlshValues extends PodValues {
   org?: string;
@@ -77,8 +76,8 @@ function stdinBridge(stdin: Readable): { stream: PassThrough; close: () => void 
 
 /** Runs cqlsh in the pod wired to amu's stdin/stdout/stderr; returns cqlsh's exit code. */
 async function runSession(values: CqlshValues, ctx: RunContext): Promise<number> {
-  const { cqlshCommand } = await import('../../core/hybrid/clientPod.js');
-  const { hybridKeyspace } = await import('../../core/hybrid/keyspaces.js');
+  const { cqlshCommand } = await import('../../cluster/clientPod.js');
+  const { hybridKeyspace } = await import('../../cluster/keyspaces.js');
   const extraArgs = values.org !== undefined ? ['-k', hybridKeyspace('kvm', values.org)] : [];
   const { kube, pod } = await openClusterPod(values, ctx);
   const stdin = ctx.io.stdin as TerminalInput;
@@ -93,7 +92,7 @@ async function runSession(values: CqlshValues, ctx: RunContext): Promise<number>
       stdout,
       stderr: ctx.io.stderr,
       tty,
-      ...(tty ? { resize: terminalSizes(stdout, stop.signal) } : {}),
+      resize: tty ? terminalSizes(stdout, stop.signal) : undefined,
     });
     return exitCode;
   } finally {
@@ -103,22 +102,10 @@ async function runSession(values: CqlshValues, ctx: RunContext): Promise<number>
   }
 }
 
-export const cassandraCqlshCommand = (pending: PendingRun, env: NodeJS.ProcessEnv) =>
-  defineCommand<CqlshValues>(
-    {
-      command: 'cqlsh',
-      describe: "Open cqlsh on hybrid's Cassandra, in amu's client pod (credentials stay in the pod)",
-      options: { org: { ...OPTION.org, describe: 'Organization: cqlsh starts in its KVM keyspace kvm_<org>_hybrid' }, ...KUBE_OPTIONS, ...POD_OPTIONS },
-      examples: [
-        ['amu cassandra cqlsh --hybrid-version 1.10.3 --org my-org', 'cqlsh in keyspace kvm_my_org_hybrid'],
-        ['echo "DESCRIBE KEYSPACES;" | amu cassandra cqlsh --hybrid-version 1.10.3', 'CQL from a pipe, output on stdout'],
-      ],
-      required: () => ['hybrid-version'],
-      run: async (values, ctx) => {
-        const exitCode = await runSession(values, ctx);
-        if (exitCode !== 0) throw new CqlshExitError(exitCode);
-      },
-    },
-    pending,
-    env,
-  );
+export const handler: CommandHandler<CqlshValues> = {
+  required: () => ['hybrid-version'],
+  run: async (values, ctx) => {
+    const exitCode = await runSession(values, ctx);
+    if (exitCode !== 0) throw new CqlshExitError(exitCode);
+  },
+};

@@ -1,10 +1,9 @@
 // `amu kek export`: prints the KEK of an Edge vault, or a hybrid KVM key, as hex (the only thing on stdout); or writes a hybrid keys file.
 import { promises as fsp } from 'node:fs';
-import { defineCommand, type PendingRun } from '../../cli/command.js';
+import type { CommandHandler } from '../../cli/command.js';
 import type { RunContext } from '../../cli/context.js';
-import { InputError, UsageError } from '../../cli/errors.js';
-import { OPTION, pick } from '../../cli/optionCatalog.js';
-import { KUBE_OPTIONS, openKube, type KubeValues } from '../hybridCluster.js';
+import { InputError, UsageError } from '../../errors.js';
+import { openKube, type KubeValues } from '../options/hybridCluster.js';
 
 interface KekExportValues extends KubeValues {
   src?: 'opdk' | 'hybrid';
@@ -45,9 +44,9 @@ function checkHybridCombination(values: KekExportValues): void {
 }
 
 /** Edge: the KEK from the JCEKS vault. */
-async function exportOpdkKek(values: KekExportValues, ctx: RunContext): Promise<void> {
-  const { readJceksSecretKey } = await import('../../core/jceks/jceks.js');
-  const { toHex } = await import('../../core/crypto/hex.js');
+async function exportEdgeKek(values: KekExportValues, ctx: RunContext): Promise<void> {
+  const { readJceksSecretKey } = await import('../../keys/jceks/jceks.js');
+  const { toHex } = await import('../../keys/hex.js');
   const vault = await readVault(values.vault!);
   const key = readJceksSecretKey(
     vault,
@@ -61,15 +60,15 @@ async function exportOpdkKek(values: KekExportValues, ctx: RunContext): Promise<
 
 /** Hybrid: one key, the env's with --env, else the org's. */
 async function printHybridKey(values: KekExportValues, ctx: RunContext): Promise<void> {
-  const { readKvmKey } = await import('../../core/hybrid/kekExport.js');
-  const { isDefaultHybridKey } = await import('../../core/hybrid/keys.js');
-  const { toHex } = await import('../../core/crypto/hex.js');
+  const { readKvmKey } = await import('../../keys/hybridKeySecrets.js');
+  const { isDefaultHybridKey } = await import('../../keys/hybridKeys.js');
+  const { toHex } = await import('../../keys/hex.js');
   const kube = await openKube(values, ctx);
   const found = await readKvmKey(kube, {
     namespace: values.namespace,
     org: values.org!,
-    ...(values.env !== undefined ? { env: values.env } : {}),
-    ...(values.secret !== undefined ? { secret: values.secret } : {}),
+    env: values.env,
+    secret: values.secret,
     onSecret: (text) => ctx.out.addSecret(text),
   });
   ctx.out.info(`${found.dataKey} of secret ${values.namespace}/${found.secret}: AES-${found.key.length * 8} key`);
@@ -79,16 +78,16 @@ async function printHybridKey(values: KekExportValues, ctx: RunContext): Promise
 
 /** Hybrid: every key of the org into a 0600 JSON file; nothing secret on stdout. */
 async function writeHybridKeysFile(values: KekExportValues, ctx: RunContext): Promise<void> {
-  const { readAllKvmKeys, keysFileText, parseEnvList } = await import('../../core/hybrid/kekExport.js');
-  const { writeFileAtomic } = await import('../../core/fs/secureFs.js');
+  const { readAllKvmKeys, keysFileText, parseEnvList } = await import('../../keys/hybridKeySecrets.js');
+  const { writeFileAtomic } = await import('../../fs/secureFs.js');
   const file = values['keys-file']!;
   const envs = values.envs !== undefined ? parseEnvList(values.envs) : undefined;
   const kube = await openKube(values, ctx);
   const keys = await readAllKvmKeys(kube, {
     namespace: values.namespace,
     org: values.org!,
-    ...(envs ? { envs } : {}),
-    ...(values.secret !== undefined ? { orgSecret: values.secret } : {}),
+    envs,
+    orgSecret: values.secret,
     onSecret: (text) => ctx.out.addSecret(text),
   });
   try {
@@ -108,32 +107,10 @@ async function exportHybridKey(values: KekExportValues, ctx: RunContext): Promis
   else await printHybridKey(values, ctx);
 }
 
-export const kekExportCommand = (pending: PendingRun, env: NodeJS.ProcessEnv) =>
-  defineCommand<KekExportValues>(
-    {
-      command: 'export',
-      describe: 'Print the KEK (Edge) or a KVM key (hybrid) as lowercase hex, or write every hybrid key of an org to a file',
-      options: {
-        src: OPTION.src,
-        ...pick('vault', 'storepass', 'keypass', 'alias', 'org', 'env', 'secret'),
-        'keys-file': { ...OPTION['keys-file'], describe: 'hybrid: write every KVM key of the org (org and environments) as JSON to this file (0600) instead of printing one' },
-        ...pick('envs'),
-        ...KUBE_OPTIONS,
-      },
-      examples: [
-        [
-          'STOREPASS=... amu kek export --src opdk --vault /opt/apigee/data/apigee-mgmt-server/vault.dat',
-          'KEK of an Edge management server (store password from the variable, kept out of ps)',
-        ],
-        ['amu kek export --src hybrid --org my-org --env prod', 'the env KVM key (envKvmEncryptionKey) of my-org/prod'],
-        ['amu kek export --src hybrid --org my-org --keys-file keys.json', 'every KVM key of my-org into keys.json (0600)'],
-      ],
-      required: requiredOptions,
-      run: async (values, ctx) => {
-        if (values.src === 'hybrid') await exportHybridKey(values, ctx);
-        else await exportOpdkKek(values, ctx);
-      },
-    },
-    pending,
-    env,
-  );
+export const handler: CommandHandler<KekExportValues> = {
+  required: requiredOptions,
+  run: async (values, ctx) => {
+    if (values.src === 'hybrid') await exportHybridKey(values, ctx);
+    else await exportEdgeKek(values, ctx);
+  },
+};

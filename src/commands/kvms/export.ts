@@ -1,13 +1,12 @@
 // `amu kvms export`: decrypts the dumped KVMs and writes them for apigeecli or the maven plugin.
-import { defineCommand, type PendingRun } from '../../cli/command.js';
-import { PartialError } from '../../cli/errors.js';
-import { pick } from '../../cli/optionCatalog.js';
+import type { CommandHandler } from '../../cli/command.js';
+import { PartialError } from '../../errors.js';
 import type { RunContext } from '../../cli/context.js';
 import { startProgress, type Progress } from '../../cli/progress.js';
-import type { TargetKind } from '../../core/export/exportKvms.js';
-import type { ExportSummary } from '../../core/export/summary.js';
-import { openKvmSource, requiredSourceOptions, SOURCE_OPTIONS, type SourceValues } from './source.js';
-import type { ApigeecliNaming } from '../../core/targets/apigeecli.js';
+import type { TargetKind } from '../../export/targets/index.js';
+import type { ExportSummary } from '../../export/summary.js';
+import { openKvmSource, requiredSourceOptions, type SourceValues } from '../options/dumpSource.js';
+import type { ApigeecliNaming } from '../../export/targets/apigeecli.js';
 
 interface ExportValues extends SourceValues {
   json: boolean;
@@ -21,7 +20,7 @@ interface ExportValues extends SourceValues {
 }
 
 async function report(summary: ExportSummary, ctx: RunContext, json: boolean): Promise<void> {
-  const { formatSummary } = await import('../../core/export/summary.js');
+  const { formatSummary } = await import('../../export/summary.js');
   if (json) ctx.out.resultJson(summary);
   else ctx.out.result(formatSummary(summary));
   if (!summary.complete) {
@@ -32,40 +31,28 @@ async function report(summary: ExportSummary, ctx: RunContext, json: boolean): P
   }
 }
 
-export const kvmsExportCommand = (pending: PendingRun, env: NodeJS.ProcessEnv) =>
-  defineCommand<ExportValues>(
-    {
-      command: 'export',
-      describe: 'Decrypt the dumped KVMs and write them for apigeecli or the apigee-config-maven-plugin',
-      options: {
-        ...SOURCE_OPTIONS,
-        ...pick('export-dir', 'tgt', 'overwrite', 'include-custom-reports', 'apigeecli-naming', 'maven-project', 'maven-plugin-version', 'json'),
+export const handler: CommandHandler<ExportValues> = {
+  required: (values) => [...requiredSourceOptions(values), 'export-dir', 'tgt'],
+  run: async (values, ctx) => {
+    const source = await openKvmSource(values);
+    const { exportKvms } = await import('../../export/exportKvms.js');
+    let progress: Progress | undefined;
+    const summary = await exportKvms({
+      org: values.org!,
+      source,
+      target: values.tgt!,
+      exportDir: values['export-dir']!,
+      overwrite: values.overwrite,
+      includeCustomReports: values['include-custom-reports'],
+      apigeecliNaming: values['apigeecli-naming'],
+      mavenProject: values['maven-project'],
+      mavenPluginVersion: values['maven-plugin-version'],
+      signal: ctx.signal,
+      onProgress: ({ kvms, entries, total }) => {
+        progress ??= startProgress(ctx.io, ctx.out, 'export', total, ' KVMs');
+        progress.update(kvms, `${entries} entries`);
       },
-      examples: [['KEK=$(amu kek export ...) amu kvms export --src opdk --org myorg --emigrate-dir ./emigrate --export-dir ./export --tgt apigeecli', 'Edge org to apigeecli files']],
-      required: (values) => [...requiredSourceOptions(values), 'export-dir', 'tgt'],
-      run: async (values, ctx) => {
-        const source = await openKvmSource(values);
-        const { exportKvms } = await import('../../core/export/exportKvms.js');
-        let progress: Progress | undefined;
-        const summary = await exportKvms({
-          org: values.org!,
-          source,
-          target: values.tgt!,
-          exportDir: values['export-dir']!,
-          overwrite: values.overwrite,
-          includeCustomReports: values['include-custom-reports'],
-          apigeecliNaming: values['apigeecli-naming'],
-          mavenProject: values['maven-project'],
-          mavenPluginVersion: values['maven-plugin-version'],
-          signal: ctx.signal,
-          onProgress: ({ kvms, entries, total }) => {
-            progress ??= startProgress(ctx.io, ctx.out, 'export', total, ' KVMs');
-            progress.update(kvms, `${entries} entries`);
-          },
-        }).finally(() => progress?.stop());
-        await report(summary, ctx, values.json);
-      },
-    },
-    pending,
-    env,
-  );
+    }).finally(() => progress?.stop());
+    await report(summary, ctx, values.json);
+  },
+};

@@ -1,0 +1,72 @@
+// CQL options of the commands that read Cassandra over CQL, and opening the connection they describe.
+import type { RunContext } from '../../cli/context.js';
+import type { Platform } from '../../kvm/model.js';
+import { pick } from '../../cli/optionCatalog.js';
+import type { CqlConnection } from '../../emigrate/cqlConnect.js';
+import { openKube, type KubeValues } from './hybridCluster.js';
+
+export const CQL_OPTIONS = pick('cql-port', 'cass-username', 'cass-password', 'cass-tls', 'cass-ca', 'cass-tls-servername', 'cass-tls-verify', 'cassandra-pod', 'local-dc', 'page-size');
+
+export interface CqlValues extends KubeValues {
+  'cass-ip'?: string;
+  'cql-port': number;
+  'cass-username'?: string;
+  'cass-password'?: string;
+  'cass-tls'?: boolean;
+  'cass-ca'?: string;
+  'cass-tls-servername'?: string;
+  'cass-tls-verify': boolean;
+  'cassandra-pod': string;
+  'local-dc'?: string;
+  'page-size'?: number;
+}
+
+/** Hidden tuning (not in --help): first retry delay of a failed page, in ms (default 1000), for tests. */
+const RETRY_DELAY_VARIABLE = 'AMU_CQL_RETRY_DELAY_MS';
+
+function retryDelay(ctx: RunContext): number | undefined {
+  const raw = ctx.io.env[RETRY_DELAY_VARIABLE];
+  return raw ? Number(raw) : undefined;
+}
+
+/**
+ * Edge: the contact points of --cass-ip (default localhost). Hybrid: --cass-ip when given, else a port-forward
+ * to the Cassandra pod with the cluster's CA and DML credentials.
+ */
+export async function openCqlConnection(platform: Platform, values: CqlValues, ctx: RunContext): Promise<CqlConnection> {
+  const connection = await connect(platform, values, ctx);
+  if (!ctx.out.debugEnabled) return connection;
+  const { loggingCqlSession } = await import('../../cli/commandLog.js');
+  return { ...connection, session: loggingCqlSession(connection.session, (text) => ctx.out.debug(text)) };
+}
+
+async function connect(platform: Platform, values: CqlValues, ctx: RunContext): Promise<CqlConnection> {
+  const { connectDirect, connectThroughKube } = await import('../../emigrate/cqlConnect.js');
+  const delay = retryDelay(ctx);
+  const common = {
+    tlsVerify: values['cass-tls-verify'],
+    localDc: values['local-dc'],
+    retryDelayMs: delay,
+  };
+  if (platform === 'hybrid' && !values['cass-ip']) {
+    const kube = await openKube(values, ctx);
+    ctx.out.info(`Connecting to Cassandra over CQL through a port-forward to ${values.namespace}/${values['cassandra-pod']}...`);
+    return connectThroughKube({ kube, namespace: values.namespace, pod: values['cassandra-pod'], tls: values['cass-tls'] ?? true, ...common });
+  }
+  const hosts = values['cass-ip'] ?? 'localhost';
+  ctx.out.info(`Connecting to Cassandra over CQL at ${hosts}:${values['cql-port']}...`);
+  return connectDirect({
+    hosts,
+    port: values['cql-port'],
+    ...(values['cass-username'] ? { username: values['cass-username'], password: values['cass-password'] ?? '' } : {}),
+    tls: values['cass-tls'] ?? platform === 'hybrid',
+    caFile: values['cass-ca'],
+    servername: values['cass-tls-servername'],
+    ...common,
+  });
+}
+
+/** Rows per page: Edge rows are whole KVMs (up to 15 MB), hybrid rows single entries. */
+export function pageSizeFor(platform: Platform, values: CqlValues): number {
+  return values['page-size'] ?? (platform === 'edge' ? 100 : 5000);
+}

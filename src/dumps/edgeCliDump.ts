@@ -1,0 +1,158 @@
+// Streams the records of a cassandra-cli `get keyvaluemaps_r21[<org>];` dump and checks its `Returned N results.` trailer.
+//
+// Nothing inside a record is escaped, so a record line is split by position: the name ends at the
+// FIRST `, value=`, the value ends where the line's tail `, timestamp=<digits>[, ttl=<digits>])`
+// begins (found from the end, so values holding `, timestamp=` or `)` are kept whole).
+
+import { InputError } from '../errors.js';
+import { location, type Line } from './lines.js';
+
+/** One column of the row, as printed by cassandra-cli. */
+export interface CliColumn {
+  name: string;
+  value: string;
+  /** Microseconds since the epoch, as printed (digits). */
+  timestamp: string;
+  ttl?: string;
+  lineNo: number;
+}
+
+/** Counts known once the dump has been read to its end. */
+export interface CliDumpStats {
+  /** `=> (` records read so far. */
+  records: number;
+  /** N of `Returned N results.`; null until the trailer is read. */
+  reported: number | null;
+  /** True when N reached cassandra-cli's `get` limit: the row may hold more columns than were printed. */
+  atGetLimit: boolean;
+}
+
+/** A record stream whose `stats` are complete once iteration has finished without error. */
+export interface CliDump extends AsyncIterable<CliColumn> {
+  readonly stats: Readonly<CliDumpStats>;
+}
+
+/** cassandra-cli's `get <cf>[<key>]` prints at most this many columns. */
+export const CLI_GET_LIMIT = 1_000_000;
+
+const RECORD_START = '=> (';
+const NAME_START = '=> (name=';
+const VALUE_SEP = ', value=';
+const TIMESTAMP_SEP = ', timestamp=';
+const RECORD_TAIL = /^, timestamp=(\d+)(?:, ttl=(\d+))?\)$/;
+const TRAILER = /^Returned (\d+) results?\.$/;
+const PROMPT = /^\[[^\]\s]*@[^\]\s]*\]( |$)/;
+const BANNER: readonly RegExp[] = [
+  /^Connected to: /,
+  /^Welcome to Cassandra CLI version /,
+  /^The CLI is deprecated /,
+  /^CQL is fully backwards compatible /,
+  /^Type 'help;' or '\?' for help\.$/,
+  /^Type 'quit;' or 'exit;' to quit\.$/,
+  /^Authenticated to keyspace: /,
+  /^Elapsed time: /,
+];
+const MAX_PREAMBLE_NOTES = 3;
+
+/**
+ * Parses the dump, yielding one CliColumn per record. Throws InputError (file and line) for a
+ * record line that does not parse, any other unexpected line between the first record and the
+ * trailer, a second result set, a trailer whose count differs from the records read, and a dump
+ * that ends without a trailer (truncated). Banner, prompt and `Elapsed time` lines are skipped.
+ */
+export function parseCliDump(lines: AsyncIterable<Line>, fileName: string): CliDump {
+  const stats: CliDumpStats = { records: 0, reported: null, atGetLimit: false };
+  let started = false;
+  return {
+    stats,
+    [Symbol.asyncIterator]: () => {
+      if (started) throw new Error('parseCliDump: a dump can be iterated only once');
+      started = true;
+      return readRecords(lines, fileName, stats)[Symbol.asyncIterator]();
+    },
+  };
+}
+
+async function* readRecords(lines: AsyncIterable<Line>, fileName: string, stats: CliDumpStats): AsyncGenerator<CliColumn> {
+  const preambleNotes: string[] = [];
+  let lastLineNo = 0;
+  for await (const line of lines) {
+    lastLineNo = line.lineNo;
+    const { text } = line;
+    if (text.startsWith(RECORD_START)) {
+      if (stats.reported !== null) throw inputError(fileName, line.lineNo, 'a second result set after the `Returned N results.` line; give one `get` per file');
+      if (!line.terminated) throw inputError(fileName, line.lineNo, 'the file ends in the middle of this record (no newline): the dump is truncated');
+      stats.records++;
+      yield parseRecord(text, fileName, line.lineNo);
+      continue;
+    }
+    const trailer = TRAILER.exec(text);
+    if (trailer) {
+      if (stats.reported !== null) throw inputError(fileName, line.lineNo, 'a second `Returned N results.` line');
+      checkTrailer(Number(trailer[1]), stats, fileName, line.lineNo);
+      continue;
+    }
+    if (isChatter(text)) continue;
+    const inRecords = stats.records > 0 && stats.reported === null;
+    if (text === '' && !inRecords) continue;
+    if (inRecords) {
+      throw inputError(fileName, line.lineNo, `unexpected line between records: ${preview(text)}`);
+    }
+    if (stats.records === 0 && stats.reported === null && preambleNotes.length < MAX_PREAMBLE_NOTES) {
+      preambleNotes.push(`line ${line.lineNo}: ${preview(text)}`);
+    }
+  }
+  if (stats.reported === null) {
+    throw new InputError(
+      `${location(fileName, lastLineNo)}: the dump ends without cassandra-cli's \`Returned N results.\` line: it is truncated or the \`get\` failed (${stats.records} records read)`,
+      preambleNotes.length > 0 ? ['Other output in the file:', ...preambleNotes] : [],
+    );
+  }
+}
+
+/** Splits `=> (name=<name>, value=<value>, timestamp=<t>[, ttl=<n>])`. */
+export function parseRecord(text: string, fileName: string, lineNo: number): CliColumn {
+  if (!text.startsWith(NAME_START)) throw badRecord(fileName, lineNo, 'it does not start with `=> (name=`');
+  const valueSep = text.indexOf(VALUE_SEP, NAME_START.length);
+  if (valueSep === -1) throw badRecord(fileName, lineNo, 'no `, value=` after the name');
+  const valueStart = valueSep + VALUE_SEP.length;
+  const tailStart = text.lastIndexOf(TIMESTAMP_SEP);
+  if (tailStart < valueStart) throw badRecord(fileName, lineNo, 'no `, timestamp=` after the value');
+  const tail = RECORD_TAIL.exec(text.slice(tailStart));
+  if (!tail) throw badRecord(fileName, lineNo, 'it does not end with `, timestamp=<digits>)` or `, timestamp=<digits>, ttl=<digits>)`');
+  const column: CliColumn = {
+    name: text.slice(NAME_START.length, valueSep),
+    value: text.slice(valueStart, tailStart),
+    timestamp: tail[1],
+    lineNo,
+  };
+  if (tail[2] !== undefined) column.ttl = tail[2];
+  return column;
+}
+
+function checkTrailer(reported: number, stats: CliDumpStats, fileName: string, lineNo: number): void {
+  if (reported !== stats.records) {
+    throw inputError(fileName, lineNo, `cassandra-cli reports ${reported} results but ${stats.records} records were read: the dump is damaged`);
+  }
+  stats.reported = reported;
+  stats.atGetLimit = reported >= CLI_GET_LIMIT;
+}
+
+/** Banner, prompt echo and `Elapsed time` lines. */
+function isChatter(text: string): boolean {
+  if (PROMPT.test(text)) return true;
+  for (const re of BANNER) if (re.test(text)) return true;
+  return false;
+}
+
+function preview(text: string): string {
+  return JSON.stringify(text.length > 120 ? `${text.slice(0, 120)}...` : text);
+}
+
+function badRecord(fileName: string, lineNo: number, why: string): InputError {
+  return inputError(fileName, lineNo, `not a cassandra-cli column record: ${why}`);
+}
+
+function inputError(fileName: string, lineNo: number, message: string): InputError {
+  return new InputError(`${location(fileName, lineNo)}: ${message}`);
+}

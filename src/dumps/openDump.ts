@@ -1,0 +1,161 @@
+// Opens the org's dump in the emigrate folder for export, whichever reader wrote it: cassandra-cli or cqlsh text, or an amu CQL line dump.
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { InputError } from '../errors.js';
+import { DUMP_READ_BYTES, readLines } from './lines.js';
+import { isCqlDump, readCqlDump, type CqlDumpHeader } from './cqlDumpFormat.js';
+import { parseCliDump } from './edgeCliDump.js';
+import { descriptorRowFrom, entryRowFrom, readDescriptorRows, readEntryRows, type HybridDescriptorRow, type HybridEntryRow } from './hybridRows.js';
+import { checkDumpExists, descriptorDumpPath, kvmDumpPath } from './layout.js';
+
+/** One column of the org's row: the Thrift column name and its JSON value, with where it was read. */
+export interface EdgeColumn {
+  name: string;
+  value: string;
+  where: string;
+}
+
+/** Reads the dump from the start each time it is called (the source makes two passes). */
+export type EdgeColumnReader = () => AsyncIterable<EdgeColumn>;
+
+/** One `kvm_map_entry` row, whatever reader produced it (cqlsh table, CQL line dump). */
+export type EntryRowLike = HybridEntryRow;
+/** One `kvm_map_descriptor` row, whatever reader produced it. */
+export type DescriptorRowLike = HybridDescriptorRow;
+
+/** Row sources; each function reads its dump from the start (the source makes two passes). */
+export interface HybridDumpReaders {
+  entries: () => AsyncIterable<EntryRowLike>;
+  descriptors?: () => AsyncIterable<DescriptorRowLike>;
+  /** Names the entry dump in origins and messages (`<name>:<line>`); default "kvm_map_entry". */
+  entryName?: string;
+  /** Names the descriptor dump; default "kvm_map_descriptor". */
+  descriptorName?: string;
+}
+
+/** The Edge dump of `org`: its file and a reader of its columns. */
+export async function openEdgeDump(emigrateDir: string, org: string): Promise<{ file: string; columns: EdgeColumnReader }> {
+  const file = kvmDumpPath(emigrateDir, org);
+  await checkDumpExists(file, `amu kvms emigrate --src opdk --org ${org} --emigrate-dir ${emigrateDir}`);
+  return { file, columns: (await isCqlDumpFile(file)) ? cqlEdgeColumns(file) : cassandraCliColumns(file) };
+}
+
+/** The hybrid dumps of `org`: the entry dump's file and readers of its rows (and of the descriptors, when dumped). */
+export async function openHybridDump(emigrateDir: string, org: string): Promise<{ file: string; readers: HybridDumpReaders }> {
+  const entries = kvmDumpPath(emigrateDir, org);
+  await checkDumpExists(entries, `amu kvms emigrate --src hybrid --org ${org} --emigrate-dir ${emigrateDir} --hybrid-version <version>`);
+  const descriptorFile = descriptorDumpPath(emigrateDir, org);
+  const descriptors = (await isFile(descriptorFile)) ? descriptorFile : undefined;
+  const readers = (await isCqlDumpFile(entries)) ? cqlHybridReaders(entries, descriptors) : cqlshEntryReaders(entries, descriptors);
+  return { file: entries, readers };
+}
+
+async function isFile(file: string): Promise<boolean> {
+  return stat(file).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+}
+
+/** The first line of a file (up to 64 KB), to tell an amu CQL dump from a tool's text output. */
+async function firstLine(file: string): Promise<string> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(65536);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    const text = buffer.subarray(0, bytesRead).toString('utf8');
+    const end = text.indexOf('\n');
+    return end < 0 ? text : text.slice(0, end);
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function isCqlDumpFile(file: string): Promise<boolean> {
+  return isCqlDump(await firstLine(file));
+}
+
+/** Edge columns from a cassandra-cli text dump (`get keyvaluemaps_r21['<org>'];`). */
+export function cassandraCliColumns(file: string): EdgeColumnReader {
+  const label = path.basename(file);
+  return async function* columns(): AsyncIterable<EdgeColumn> {
+    for await (const column of parseCliDump(readLines(createReadStream(file, { highWaterMark: DUMP_READ_BYTES }), { source: label }), label)) {
+      yield { name: column.name, value: column.value, where: `${label}:${column.lineNo}` };
+    }
+  };
+}
+
+function rowsOf(file: string, expect: { source: 'edge' | 'hybrid'; table: string }, onHeader?: (header: CqlDumpHeader) => void) {
+  const label = path.basename(file);
+  const check = (header: CqlDumpHeader) => {
+    if (header.source !== expect.source || header.table !== expect.table) {
+      throw new InputError(`${label}: a CQL dump of ${header.source} ${header.keyspace}.${header.table}, not of ${expect.source} ${expect.table}`);
+    }
+    onHeader?.(header);
+  };
+  return readCqlDump(readLines(createReadStream(file, { highWaterMark: DUMP_READ_BYTES }), { source: label }), label, check);
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Edge columns (column1, value) of keyvaluemaps_r21 from a CQL dump: the same records a cassandra-cli dump gives.
+ * Over CQL the compact table's columns may be text or blob (unconfirmed); blob cells hold UTF-8 text.
+ */
+export function cqlEdgeColumns(file: string): EdgeColumnReader {
+  const label = path.basename(file);
+  return async function* columns(): AsyncIterable<EdgeColumn> {
+    const blob = new Set<string>();
+    const onHeader = (h: CqlDumpHeader) => h.columns.filter((c) => c.type === 'blob').forEach((c) => blob.add(c.name));
+    for await (const row of rowsOf(file, { source: 'edge', table: 'keyvaluemaps_r21' }, onHeader)) {
+      const where = `${label}:${row.lineNo}`;
+      const text = (column: string): string => {
+        const cell = row.cells[column];
+        if (cell == null) throw new InputError(`${where}: ${column} is null`);
+        if (!blob.has(column)) return cell;
+        try {
+          return utf8.decode(Buffer.from(cell, 'base64'));
+        } catch {
+          throw new InputError(`${where}: ${column} (blob) is not UTF-8 text`);
+        }
+      };
+      yield { name: text('column1'), value: text('value'), where };
+    }
+  };
+}
+
+/** Streams a file's lines (UTF-8 checked). */
+function fileLines(file: string): AsyncIterable<{ text: string; lineNo: number }> {
+  return readLines(createReadStream(file, { highWaterMark: DUMP_READ_BYTES }), { source: file });
+}
+
+/** Readers of cqlsh text dumps: `SELECT * FROM kvm_map_entry` and, optionally, `kvm_map_descriptor`. */
+export function cqlshEntryReaders(entryDumpPath: string, descriptorDumpPath?: string): HybridDumpReaders {
+  const readers: HybridDumpReaders = {
+    entries: () => readEntryRows(fileLines(entryDumpPath), entryDumpPath),
+    entryName: entryDumpPath,
+  };
+  if (descriptorDumpPath !== undefined) {
+    readers.descriptors = () => readDescriptorRows(fileLines(descriptorDumpPath), descriptorDumpPath);
+    readers.descriptorName = descriptorDumpPath;
+  }
+  return readers;
+}
+
+/** Hybrid kvm_map_entry and kvm_map_descriptor rows from CQL dumps: the same records the cqlsh dumps give. */
+export function cqlHybridReaders(entryDump: string, descriptorDump?: string): HybridDumpReaders {
+  const readers: HybridDumpReaders = {
+    entries: async function* entries() {
+      for await (const row of rowsOf(entryDump, { source: 'hybrid', table: 'kvm_map_entry' })) yield entryRowFrom(row, entryDump);
+    },
+    entryName: entryDump,
+  };
+  if (descriptorDump !== undefined) {
+    readers.descriptors = async function* descriptors() {
+      for await (const row of rowsOf(descriptorDump, { source: 'hybrid', table: 'kvm_map_descriptor' })) yield descriptorRowFrom(row, descriptorDump);
+    };
+    readers.descriptorName = descriptorDump;
+  }
+  return readers;
+}

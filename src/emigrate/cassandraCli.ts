@@ -1,0 +1,134 @@
+// Edge 4.50–4.52.00: dumps the org's row of keyvaluemaps_r21 with cassandra-cli and checks it is complete.
+import { createReadStream } from 'node:fs';
+import { ExternalError, InputError, UsageError } from '../errors.js';
+import { findOnPath, isExecutable, runStreaming } from '../adapters/process.js';
+import { mkdirPrivate } from '../fs/secureFs.js';
+import { DumpFile } from '../dumps/dumpFile.js';
+import { DUMP_READ_BYTES, readLines } from '../dumps/lines.js';
+import { CLI_GET_LIMIT, parseCliDump } from '../dumps/edgeCliDump.js';
+import { kvmDumpPath, writeDumpMetadata } from '../dumps/layout.js';
+import type { DumpReader, DumpedTable } from './reader.js';
+
+export const DEFAULT_CASSANDRA_CLI = '/opt/apigee/apigee-cassandra/bin/cassandra-cli';
+
+export interface CassandraCliEmigrateOptions {
+  org: string;
+  emigrateDir: string;
+  host: string;
+  port?: number;
+  cassandraCli?: string;
+  env: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  onProgress?: (bytes: number) => void;
+  onCommand?: (text: string) => void;
+}
+
+export type EmigrateResult = Omit<DumpedTable, 'table'>;
+
+/** Org names go into a cassandra-cli string literal: only the characters Edge allows in org names are accepted. */
+export function checkOrgName(org: string): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(org)) {
+    throw new UsageError(`organization name "${org}" is not a valid Edge organization name (letters, digits, - _ .)`);
+  }
+}
+
+export function cassandraCliInput(org: string): string {
+  return `use keyvaluemap;\nget keyvaluemaps_r21['${org}'];\n`;
+}
+
+/** The explicit path, else the Edge install path, else cassandra-cli on PATH. */
+export async function locateCassandraCli(explicit: string | undefined, env: NodeJS.ProcessEnv): Promise<string> {
+  if (explicit) {
+    if (await isExecutable(explicit)) return explicit;
+    throw new UsageError(`--cassandra-cli ${explicit} is not an executable file`);
+  }
+  if (await isExecutable(DEFAULT_CASSANDRA_CLI)) return DEFAULT_CASSANDRA_CLI;
+  const onPath = await findOnPath('cassandra-cli', env.PATH);
+  if (onPath) return onPath;
+  throw new ExternalError('cassandra-cli not found', [
+    `Looked at ${DEFAULT_CASSANDRA_CLI} and on PATH.`,
+    'Run amu on an Edge Cassandra or management node, or name the program with --cassandra-cli (CASSANDRA_CLI).',
+    'Edge 4.52.02 and later have no cassandra-cli: read over CQL instead.',
+  ]);
+}
+
+async function countRecords(file: string, label: string): Promise<number> {
+  const parsed = parseCliDump(readLines(createReadStream(file, { highWaterMark: DUMP_READ_BYTES }), { source: label }), label);
+  let rows = 0;
+  for await (const column of parsed) {
+    void column;
+    rows += 1;
+  }
+  return rows;
+}
+
+function failureDetails(stderrTail: string): string[] {
+  const lines = stderrTail.trim().split('\n').filter(Boolean).slice(-10);
+  return lines.length > 0 ? ['cassandra-cli said:', ...lines.map((l) => `  ${l}`)] : [];
+}
+
+export async function emigrateWithCassandraCli(options: CassandraCliEmigrateOptions): Promise<EmigrateResult> {
+  checkOrgName(options.org);
+  const program = await locateCassandraCli(options.cassandraCli, options.env);
+  await mkdirPrivate(options.emigrateDir);
+  const finalPath = kvmDumpPath(options.emigrateDir, options.org);
+  const args = ['-h', options.host, ...(options.port ? ['-p', String(options.port)] : [])];
+  const input = cassandraCliInput(options.org);
+  const startedAt = new Date().toISOString();
+  options.onCommand?.(`${program} ${args.join(' ')} <<< ${JSON.stringify(input)}`);
+  const file = await DumpFile.create(finalPath, (n) => options.onProgress?.(n));
+  const tmp = file.tempPath;
+  try {
+    const outcome = await runStreaming({ file: program, args, stdin: input, stdout: file.input, env: options.env, signal: options.signal });
+    await file.close();
+    if (outcome.failedToStart) throw new ExternalError(`cannot run ${program}: ${outcome.startError ?? 'unknown error'}`);
+    if (outcome.exitCode !== 0) {
+      const how = outcome.signal ? `was killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`;
+      throw new ExternalError(`cassandra-cli ${how}; no dump was written`, failureDetails(outcome.stderrTail));
+    }
+    const rows = await countRecords(tmp, `the output of cassandra-cli for org ${options.org}`).catch((err: unknown) => {
+      if (err instanceof InputError) {
+        throw new ExternalError(`cassandra-cli's output is incomplete or not a dump: ${err.message}; no dump was written`, [
+          ...err.details,
+          ...failureDetails(outcome.stderrTail),
+        ]);
+      }
+      throw err;
+    });
+    if (rows >= CLI_GET_LIMIT) {
+      throw new ExternalError(`cassandra-cli returned ${rows} columns, its limit for one row: the dump may be cut short; no dump was written`, [
+        'Read this org over CQL instead (see README-amu.md).',
+      ]);
+    }
+    const size = file.bytes;
+    await file.commit();
+    await writeDumpMetadata(finalPath, {
+      reader: 'cassandra-cli',
+      org: options.org,
+      command: `${program} ${args.join(' ')}`,
+      input,
+      host: options.host,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      rows,
+      bytes: size,
+      sha256: file.digest(),
+    });
+    return { file: finalPath, rows, bytes: size };
+  } catch (err) {
+    await file.discard();
+    throw err;
+  }
+}
+
+/** The cassandra-cli reader: one text dump of the org's row of keyvaluemaps_r21 (progress in bytes). */
+export function cassandraCliReader(options: Omit<CassandraCliEmigrateOptions, 'org' | 'emigrateDir' | 'onProgress'>): DumpReader {
+  return {
+    name: 'cassandra-cli',
+    async dump({ org, emigrateDir, onProgress }) {
+      const table = 'keyvaluemaps_r21';
+      const result = await emigrateWithCassandraCli({ ...options, org, emigrateDir, onProgress: (bytes) => onProgress?.(table, bytes) });
+      return [{ table, ...result }];
+    },
+  };
+}

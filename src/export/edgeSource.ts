@@ -1,0 +1,95 @@
+// The Edge KVM source: columns of keyvaluemaps_r21 from any reader, DEKs unwrapped with the KEK, values decrypted.
+import type { Kvm, KvmEntry, Scope } from '../kvm/model.js';
+import { scopeKey, scopeLabel } from '../kvm/model.js';
+import { decodeColumnName } from '../kvm/edgeColumnNames.js';
+import { decodeRowHeader, decodeRowValue } from '../dumps/edgeRowValue.js';
+import { DecryptFailure, decryptEdgeValues, unwrapEdgeDek } from '../keys/aesEcb.js';
+import { KeyError } from '../errors.js';
+import { type KvmDescriptor, type KvmSource, type SourceIndex, type SourceItem } from './source.js';
+import type { EdgeColumnReader } from '../dumps/openDump.js';
+
+interface ScopeKey {
+  dek?: Buffer;
+  failure?: string;
+}
+
+export class EdgeKvmSource implements KvmSource {
+  private readonly keys = new Map<string, ScopeKey>();
+
+  constructor(
+    readonly description: string,
+    private readonly readColumns: EdgeColumnReader,
+    private readonly kek: Buffer,
+  ) {}
+
+  async index(): Promise<SourceIndex> {
+    const kvms: KvmDescriptor[] = [];
+    let rowsRead = 0;
+    const wrapped: { scope: Scope; key: string; where: string }[] = [];
+    for await (const column of this.readColumns()) {
+      rowsRead += 1;
+      const { scope } = decodeColumnName(column.name, column.where);
+      const row = decodeRowHeader(column.value, column.where);
+      if (row.kind === 'keystore') wrapped.push({ scope, key: row.wrappedDek, where: column.where });
+      else kvms.push({ scope, name: row.name, encrypted: row.encrypted, origin: column.where });
+    }
+    this.unwrapAll(wrapped);
+    return { kvms, notes: [], rowsRead };
+  }
+
+  async *read(wanted: (d: KvmDescriptor) => boolean): AsyncIterable<SourceItem> {
+    for await (const column of this.readColumns()) {
+      const { scope } = decodeColumnName(column.name, column.where);
+      const row = decodeRowValue(column.value, column.where);
+      if (row.kind === 'keystore') continue;
+      const descriptor: KvmDescriptor = { scope, name: row.name, encrypted: row.encrypted, origin: column.where };
+      if (!wanted(descriptor)) continue;
+      yield this.decrypt(descriptor, row.entries);
+    }
+  }
+
+  /** Unwraps each scope's DEK; when none unwraps, the KEK is wrong and nothing can be exported. */
+  private unwrapAll(wrapped: { scope: Scope; key: string; where: string }[]): void {
+    const failures: string[] = [];
+    for (const w of wrapped) {
+      try {
+        this.keys.set(scopeKey(w.scope), { dek: unwrapEdgeDek(this.kek, w.key) });
+      } catch {
+        const failure = `the data key (DEK) of ${scopeLabel(w.scope)} (${w.where}) does not unwrap with the KEK given`;
+        this.keys.set(scopeKey(w.scope), { failure });
+        failures.push(failure);
+      }
+    }
+    if (wrapped.length > 0 && failures.length === wrapped.length) {
+      throw new KeyError(
+        `the KEK does not unwrap any of the ${wrapped.length} data keys in ${this.description}: it is the wrong KEK`,
+        ['Check it with "amu kek export --src opdk --vault ..." on the management server of this Edge installation.'],
+      );
+    }
+  }
+
+  private decrypt(descriptor: KvmDescriptor, entries: KvmEntry[]): SourceItem {
+    const kvm: Kvm = { scope: descriptor.scope, name: descriptor.name, encrypted: descriptor.encrypted, entries };
+    if (!descriptor.encrypted) return { kind: 'kvm', descriptor, kvm };
+    const key = this.keys.get(scopeKey(descriptor.scope));
+    if (!key?.dek) {
+      const reason = key?.failure ?? `no data key (keystore pseudo-KVM) for ${scopeLabel(descriptor.scope)} in the dump`;
+      return { kind: 'failed', descriptor, reason };
+    }
+    let values: string[];
+    const ciphertexts = new Array<string>(entries.length);
+    for (let i = 0; i < entries.length; i++) ciphertexts[i] = entries[i]!.value;
+    try {
+      values = decryptEdgeValues(key.dek, ciphertexts);
+    } catch (err) {
+      if (!(err instanceof DecryptFailure)) throw err;
+      const entry = err.index === undefined ? 'an entry' : `entry "${entries[err.index]!.name}"`;
+      const reason = `the value of ${entry} does not decrypt with the scope's data key: ${err.reason} check failed (corrupt value, or a wrong KEK)`;
+      return { kind: 'failed', descriptor, reason };
+    }
+    // The entries were parsed for this KVM alone: their values are replaced in place.
+    for (let i = 0; i < entries.length; i++) entries[i]!.value = values[i]!;
+    return { kind: 'kvm', descriptor, kvm };
+  }
+}
+

@@ -1,0 +1,131 @@
+// The export stage: plan from a first pass, decrypt and write in a second, into a staging folder committed whole.
+import path from 'node:path';
+import { InterruptedError, UsageError } from '../errors.js';
+import { isMissingOrEmpty, StagingDir, writeFileAtomic } from '../fs/secureFs.js';
+import { createTarget, type TargetKind, type TargetOptions } from './targets/index.js';
+import type { TargetWriter } from './targets/target.js';
+import { planExport, type PlannedKvm } from './plan.js';
+import { descriptorKey, type KvmSource } from './source.js';
+import { emptyCounts, isLoss, skippedEntry, type ExportSummary, type KvmReport } from './summary.js';
+import { scopeLabel } from '../kvm/model.js';
+
+export interface ExportOptions extends TargetOptions {
+  source: KvmSource;
+  target: TargetKind;
+  exportDir: string;
+  /** Replace a non-empty export folder whole (never merge into it). */
+  overwrite: boolean;
+  includeCustomReports: boolean;
+  signal?: AbortSignal;
+  onProgress?: (done: { kvms: number; entries: number; total: number }) => void;
+}
+
+export const REPORT_FILE = 'amu-export-report.json';
+
+/** Refuses, before any work, to write into a folder that already holds files unless told to replace it. */
+export async function checkExportDir(exportDir: string, overwrite: boolean): Promise<void> {
+  if (overwrite || (await isMissingOrEmpty(exportDir))) return;
+  throw new UsageError(`the export folder ${exportDir} is not empty`, [
+    'amu never mixes a new export with files of an earlier one.',
+    'Choose an empty or new folder, or pass --overwrite to replace the folder whole once the new export is complete.',
+  ]);
+}
+
+function reportOf(p: PlannedKvm): KvmReport {
+  const scope = scopeLabel(p.target.scope);
+  const dumpScope = scopeLabel(p.descriptor.scope);
+  return {
+    scope,
+    name: p.target.name,
+    ...(dumpScope !== scope ? { dumpScope } : {}),
+    encrypted: p.descriptor.encrypted,
+    entries: null,
+    ...(p.skip ? { status: p.skip.reason, reason: p.skip.detail } : { status: 'exported' }),
+  };
+}
+
+function countFound(plans: PlannedKvm[], summary: ExportSummary): void {
+  for (const p of plans) {
+    const counts = summary.byScope[p.descriptor.scope.kind];
+    counts.kvms += 1;
+    if (p.descriptor.encrypted) counts.encryptedKvms += 1;
+    else counts.plainKvms += 1;
+    if (p.skip) summary.skipped.push(skippedEntry(p.descriptor.scope, p.descriptor.name, p.skip.reason, p.skip.detail));
+  }
+}
+
+async function writeAll(options: ExportOptions, writer: TargetWriter, plans: PlannedKvm[], summary: ExportSummary): Promise<void> {
+  const pending = new Map(plans.filter((p) => !p.skip).map((p) => [descriptorKey(p.descriptor), p]));
+  const reports = new Map(plans.map((p, i) => [descriptorKey(p.descriptor), summary.kvms[i]!]));
+  const total = pending.size;
+  const planned = [...pending.values()].map((p) => p.target);
+  summary.warnings.push(...writer.warnings(planned));
+  await writer.begin(planned);
+  let done = 0;
+  let entries = 0;
+  for await (const item of options.source.read((d) => pending.has(descriptorKey(d)))) {
+    if (options.signal?.aborted) throw new InterruptedError('export interrupted; nothing was written to the export folder');
+    const key = descriptorKey(item.descriptor);
+    const plan = pending.get(key);
+    if (!plan) continue;
+    pending.delete(key);
+    if (item.kind === 'failed') {
+      await writer.skip(plan.target);
+      summary.skipped.push(skippedEntry(item.descriptor.scope, item.descriptor.name, 'decrypt-failed', item.reason));
+      Object.assign(reports.get(key)!, { status: 'decrypt-failed', reason: item.reason });
+      continue;
+    }
+    await writer.write({ ...item.kvm, scope: plan.target.scope, name: plan.target.name });
+    const counts = summary.byScope[item.descriptor.scope.kind];
+    counts.exportedKvms += 1;
+    reports.get(key)!.entries = item.kvm.entries.length;
+    counts.exportedEntries += item.kvm.entries.length;
+    done += 1;
+    entries += item.kvm.entries.length;
+    options.onProgress?.({ kvms: done, entries, total });
+  }
+  if (pending.size > 0) {
+    const names = [...pending.values()].map((p) => `${p.descriptor.name} (${p.descriptor.origin})`).join(', ');
+    throw new Error(`the dump changed between the two passes of the export: not found again: ${names}`);
+  }
+}
+
+/** Runs the whole export; the export folder appears only when everything that could be written was. */
+export async function exportKvms(options: ExportOptions): Promise<ExportSummary> {
+  await checkExportDir(options.exportDir, options.overwrite);
+  const index = await options.source.index();
+  const staging = await StagingDir.create(options.exportDir);
+  const writer = createTarget(options.target, staging.dir, options);
+  const summary: ExportSummary = {
+    org: options.org,
+    source: options.source.description,
+    target: writer.label,
+    exportDir: path.resolve(options.exportDir),
+    rowsRead: index.rowsRead,
+    byScope: emptyCounts(),
+    skipped: [],
+    sourceNotes: index.notes,
+    files: [],
+    warnings: [],
+    complete: false,
+    kvms: [],
+  };
+  try {
+    const plans = planExport(index.kvms, {
+      includeCustomReports: options.includeCustomReports,
+      unrepresentable: (kvm) => writer.unrepresentable(kvm),
+    });
+    countFound(plans, summary);
+    summary.kvms = plans.map(reportOf);
+    await writeAll(options, writer, plans, summary);
+    summary.files = await writer.finish();
+    summary.complete = !summary.skipped.some((s) => isLoss(s.reason));
+    await writeFileAtomic(path.join(staging.dir, REPORT_FILE), `${JSON.stringify(summary, null, 2)}\n`);
+    await staging.commit(options.overwrite);
+    return summary;
+  } catch (err) {
+    await writer.close();
+    await staging.abort();
+    throw err;
+  }
+}

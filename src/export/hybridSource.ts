@@ -1,0 +1,496 @@
+// The Apigee hybrid KVM source: kvm_map_entry/kvm_map_descriptor rows, regrouped through spill buckets, decrypted per scope key.
+//
+// Rows come one per entry in Cassandra token order, so a map's entries are scattered through the
+// dump. `index()` makes one streaming pass keeping per-map counters only; `read()` streams the
+// entries again into spill buckets (ciphertext only, private temp folder) and decrypts one bucket
+// at a time, so memory follows the largest bucket (about `bucketBytes`, or the largest KVM).
+//
+// Decisions (see also the README of the export):
+// - A map's current version is its descriptor row's `ver`; rows of other versions are stale
+//   leftovers of a deleted-and-recreated map: not exported, counted in the notes.
+// - Without a descriptor dump, and for maps that have entry rows but no descriptor row although a
+//   descriptor dump was given, the highest `ver` is taken (integers numerically, version-1 UUIDs
+//   by their time, anything else as text); the map is exported and noted, never dropped.
+// - A descriptor row without entry rows of its version is an empty KVM: exported with no entries.
+// - A null `val` fails its KVM (a `failed` item naming entry and line): a KVM is never exported
+//   with an entry silently missing. A null `key` cannot exist (it is part of Cassandra's primary
+//   key); the cqlsh reader refuses such a row as a damaged dump (InputError).
+// - Entries of a KVM are sorted by entry name (UTF-16 code unit order), so output is
+//   deterministic whatever the dump's token order or bucket count.
+// - All rows must belong to one tenant (`tid`): rows of several are an InputError, since the
+//   same scope and map name in two tenants could not be told apart in the export.
+
+import { InputError, KeyError } from '../errors.js';
+import type { Kvm, KvmEntry, Scope } from '../kvm/model.js';
+import { scopeLabel } from '../kvm/model.js';
+import { decryptHybridValue } from '../keys/hybridKeys.js';
+import { DecryptFailure, decryptEdgeValues, isAesKeyLength } from '../keys/aesEcb.js';
+import { ScopeDecoder, type HybridScopeKind } from '../kvm/hybridScope.js';
+import type { DescriptorRowLike, EntryRowLike, HybridDumpReaders } from '../dumps/openDump.js';
+import { bucketCount, bucketOf, SpillBuckets } from './spillBuckets.js';
+import type { KvmDescriptor, KvmSource, SourceIndex, SourceItem, SourceNote } from './source.js';
+
+/** The AES keys of the hybrid org. */
+export interface HybridKeys {
+  /** One key for every scope (`--dek`, as the bash amu did), or per scope: */
+  all?: Buffer;
+  /** kvmEncryptionKey: org scope AND proxy scope. */
+  org?: Buffer;
+  /** envKvmEncryptionKey per environment. */
+  envs?: Record<string, Buffer>;
+}
+
+export interface HybridSourceOptions {
+  /** Parent of the private spill folder; default the OS temp folder. */
+  spillDir?: string;
+  /** Target size of one spill bucket; default 16 MB (a bucket is read back whole). */
+  bucketBytes?: number;
+  /** Extra a_scp kinds, once a dump shows them (e.g. { apis: 'proxy' }). */
+  scopeKinds?: Readonly<Record<string, HybridScopeKind>>;
+}
+
+export const DEFAULT_BUCKET_BYTES = 16 * 1024 * 1024;
+/** Names listed in a note's detail before "and N more". */
+const NOTE_NAMES_SHOWN = 5;
+/** Distinct tenants remembered for the error message. */
+const TIDS_SHOWN = 10;
+/** Spill line overhead beyond key and value (JSON brackets, map id, line number). */
+const SPILL_LINE_OVERHEAD = 24;
+
+/** Per version of a map: rows and approximate spill bytes. */
+interface VersionCount {
+  rows: number;
+  bytes: number;
+}
+
+/** What the first pass keeps of a map: counters only, never values. */
+interface MapState {
+  id: number;
+  aScp: string;
+  map: string;
+  scope: Scope;
+  origin: string;
+  /** The descriptor row's ver; null when the map has no descriptor row. */
+  descriptorVer: string | null;
+  versions: Map<string, VersionCount>;
+  /** The version exported (set at the end of the first pass). */
+  chosenVer: string | null;
+  descriptor: KvmDescriptor;
+}
+
+/** One entry row of a wanted map as spilled: ciphertext, never plain text. */
+interface SpilledEntry {
+  key: string;
+  val: string | null;
+  lineNo: number;
+}
+
+/** The key of a scope, or why there is none. */
+type KeyChoice = { id: string; label: string; key: Buffer } | { missing: string };
+
+/** Identifies a map in the dump. */
+function mapKey(aScp: string, map: string): string {
+  return `${aScp}\0${map}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Versions
+
+const INTEGER_RE = /^-?\d+$/;
+const UUID_V1_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The 60-bit timestamp of a version-1 UUID. */
+function uuidV1Time(uuid: string): bigint {
+  const hex = uuid.replace(/-/g, '');
+  return BigInt(`0x${hex.slice(13, 16)}${hex.slice(8, 12)}${hex.slice(0, 8)}`);
+}
+
+/** Orders two `ver` values: integers numerically, version-1 UUIDs by time, anything else as text. */
+export function compareVersions(a: string, b: string): number {
+  if (INTEGER_RE.test(a) && INTEGER_RE.test(b)) {
+    const d = BigInt(a) - BigInt(b);
+    return d < 0n ? -1 : d > 0n ? 1 : 0;
+  }
+  if (UUID_V1_RE.test(a) && UUID_V1_RE.test(b)) {
+    const d = uuidV1Time(a) - uuidV1Time(b);
+    if (d !== 0n) return d < 0n ? -1 : 1;
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The highest of some versions. */
+function highestVersion(versions: Iterable<string>): string | null {
+  let best: string | null = null;
+  for (const v of versions) if (best === null || compareVersions(v, best) > 0) best = v;
+  return best;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Notes
+
+/** Why rows of a map were left out. */
+type StaleBasis = 'descriptor' | 'no descriptor row' | 'no descriptor dump';
+
+const STALE_REASONS: Readonly<Record<StaleBasis, string>> = {
+  descriptor: 'entry rows of old map versions',
+  'no descriptor row': 'entry rows of old map versions (map has no descriptor row: highest ver taken)',
+  'no descriptor dump': 'entry rows of old map versions (no descriptor dump: highest ver taken)',
+};
+
+/** A short label of a map for notes: `env prod "m1"`. */
+function mapLabel(state: MapState): string {
+  return `${scopeLabel(state.scope)} "${state.map}"`;
+}
+
+/** "a, b, c and 4 more". */
+function someNames(names: string[]): string {
+  const shown = names.slice(0, NOTE_NAMES_SHOWN).join(', ');
+  return names.length > NOTE_NAMES_SHOWN ? `${shown} and ${names.length - NOTE_NAMES_SHOWN} more` : shown;
+}
+
+/** Counts left-out rows per basis and maps without descriptor rows, then builds the notes. */
+function buildNotes(maps: MapState[], haveDescriptors: boolean): SourceNote[] {
+  const stale = new Map<StaleBasis, { rows: number; maps: number }>();
+  const orphans: MapState[] = [];
+  let orphanRows = 0;
+  for (const state of maps) {
+    const basis: StaleBasis = state.descriptorVer !== null ? 'descriptor' : haveDescriptors ? 'no descriptor row' : 'no descriptor dump';
+    if (basis === 'no descriptor row') {
+      orphans.push(state);
+      orphanRows += state.versions.get(state.chosenVer!)?.rows ?? 0;
+    }
+    let rows = 0;
+    for (const [ver, count] of state.versions) if (ver !== state.chosenVer) rows += count.rows;
+    if (rows === 0) continue;
+    const total = stale.get(basis) ?? { rows: 0, maps: 0 };
+    stale.set(basis, { rows: total.rows + rows, maps: total.maps + 1 });
+  }
+  const notes: SourceNote[] = [];
+  for (const [basis, total] of stale) notes.push({ reason: STALE_REASONS[basis], count: total.rows, detail: `${total.maps} maps` });
+  if (orphans.length > 0) {
+    notes.push({
+      reason: 'maps with entry rows but no descriptor row (exported from their highest ver)',
+      count: orphans.length,
+      detail: `${orphanRows} entry rows exported: ${someNames(orphans.map((s) => `${mapLabel(s)} (${s.origin})`))}`,
+    });
+  }
+  return notes;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys
+
+/** The key a scope uses: `all`, else the org key for org and proxy scope, the env's key for env scope. */
+function chooseKey(scope: Scope, keys: HybridKeys): KeyChoice {
+  if (keys.all) return { id: 'all', label: 'the key given for every scope', key: keys.all };
+  if (scope.kind === 'env') {
+    const key = keys.envs && Object.hasOwn(keys.envs, scope.env) ? keys.envs[scope.env] : undefined;
+    if (key) return { id: `env:${scope.env}`, label: `the env key of ${scope.env} (envKvmEncryptionKey)`, key };
+    return { missing: `no key for environment ${scope.env}: add it to the keys file` };
+  }
+  if (keys.org) return { id: 'org', label: 'the org key (kvmEncryptionKey)', key: keys.org };
+  return { missing: `no org key (kvmEncryptionKey, used for org and proxy scope): add it to the keys file` };
+}
+
+/** Refuses keys that cannot be AES keys, naming them. */
+function checkKeyLengths(keys: HybridKeys): void {
+  const named: [string, Buffer | undefined][] = [
+    ['the key given for every scope', keys.all],
+    ['the org key (kvmEncryptionKey)', keys.org],
+    ...Object.entries(keys.envs ?? {}).map(([env, key]): [string, Buffer] => [`the env key of ${env} (envKvmEncryptionKey)`, key]),
+  ];
+  for (const [label, key] of named) {
+    if (key && !isAesKeyLength(key.length)) {
+      throw new KeyError(`${label} is ${key.length} bytes long; AES keys are 16, 24 or 32 bytes`);
+    }
+  }
+}
+
+/** Per key: on how many KVMs it failed to decrypt, and whether it ever decrypted a value. */
+class KeyTally {
+  private readonly uses = new Map<string, { label: string; failedKvms: number; worked: boolean }>();
+
+  record(choice: { id: string; label: string }, outcome: 'worked' | 'failed'): void {
+    const use = this.uses.get(choice.id) ?? { label: choice.label, failedKvms: 0, worked: false };
+    if (outcome === 'worked') use.worked = true;
+    else use.failedKvms += 1;
+    this.uses.set(choice.id, use);
+  }
+
+  /** Throws a KeyError naming every key that was tried and decrypted nothing. */
+  throwIfUseless(): void {
+    const wrong = [...this.uses.values()].filter((u) => !u.worked && u.failedKvms > 0);
+    if (wrong.length === 0) return;
+    const names = wrong.map((u) => u.label).join(', ');
+    throw new KeyError(`wrong key: ${names} decrypted none of the values it was tried on`, [
+      ...wrong.map((u) => `${u.label}: failed on ${u.failedKvms} KVM(s), decrypted nothing`),
+      'Check the keys file against the org and environment secrets (kvmEncryptionKey, envKvmEncryptionKey); nothing was exported.',
+    ]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decryption of one KVM
+
+/** The first problem that fails a KVM before any decryption: a null value or an entry twice. */
+function rowProblem(entries: SpilledEntry[], where: (lineNo: number) => string): string | null {
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    if (entry.val === null) {
+      return `entry "${entry.key}" has no value (val is null at ${where(entry.lineNo)}); the KVM is not exported without it`;
+    }
+    const previous = entries[i - 1];
+    if (previous && previous.key === entry.key) {
+      return `entry "${entry.key}" appears twice (${where(previous.lineNo)} and ${where(entry.lineNo)})`;
+    }
+  }
+  return null;
+}
+
+/** Orders entries by name (UTF-16 code units), then by line. */
+function byEntryName(a: SpilledEntry, b: SpilledEntry): number {
+  if (a.key !== b.key) return a.key < b.key ? -1 : 1;
+  return a.lineNo - b.lineNo;
+}
+
+/** All entries decrypted in one batch (one reused cipher context), or null when any value fails. */
+function decryptAll(key: Buffer, entries: SpilledEntry[]): KvmEntry[] | null {
+  const vals = new Array<string>(entries.length);
+  for (let i = 0; i < entries.length; i++) vals[i] = entries[i]!.val!;
+  let values: string[];
+  try {
+    values = decryptEdgeValues(key, vals);
+  } catch (err) {
+    if (err instanceof DecryptFailure) return null;
+    throw err;
+  }
+  const plain = new Array<KvmEntry>(entries.length);
+  for (let i = 0; i < entries.length; i++) plain[i] = { name: entries[i]!.key, value: values[i]! };
+  return plain;
+}
+
+/** The reason of a failed decryption; a key failure is recorded against the key. */
+function decryptFailure(err: unknown, what: string, choice: { id: string; label: string }, tally: KeyTally): string {
+  if (err instanceof KeyError) {
+    tally.record(choice, 'failed');
+    return `the value of ${what} does not decrypt with ${choice.label}: wrong key?`;
+  }
+  if (err instanceof InputError) return `${err.message} (a damaged value)`;
+  throw err;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The source
+
+export class HybridKvmSource implements KvmSource {
+  private maps: Map<string, MapState> | null = null;
+  private readonly entryName: string;
+  private readonly descriptorName: string;
+
+  constructor(
+    readonly description: string,
+    private readonly readers: HybridDumpReaders,
+    private readonly keys: HybridKeys,
+    private readonly options: HybridSourceOptions = {},
+  ) {
+    checkKeyLengths(keys);
+    this.entryName = readers.entryName ?? 'kvm_map_entry';
+    this.descriptorName = readers.descriptorName ?? 'kvm_map_descriptor';
+  }
+
+  async index(): Promise<SourceIndex> {
+    const decoder = new ScopeDecoder(this.options.scopeKinds ?? {});
+    const tids = new Set<string>();
+    const maps = new Map<string, MapState>();
+    let rowsRead = 0;
+    if (this.readers.descriptors) {
+      for await (const row of this.readers.descriptors()) {
+        rowsRead += 1;
+        noteTid(tids, row.tid);
+        this.addDescriptorRow(maps, decoder, row);
+      }
+    }
+    for await (const row of this.readers.entries()) {
+      rowsRead += 1;
+      noteTid(tids, row.tid);
+      this.addEntryRow(maps, decoder, row);
+    }
+    decoder.throwIfUnknown();
+    this.checkOneTenant(tids);
+    for (const state of maps.values()) state.chosenVer = state.descriptorVer ?? highestVersion(state.versions.keys());
+    this.maps = maps;
+    const all = [...maps.values()];
+    return { kvms: all.map((s) => s.descriptor), notes: buildNotes(all, this.readers.descriptors !== undefined), rowsRead };
+  }
+
+  async *read(wanted: (d: KvmDescriptor) => boolean): AsyncIterable<SourceItem> {
+    if (this.maps === null) await this.index();
+    const selected = [...this.maps!.values()].filter((s) => wanted(s.descriptor));
+    const tally = new KeyTally();
+    const withRows = selected.filter((s) => this.currentCount(s).rows > 0);
+    for (const state of selected) if (this.currentCount(state).rows === 0) yield this.decryptKvm(state, [], tally);
+    if (withRows.length > 0) yield* this.readThroughBuckets(withRows, tally);
+    tally.throwIfUseless();
+  }
+
+  /** Spills the wanted maps' current rows into buckets, then decrypts bucket by bucket; always removes the spill. */
+  private async *readThroughBuckets(maps: MapState[], tally: KeyTally): AsyncIterable<SourceItem> {
+    const totalBytes = maps.reduce((sum, s) => sum + this.currentCount(s).bytes, 0);
+    const count = bucketCount(totalBytes, this.options.bucketBytes ?? DEFAULT_BUCKET_BYTES, maps.length);
+    const buckets = await SpillBuckets.create(count, this.options.spillDir);
+    try {
+      const mapsByBucket = groupByBucket(maps, count);
+      await this.spill(new Map(maps.map((s) => [mapKey(s.aScp, s.map), s])), buckets);
+      for (let b = 0; b < count; b++) {
+        const rows = await readBucket(buckets, b);
+        await buckets.remove(b);
+        for (const state of mapsByBucket[b]!) yield this.decryptKvm(state, rows.get(state.id) ?? [], tally);
+      }
+    } finally {
+      await buckets.dispose();
+    }
+  }
+
+  /** Second streaming pass: appends each wanted, current-version row to its map's bucket. */
+  private async spill(wanted: Map<string, MapState>, buckets: SpillBuckets): Promise<void> {
+    for await (const row of this.readers.entries()) {
+      const key = mapKey(row.aScp, row.map);
+      const state = wanted.get(key);
+      if (!state || row.ver !== state.chosenVer) continue;
+      const writing = buckets.append(bucketOf(key, buckets.count), spillLine(state.id, row.key, row.val, row.lineNo));
+      if (writing) await writing;
+    }
+    await buckets.flush();
+  }
+
+  /** Decrypts one KVM's entries: a `kvm` item, or a `failed` one saying why. */
+  private decryptKvm(state: MapState, spilled: SpilledEntry[], tally: KeyTally): SourceItem {
+    const descriptor = state.descriptor;
+    const where = (lineNo: number): string => `${this.entryName}:${lineNo}`;
+    const kvm = (entries: KvmEntry[]): Kvm => ({ scope: state.scope, name: state.map, encrypted: true, entries });
+    if (spilled.length === 0) return { kind: 'kvm', descriptor, kvm: kvm([]) };
+    const choice = chooseKey(state.scope, this.keys);
+    if ('missing' in choice) return { kind: 'failed', descriptor, reason: choice.missing };
+    const entries = spilled.sort(byEntryName);
+    const problem = rowProblem(entries, where);
+    if (problem !== null) return { kind: 'failed', descriptor, reason: problem };
+    const fast = decryptAll(choice.key, entries);
+    if (fast !== null) {
+      tally.record(choice, 'worked');
+      return { kind: 'kvm', descriptor, kvm: kvm(fast) };
+    }
+    // Some value failed: decrypt one by one, so that the message names the first failure exactly.
+    const plain: KvmEntry[] = [];
+    for (const entry of entries) {
+      const what = `entry "${entry.key}" of ${mapLabel(state)} (${where(entry.lineNo)})`;
+      try {
+        plain.push({ name: entry.key, value: decryptHybridValue(choice.key, entry.val!, what) });
+      } catch (err) {
+        if (plain.length > 0) tally.record(choice, 'worked');
+        return { kind: 'failed', descriptor, reason: decryptFailure(err, what, choice, tally) };
+      }
+    }
+    tally.record(choice, 'worked');
+    return { kind: 'kvm', descriptor, kvm: kvm(plain) };
+  }
+
+  private addDescriptorRow(maps: Map<string, MapState>, decoder: ScopeDecoder, row: DescriptorRowLike): void {
+    const origin = `${this.descriptorName}:${row.lineNo}`;
+    const scope = decoder.decode(row.aScp, origin);
+    if (scope === null) return;
+    const key = mapKey(row.aScp, row.map);
+    const seen = maps.get(key);
+    if (seen) {
+      throw new InputError(`${origin}: a second descriptor row for ${mapLabel(seen)} (first at ${seen.origin})`, [
+        'kvm_map_descriptor holds one row per map: the dump is damaged or holds several dumps',
+      ]);
+    }
+    maps.set(key, newMapState(maps.size, row.aScp, row.map, scope, origin, row.ver));
+  }
+
+  private addEntryRow(maps: Map<string, MapState>, decoder: ScopeDecoder, row: EntryRowLike): void {
+    const key = mapKey(row.aScp, row.map);
+    let state = maps.get(key);
+    if (!state) {
+      // A row of a known map needs neither its origin text nor its scope decoded again.
+      const origin = `${this.entryName}:${row.lineNo}`;
+      const scope = decoder.decode(row.aScp, origin);
+      if (scope === null) return;
+      state = newMapState(maps.size, row.aScp, row.map, scope, origin, null);
+      maps.set(key, state);
+    }
+    const count = state.versions.get(row.ver) ?? { rows: 0, bytes: 0 };
+    count.rows += 1;
+    count.bytes += row.key.length + (row.val?.length ?? 4) + SPILL_LINE_OVERHEAD;
+    state.versions.set(row.ver, count);
+  }
+
+  private currentCount(state: MapState): VersionCount {
+    return (state.chosenVer !== null ? state.versions.get(state.chosenVer) : undefined) ?? { rows: 0, bytes: 0 };
+  }
+
+  private checkOneTenant(tids: Set<string>): void {
+    if (tids.size <= 1) return;
+    const shown = [...tids].slice(0, TIDS_SHOWN).map((t) => `"${t}"`).join(', ');
+    throw new InputError(`${this.description} holds rows of several tenants (tid): ${shown}`, [
+      'the same scope and map name could exist in each: dump one org at a time (SELECT ... WHERE tid = \'<org>\' ALLOW FILTERING)',
+    ]);
+  }
+}
+
+/** Remembers a tenant id (a few, for the message). */
+function noteTid(tids: Set<string>, tid: string): void {
+  if (tids.size <= TIDS_SHOWN) tids.add(tid);
+}
+
+function newMapState(id: number, aScp: string, map: string, scope: Scope, origin: string, descriptorVer: string | null): MapState {
+  return {
+    id, aScp, map, scope, origin, descriptorVer,
+    versions: new Map(),
+    chosenVer: null,
+    descriptor: { scope, name: map, encrypted: true, origin },
+  };
+}
+
+/** The maps of each bucket, in index (first seen) order. */
+function groupByBucket(maps: MapState[], count: number): MapState[][] {
+  const groups: MapState[][] = Array.from({ length: count }, () => []);
+  for (const state of maps) groups[bucketOf(mapKey(state.aScp, state.map), count)]!.push(state);
+  return groups;
+}
+
+/**
+ * One spilled row: `<map id> <line> <key length> <val length, -1 for null> <key><val>` and a newline. Lengths
+ * are in UTF-16 code units, so key and value are cut exactly whatever they hold (newlines too): no JSON per row.
+ */
+function spillLine(id: number, key: string, val: string | null, lineNo: number): string {
+  return `${id} ${lineNo} ${key.length} ${val === null ? -1 : val.length} ${key}${val ?? ''}`;
+}
+
+/** Reads one bucket back (whole: memory follows the bucket anyway), grouping its rows by map id. */
+async function readBucket(buckets: SpillBuckets, bucket: number): Promise<Map<number, SpilledEntry[]>> {
+  const rows = new Map<number, SpilledEntry[]>();
+  const text = await buckets.text(bucket);
+  let at = 0;
+  const field = (): number => {
+    const space = text.indexOf(' ', at);
+    const n = Number(text.slice(at, space));
+    if (space < 0 || !Number.isSafeInteger(n)) throw new Error(`spill bucket ${bucket} is damaged at offset ${at}`);
+    at = space + 1;
+    return n;
+  };
+  while (at < text.length) {
+    const id = field();
+    const lineNo = field();
+    const keyLength = field();
+    const valLength = field();
+    const key = text.slice(at, (at += keyLength));
+    const val = valLength < 0 ? null : text.slice(at, (at += valLength));
+    if (text.charCodeAt(at) !== 0x0a) throw new Error(`spill bucket ${bucket} is damaged at offset ${at}`);
+    at += 1;
+    let list = rows.get(id);
+    if (!list) rows.set(id, (list = []));
+    list.push({ key, val, lineNo });
+  }
+  return rows;
+}

@@ -1,0 +1,162 @@
+// The apigeecli target: one `<scope>__<kvm>__kvmfile__0.json` file per KVM, as `apigeecli kvms import -f DIR` reads them, and import-kvms.sh.
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import type { Kvm, KvmEntry } from '../../kvm/model.js';
+import { FILE_MODE, writeFileAtomic } from '../../fs/secureFs.js';
+import { PIECE_CHARS, unsafePathSegment, type PlacedKvm, type TargetWriter } from './target.js';
+
+export type ApigeecliNaming = 'current' | 'legacy';
+
+/** `__` since apigeecli's March 2024 releases, `_` before (the bash amu's naming). */
+export function splitterFor(naming: ApigeecliNaming): string {
+  return naming === 'current' ? '__' : '_';
+}
+
+/** The file name apigeecli derives scope and KVM name from. */
+export function apigeecliFileName(kvm: PlacedKvm, naming: ApigeecliNaming): string {
+  const s = splitterFor(naming);
+  const tail = `${s}kvmfile${s}0.json`;
+  switch (kvm.scope.kind) {
+    case 'org':
+      return `org${s}${kvm.name}${tail}`;
+    case 'env':
+      return `env${s}${kvm.scope.env}${s}${kvm.name}${tail}`;
+    case 'proxy':
+      return `proxy${s}${kvm.scope.proxy}${s}${kvm.name}${tail}`;
+    case 'revision':
+      throw new Error('revision-scoped KVMs must be mapped to proxy scope before writing');
+  }
+}
+
+/** Why a name cannot round-trip through apigeecli's file names (split on the splitter, matched with `\S*`). */
+function nameProblem(what: string, name: string, naming: ApigeecliNaming): string | undefined {
+  const unsafe = unsafePathSegment(name);
+  if (unsafe) return `${what} "${name}" ${unsafe}`;
+  if (/\s/.test(name)) return `${what} "${name}" holds whitespace, which apigeecli's file pattern (\\S*) cannot match`;
+  const s = splitterFor(naming);
+  if (name.includes(s)) return `${what} "${name}" holds "${s}", apigeecli's file-name splitter`;
+  // Splitting `org___x__kvmfile__0.json` on "__" gives "_x" (a leading "_" is safe); `org__x___kvmfile...` gives "x" and "_kvmfile".
+  if (naming === 'current' && name.endsWith('_')) return `${what} "${name}" ends with "_", which runs into the "__" splitter`;
+  return undefined;
+}
+
+/**
+ * The file body, piece by piece: exactly `JSON.stringify({ keyValueEntries, nextPageToken: '' }, null, 2)` and a
+ * newline, written directly (no object per entry, no generic pretty-printer, no whole-file string).
+ */
+export function emitApigeecliText(entries: readonly KvmEntry[], emit: (piece: string) => void): void {
+  if (entries.length === 0) {
+    emit('{\n  "keyValueEntries": [],\n  "nextPageToken": ""\n}\n');
+    return;
+  }
+  emit('{\n  "keyValueEntries": [\n');
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    emit(`${i === 0 ? '' : ',\n'}    {\n      "name": ${JSON.stringify(e.name)},\n      "value": ${JSON.stringify(e.value)}\n    }`);
+  }
+  emit('\n  ],\n  "nextPageToken": ""\n}\n');
+}
+
+/** The whole file body as one string. */
+export function apigeecliFileText(entries: readonly KvmEntry[]): string {
+  const pieces: string[] = [];
+  emitApigeecliText(entries, (piece) => pieces.push(piece));
+  return pieces.join('');
+}
+
+/**
+ * `apigeecli kvms import -f` keeps its file list per scope kind keyed by KVM name only, so a KVM name used in
+ * two environments (or two proxies) reaches it once: the files are right, the bulk import is not.
+ */
+function bulkImportCollisions(planned: PlacedKvm[]): string[] {
+  const places = new Map<string, string[]>();
+  for (const kvm of planned) {
+    const scope = kvm.scope;
+    if (scope.kind !== 'env' && scope.kind !== 'proxy') continue;
+    const key = `${scope.kind}\0${kvm.name}`;
+    places.set(key, [...(places.get(key) ?? []), scope.kind === 'env' ? scope.env : scope.proxy]);
+  }
+  const warnings: string[] = [];
+  for (const [key, where] of places) {
+    if (where.length < 2) continue;
+    const [kind, name] = key.split('\0');
+    warnings.push(
+      `KVM "${name}" exists in ${where.length} ${kind === 'env' ? 'environments' : 'proxies'} (${where.join(', ')}): ` +
+        '"apigeecli kvms import -f" keys its files by KVM name and would import only one of them; import with import-kvms.sh, which imports each file by itself',
+    );
+  }
+  return warnings;
+}
+
+export class ApigeecliWriter implements TargetWriter {
+  readonly label = 'apigeecli';
+  private readonly written: string[] = [];
+  private planned: PlacedKvm[] = [];
+
+  constructor(
+    private readonly root: string,
+    private readonly naming: ApigeecliNaming = 'current',
+  ) {}
+
+  unrepresentable(kvm: PlacedKvm): string | undefined {
+    const scope = kvm.scope;
+    const scopeProblem =
+      scope.kind === 'env'
+        ? nameProblem('environment name', scope.env, this.naming)
+        : scope.kind === 'proxy' || scope.kind === 'revision'
+          ? nameProblem('proxy name', scope.proxy, this.naming)
+          : undefined;
+    if (scopeProblem) return scopeProblem;
+    if ((scope.kind === 'proxy' || scope.kind === 'revision') && scope.proxy.endsWith('env')) {
+      // apigeecli tests the env pattern first and it is not anchored: `proxy__myenv__k__kvmfile__0.json` reads as env "myenv".
+      return `proxy name "${scope.proxy}" ends with "env": apigeecli would import this proxy's KVM file as an environment KVM`;
+    }
+    return nameProblem('KVM name', kvm.name, this.naming);
+  }
+
+  warnings(planned: PlacedKvm[]): string[] {
+    return bulkImportCollisions(planned);
+  }
+
+  async begin(planned: PlacedKvm[]): Promise<void> {
+    this.planned = planned;
+  }
+
+  async write(kvm: Kvm): Promise<void> {
+    const name = apigeecliFileName(kvm, this.naming);
+    // Synchronous on purpose: KVMs are written one after the other anyway, and a thread-pool round trip per
+    // open, write and close costs more than the write itself for the many small files of a large org.
+    // A small file (nearly all) is written by writeFileSync, Node's one-call path; a huge one in pieces.
+    const file = path.join(this.root, name);
+    let pieces: string[] = [];
+    let chars = 0;
+    let fd: number | undefined;
+    try {
+      emitApigeecliText(kvm.entries, (piece) => {
+        pieces.push(piece);
+        chars += piece.length;
+        if (chars < PIECE_CHARS) return;
+        fd ??= openSync(file, 'wx', FILE_MODE);
+        writeSync(fd, pieces.join(''));
+        pieces = [];
+        chars = 0;
+      });
+      if (fd === undefined) writeFileSync(file, pieces.join(''), { mode: FILE_MODE, flag: 'wx' });
+      else if (pieces.length > 0) writeSync(fd, pieces.join(''));
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+    this.written.push(name);
+  }
+
+  async skip(): Promise<void> {}
+
+  /** The KVM files, sorted; import-kvms.sh (for every planned KVM) is written beside them but not listed. */
+  async finish(): Promise<string[]> {
+    const { buildImportScript, IMPORT_SCRIPT } = await import('./apigeecliScript.js');
+    await writeFileAtomic(path.join(this.root, IMPORT_SCRIPT), buildImportScript(this.planned, this.naming), 0o700);
+    return [...this.written].sort();
+  }
+
+  async close(): Promise<void> {}
+}

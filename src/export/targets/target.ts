@@ -1,0 +1,66 @@
+// The interface every export target (apigeecli files, maven config tree) implements, extras (import script, pom.xml) included.
+import { writeSync } from 'node:fs';
+import type { Kvm, Scope } from '../../kvm/model.js';
+
+/** A KVM as placed in the target: scope after revision mapping, and its name. */
+export interface PlacedKvm {
+  scope: Scope;
+  name: string;
+}
+
+export interface TargetWriter {
+  /** The target as the summary names it: `apigeecli`, `maven`, `maven (project)`. */
+  readonly label: string;
+  /** Why the target cannot hold this KVM (a name it cannot represent), or undefined when it can. */
+  unrepresentable(kvm: PlacedKvm): string | undefined;
+  /** What the user should know about importing these planned KVMs with this target's tools (none by default). */
+  warnings(planned: PlacedKvm[]): string[];
+  /** Called once with every KVM that will be written, before the first `write`, so files can be closed as they complete. */
+  begin(planned: PlacedKvm[]): Promise<void>;
+  write(kvm: Kvm): Promise<void>;
+  /** A planned KVM that will not come after all (its values failed to decrypt). */
+  skip(kvm: PlacedKvm): Promise<void>;
+  /**
+   * Completes all files and writes the target's extras for the planned KVMs (import-kvms.sh, pom.xml); returns the
+   * paths of the files the importer reads, relative to the export root.
+   */
+  finish(): Promise<string[]>;
+  /** Releases open files after a failure. */
+  close(): Promise<void>;
+}
+
+/** Text of a file is written once this many characters are gathered. */
+export const PIECE_CHARS = 1024 * 1024;
+
+/** Text gathered in pieces and written to a file descriptor about a megabyte at a time (one write for a small file). */
+export class PieceWriter {
+  private pieces: string[] = [];
+  private chars = 0;
+
+  constructor(
+    private readonly fd: number,
+    private readonly writeChars = PIECE_CHARS,
+  ) {}
+
+  add(piece: string): void {
+    this.pieces.push(piece);
+    this.chars += piece.length;
+    if (this.chars >= this.writeChars) this.flush();
+  }
+
+  flush(): void {
+    if (this.pieces.length === 0) return;
+    writeSync(this.fd, this.pieces.join(''));
+    this.pieces = [];
+    this.chars = 0;
+  }
+}
+
+/** Why `component` cannot be one path segment, or undefined: no separators, no `.`/`..`, no NUL, not empty. */
+export function unsafePathSegment(component: string): string | undefined {
+  if (component === '') return 'is empty';
+  if (component === '.' || component === '..') return `is "${component}"`;
+  if (/[/\\]/.test(component)) return 'holds a path separator (/ or \\)';
+  if (component.includes('\0')) return 'holds a NUL character';
+  return undefined;
+}

@@ -1,0 +1,63 @@
+// The KVM data model shared by every source (cassandra-cli, cqlsh, CQL) and every target writer.
+
+/** Where a KVM lives. `revision` exists only on Edge; export maps it to `proxy`. */
+/** The platforms amu reads: Apigee Edge for Private Cloud (the CLI value `--src opdk`) and Apigee hybrid. */
+export type Platform = 'edge' | 'hybrid';
+
+export type Scope =
+  | { kind: 'org' }
+  | { kind: 'env'; env: string }
+  | { kind: 'proxy'; proxy: string }
+  | { kind: 'revision'; proxy: string; revision: string };
+
+export interface KvmEntry {
+  name: string;
+  value: string;
+}
+
+/** A KVM as read from a dump: values are still ciphertext (base64) when `encrypted`. */
+export interface RawKvm {
+  scope: Scope;
+  /** The KVM's real name (original case). */
+  name: string;
+  encrypted: boolean;
+  entries: KvmEntry[];
+  /** Where it was read, for error messages: "validate-kvms.out line 12". */
+  origin: string;
+}
+
+/** A KVM ready for a target: every value is plain text. */
+export interface Kvm {
+  scope: Scope;
+  name: string;
+  encrypted: boolean;
+  entries: KvmEntry[];
+}
+
+/** A short, stable, human-readable scope label: `org`, `env qa`, `proxy p1`, `proxy p1 revision 3`. */
+export function scopeLabel(scope: Scope): string {
+  switch (scope.kind) {
+    case 'org':
+      return 'org';
+    case 'env':
+      return `env ${scope.env}`;
+    case 'proxy':
+      return `proxy ${scope.proxy}`;
+    case 'revision':
+      return `proxy ${scope.proxy} revision ${scope.revision}`;
+  }
+}
+
+/** A key that identifies a scope in maps: `org`, `env:qa`, `proxy:p1`, `revision:p1:3`. */
+export function scopeKey(scope: Scope): string {
+  switch (scope.kind) {
+    case 'org':
+      return 'org';
+    case 'env':
+      return `env:${scope.env}`;
+    case 'proxy':
+      return `proxy:${scope.proxy}`;
+    case 'revision':
+      return `revision:${scope.proxy}:${scope.revision}`;
+  }
+}

@@ -1,0 +1,262 @@
+// Reads an export tree the way its importer does (apigeecli kvms import -f, apigee-config-maven-plugin), one digest per KVM.
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { InputError } from '../errors.js';
+import type { KvmEntry, Scope } from '../kvm/model.js';
+import { descriptorKey } from '../export/source.js';
+import { splitterFor, type ApigeecliNaming } from '../export/targets/apigeecli.js';
+import { digestEntries, type ContentDigest } from './digest.js';
+
+export type TreeTarget = 'apigeecli' | 'maven';
+
+/** A KVM as the importer would create it: scope and name as it derives them, content as a digest. */
+export interface TreeKvm extends ContentDigest {
+  scope: Scope;
+  name: string;
+  /** The file it is read from, relative to the export folder. */
+  file: string;
+  /** Set when the importer sees more than one definition of this KVM, so what it creates is not what one file says. */
+  conflict?: string;
+}
+
+export interface ExportTree {
+  /** What was read, for messages: `apigeecli files (current naming)`, `maven project (resources/edge)`. */
+  layout: string;
+  kvms: TreeKvm[];
+  /** What the importer's bulk mode would get wrong although every file is right (apigeecli's map-name keying). */
+  warnings: string[];
+}
+
+export interface ReadTreeOptions {
+  target: TreeTarget;
+  exportDir: string;
+  apigeecliNaming: ApigeecliNaming;
+}
+
+type JsonObject = Record<string, unknown>;
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Go's `\S` (RE2): anything but ASCII space, tab, newline, form feed and carriage return; JS `\S` also excludes Unicode spaces. */
+const GO_NON_SPACE = '[^\\t\\n\\f\\r ]';
+
+/** Go sorts directory entries by the bytes of their names (filepath.Walk), not by UTF-16 code units. */
+function compareNames(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** Forward slashes in messages and JSON, whatever the platform. */
+function shown(relative: string): string {
+  return relative.split(path.sep).join('/');
+}
+
+async function readFolder(dir: string): Promise<{ name: string; isDirectory: boolean }[]> {
+  try {
+    const entries = await fsp.readdir(dir, { withFileTypes: true });
+    return entries.map((e) => ({ name: e.name, isDirectory: e.isDirectory() })).sort((a, b) => compareNames(a.name, b.name));
+  } catch (err) {
+    throw new InputError(`cannot read the folder ${dir}: ${(err as Error).message}`);
+  }
+}
+
+/** Every non-folder below `root`, relative to it, in filepath.Walk order (symbolic links are not followed). */
+async function* walkFiles(root: string, relative = ''): AsyncGenerator<string> {
+  for (const entry of await readFolder(path.join(root, relative))) {
+    const child = path.join(relative, entry.name);
+    if (entry.isDirectory) yield* walkFiles(root, child);
+    else yield child;
+  }
+}
+
+async function isFile(file: string): Promise<boolean> {
+  return fsp.stat(file).then((s) => s.isFile(), () => false);
+}
+
+async function checkExportFolder(dir: string): Promise<void> {
+  const stat = await fsp.stat(dir).catch(() => undefined);
+  if (!stat) throw new InputError(`no export tree at ${dir}`, ['Write one with "amu kvms export", or name the right folder with --export-dir.']);
+  if (!stat.isDirectory()) throw new InputError(`${dir} is not a folder`);
+}
+
+/** Parses a file; a syntax error names the file and position only (V8's message may quote the text, values included). */
+async function readJson(root: string, relative: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await fsp.readFile(path.join(root, relative), 'utf8');
+  } catch (err) {
+    throw new InputError(`cannot read ${path.join(root, relative)}: ${(err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    const position = /at position (\d+)/.exec((err as Error).message)?.[1];
+    throw new InputError(`${path.join(root, relative)} is not valid JSON${position ? ` (at character ${position})` : ''}`);
+  }
+}
+
+/** One `{name, value}` entry; the message never quotes what the file holds. */
+function entryOf(value: unknown, index: number, where: string): KvmEntry {
+  if (!isObject(value) || typeof value.name !== 'string' || typeof value.value !== 'string') {
+    throw new InputError(`${where}: entry ${index + 1} is not {"name": <string>, "value": <string>}`);
+  }
+  return { name: value.name, value: value.value };
+}
+
+/** An absent or null list is empty, as for Go's json.Unmarshal; anything else but an array is an error. */
+function entryList(value: unknown, where: string): KvmEntry[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new InputError(`${where}: the entry list is not an array`);
+  return value.map((e, i) => entryOf(e, i, where));
+}
+
+// ---- apigeecli -------------------------------------------------------------------------------
+
+type ApigeecliList = 'env' | 'proxy' | 'org';
+
+interface ApigeecliFile {
+  file: string;
+  list: ApigeecliList;
+  scope: Scope;
+  name: string;
+}
+
+interface ApigeecliPattern {
+  list: ApigeecliList;
+  pattern: RegExp;
+}
+
+/** apigeecli's patterns (utils.ListKVMFiles), unanchored as there, in the order its switch tests them. */
+function apigeecliPatterns(splitter: string): ApigeecliPattern[] {
+  const make = (prefix: string) => new RegExp(`${prefix}${splitter}(${GO_NON_SPACE}*)${splitter}kvmfile${splitter}[0-9]+\\.json`);
+  return [
+    { list: 'env', pattern: make('env') },
+    { list: 'proxy', pattern: make('proxy') },
+    { list: 'org', pattern: make('org') },
+  ];
+}
+
+/** Scope and map name exactly as apigeecli derives them: the first pattern that matches, then a split on the splitter. */
+function classifyApigeecliFile(file: string, splitter: string, patterns: ApigeecliPattern[]): ApigeecliFile | undefined {
+  const base = path.basename(file);
+  const matched = patterns.find((p) => p.pattern.test(base));
+  if (!matched) return undefined;
+  const parts = base.split(splitter);
+  if (matched.list === 'org') return parts.length > 1 ? { file, list: 'org', scope: { kind: 'org' }, name: parts[1]! } : undefined;
+  if (parts.length <= 2) return undefined;
+  const scope: Scope = matched.list === 'env' ? { kind: 'env', env: parts[1]! } : { kind: 'proxy', proxy: parts[1]! };
+  return { file, list: matched.list, scope, name: parts[2]! };
+}
+
+/** Files grouped by map name per list (env, proxy, org), as `apigeecli kvms import -f` keys them. */
+async function listApigeecliFiles(root: string, naming: ApigeecliNaming): Promise<ApigeecliFile[][]> {
+  const splitter = splitterFor(naming);
+  const patterns = apigeecliPatterns(splitter);
+  const byMapName = new Map<string, ApigeecliFile[]>();
+  for await (const file of walkFiles(root)) {
+    const found = classifyApigeecliFile(file, splitter, patterns);
+    if (!found) continue;
+    const key = `${found.list}\0${found.name}`;
+    byMapName.set(key, [...(byMapName.get(key) ?? []), found]);
+  }
+  return [...byMapName.values()];
+}
+
+function pageConflict(files: ApigeecliFile[], survivor: ApigeecliFile): string {
+  const names = files.map((f) => shown(f.file)).join(', ');
+  return `${files.length} files for this KVM (${names}): apigeecli keys its file list by map name and imports only ${shown(survivor.file)}`;
+}
+
+/**
+ * Each file is read as `apigeecli kvms entries import -f FILE` (what import-kvms.sh runs) reads it: scope and name
+ * from its name. Page files of one KVM are a conflict (each import of one replaces the entries' source). Files of
+ * different scopes sharing a map name are all right, but `apigeecli kvms import -f DIR` keys its list by map name
+ * and would import only the last: that is a warning, not a difference.
+ */
+async function readApigeecliTree(root: string, naming: ApigeecliNaming): Promise<ExportTree> {
+  const tree: ExportTree = { layout: `apigeecli files (${naming} naming)`, kvms: [], warnings: [] };
+  for (const group of await listApigeecliFiles(root, naming)) {
+    const byKvm = new Map<string, ApigeecliFile[]>();
+    for (const f of group) byKvm.set(descriptorKey(f), [...(byKvm.get(descriptorKey(f)) ?? []), f]);
+    if (byKvm.size > 1) tree.warnings.push(bulkImportWarning(group));
+    for (const files of byKvm.values()) {
+      const survivor = files[files.length - 1]!;
+      const where = shown(survivor.file);
+      const body = await readJson(root, survivor.file);
+      if (!isObject(body)) throw new InputError(`${where}: not a JSON object with "keyValueEntries"`);
+      const content = digestEntries(entryList(body.keyValueEntries, where));
+      const kvm: TreeKvm = { scope: survivor.scope, name: survivor.name, file: where, ...content };
+      if (files.length > 1) kvm.conflict = pageConflict(files, survivor);
+      tree.kvms.push(kvm);
+    }
+  }
+  return tree;
+}
+
+function bulkImportWarning(group: ApigeecliFile[]): string {
+  const files = group.map((f) => shown(f.file)).join(', ');
+  return `"apigeecli kvms import -f" keys its files by map name and would import only one of ${files}; import-kvms.sh imports each`;
+}
+
+// ---- apigee-config-maven-plugin ---------------------------------------------------------------
+
+interface MavenFile {
+  file: string;
+  scope: Scope;
+}
+
+async function subfolders(dir: string): Promise<string[]> {
+  const exists = await fsp.stat(dir).then((s) => s.isDirectory(), () => false);
+  if (!exists) return [];
+  return (await readFolder(dir)).filter((e) => e.isDirectory).map((e) => e.name);
+}
+
+/** The plugin's multi-file layout: `org/kvms.json`, `env/<env>/kvms.json`, `api/<proxy>/kvms.json`, those that exist. */
+async function mavenConfigFiles(root: string, configDir: string): Promise<MavenFile[]> {
+  const candidates: MavenFile[] = [{ file: path.join(configDir, 'org', 'kvms.json'), scope: { kind: 'org' } }];
+  for (const env of await subfolders(path.join(root, configDir, 'env'))) {
+    candidates.push({ file: path.join(configDir, 'env', env, 'kvms.json'), scope: { kind: 'env', env } });
+  }
+  for (const proxy of await subfolders(path.join(root, configDir, 'api'))) {
+    candidates.push({ file: path.join(configDir, 'api', proxy, 'kvms.json'), scope: { kind: 'proxy', proxy } });
+  }
+  const present: MavenFile[] = [];
+  for (const c of candidates) if (await isFile(path.join(root, c.file))) present.push(c);
+  return present;
+}
+
+/** The KVMs of one config file; a name listed twice is a conflict (the plugin's result depends on its create/update/sync option). */
+function mavenFileKvms(body: unknown, source: MavenFile): TreeKvm[] {
+  const where = shown(source.file);
+  if (!Array.isArray(body)) throw new InputError(`${where}: not a JSON array of KVMs`);
+  const byName = new Map<string, { kvm: TreeKvm; count: number }>();
+  body.forEach((item: unknown, index) => {
+    if (!isObject(item) || typeof item.name !== 'string') throw new InputError(`${where}: KVM ${index + 1} has no string "name"`);
+    const seen = byName.get(item.name);
+    if (seen) {
+      seen.count += 1;
+      seen.kvm.conflict = `listed ${seen.count} times in ${where}: what the plugin creates depends on its options`;
+      return;
+    }
+    const content = digestEntries(entryList(item.entry, `${where}, KVM ${index + 1}`));
+    byName.set(item.name, { kvm: { scope: source.scope, name: item.name, file: where, ...content }, count: 1 });
+  });
+  return [...byName.values()].map((v) => v.kvm);
+}
+
+/** A maven project (pom.xml) keeps its config under resources/edge; a bare tree has it at the top. */
+async function readMavenTree(root: string): Promise<ExportTree> {
+  const project = await isFile(path.join(root, 'pom.xml'));
+  const configDir = project ? path.join('resources', 'edge') : '';
+  const tree: ExportTree = { layout: project ? 'maven project (resources/edge)' : 'maven config tree', kvms: [], warnings: [] };
+  for (const file of await mavenConfigFiles(root, configDir)) tree.kvms.push(...mavenFileKvms(await readJson(root, file.file), file));
+  return tree;
+}
+
+/** Reads the tree; files the importer does not read (amu-export-report.json, pom.xml, strays) are ignored as it ignores them. */
+export async function readExportTree(options: ReadTreeOptions): Promise<ExportTree> {
+  await checkExportFolder(options.exportDir);
+  if (options.target === 'apigeecli') return readApigeecliTree(options.exportDir, options.apigeecliNaming);
+  return readMavenTree(options.exportDir);
+}

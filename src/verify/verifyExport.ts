@@ -1,0 +1,202 @@
+// `kvms verify`: the KVMs the export plan promises, digested from the dump, against what the importer would read from the tree.
+import path from 'node:path';
+import { InputError, InterruptedError } from '../errors.js';
+import { scopeLabel } from '../kvm/model.js';
+import { planExport, type PlannedKvm, type SkipReason } from '../export/plan.js';
+import { descriptorKey, type KvmSource } from '../export/source.js';
+import type { ApigeecliNaming } from '../export/targets/apigeecli.js';
+import { createTarget, type TargetKind } from '../export/targets/index.js';
+import type { PlacedKvm } from '../export/targets/target.js';
+import { digestEntries, shortDigest, type ContentDigest } from './digest.js';
+import { readExportTree, type ExportTree, type TreeKvm } from './readExportTree.js';
+
+export type VerifyStatus = 'OK' | 'missing' | 'different' | 'extra' | 'undecryptable' | 'conflict';
+
+/** One KVM compared: names, counts and short digests only, never an entry name or value. */
+export interface VerifyRow {
+  /** Scope in the target: `org`, `env prod`, `proxy p1`. */
+  scope: string;
+  kvm: string;
+  /** The dump's scope when it is not the target's (a revision-scoped KVM). */
+  dumpScope?: string;
+  status: VerifyStatus;
+  dumpEntries: number | null;
+  exportEntries: number | null;
+  dumpDigest: string | null;
+  exportDigest: string | null;
+  /** The file the importer reads it from, relative to the export folder. */
+  file: string | null;
+  note?: string;
+}
+
+export interface VerifyTotals {
+  kvms: number;
+  ok: number;
+  missing: number;
+  different: number;
+  extra: number;
+  undecryptable: number;
+  conflict: number;
+  dumpEntries: number;
+  exportEntries: number;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  source: string;
+  exportDir: string;
+  /** The layout read, e.g. `apigeecli files (current naming)`. */
+  tree: string;
+  kvms: VerifyRow[];
+  totals: VerifyTotals;
+  /** Files the importer skips that no row explains. */
+  warnings: string[];
+}
+
+export interface VerifyOptions {
+  source: KvmSource;
+  target: TargetKind;
+  exportDir: string;
+  includeCustomReports: boolean;
+  apigeecliNaming: ApigeecliNaming;
+  signal?: AbortSignal;
+}
+
+type DumpContent = { kind: 'read'; content: ContentDigest } | { kind: 'failed' };
+
+/** Deliberate choices of the plan: such KVMs are not meant to be in the tree. Every other skip is a loss and shows as missing. */
+const NOT_MEANT_TO_BE_WRITTEN: ReadonlySet<SkipReason> = new Set(['custom-report', 'superseded-revision']);
+
+function isExpected(plan: PlannedKvm): boolean {
+  return !plan.skip || !NOT_MEANT_TO_BE_WRITTEN.has(plan.skip.reason);
+}
+
+/** The same name check the export's writer applies, so verify expects exactly what the export plans. */
+function unrepresentableCheck(options: VerifyOptions): (kvm: PlacedKvm) => string | undefined {
+  const writer = createTarget(options.target, options.exportDir, {
+    org: '',
+    apigeecliNaming: options.apigeecliNaming,
+    mavenProject: false,
+    mavenPluginVersion: '',
+  });
+  return (kvm) => writer.unrepresentable(kvm);
+}
+
+/** Second pass over the dump: each expected KVM reduced to count and digest as it is decrypted, so no values are held. */
+async function digestDump(options: VerifyOptions, expected: PlannedKvm[]): Promise<Map<string, DumpContent>> {
+  const wanted = new Set(expected.map((p) => descriptorKey(p.descriptor)));
+  const contents = new Map<string, DumpContent>();
+  for await (const item of options.source.read((d) => wanted.has(descriptorKey(d)))) {
+    if (options.signal?.aborted) throw new InterruptedError('verify interrupted');
+    const content: DumpContent = item.kind === 'failed' ? { kind: 'failed' } : { kind: 'read', content: digestEntries(item.kvm.entries) };
+    contents.set(descriptorKey(item.descriptor), content);
+  }
+  const lost = expected.filter((p) => !contents.has(descriptorKey(p.descriptor)));
+  if (lost.length > 0) {
+    const names = lost.map((p) => `${p.descriptor.name} (${p.descriptor.origin})`).join(', ');
+    throw new InputError(`${options.source.description} changed while it was read: not found again: ${names}`);
+  }
+  return contents;
+}
+
+function missingNote(plan: PlannedKvm): string | undefined {
+  return plan.skip ? `not exported: ${plan.skip.detail}` : undefined;
+}
+
+function treeSide(tree: TreeKvm | undefined): Pick<VerifyRow, 'exportEntries' | 'exportDigest' | 'file'> {
+  return { exportEntries: tree?.entries ?? null, exportDigest: tree ? shortDigest(tree.digest) : null, file: tree?.file ?? null };
+}
+
+/** Compares one expected KVM with what the importer would create for it. */
+function expectedRow(plan: PlannedKvm, dump: DumpContent, tree: TreeKvm | undefined): VerifyRow {
+  const row = {
+    scope: scopeLabel(plan.target.scope),
+    kvm: plan.target.name,
+    ...(plan.descriptor.scope.kind === 'revision' ? { dumpScope: scopeLabel(plan.descriptor.scope) } : {}),
+    ...treeSide(tree),
+  };
+  if (dump.kind === 'failed') {
+    const note = 'its values do not decrypt with this KEK ("amu kvms export" says which entry fails)';
+    return { ...row, status: 'undecryptable', dumpEntries: null, dumpDigest: null, note };
+  }
+  const dumpSide = { dumpEntries: dump.content.entries, dumpDigest: shortDigest(dump.content.digest) };
+  if (!tree) {
+    const note = missingNote(plan);
+    return { ...row, ...dumpSide, status: 'missing', ...(note ? { note } : {}) };
+  }
+  if (tree.conflict) return { ...row, ...dumpSide, status: 'conflict', note: tree.conflict };
+  return { ...row, ...dumpSide, status: tree.digest === dump.content.digest ? 'OK' : 'different' };
+}
+
+/** A KVM the importer would create that the plan does not promise. */
+function extraRow(tree: TreeKvm, notMeant: string | undefined): VerifyRow {
+  const notes = [notMeant ? `in the dump but not meant to be exported: ${notMeant}` : undefined, tree.conflict].filter(Boolean);
+  return {
+    scope: scopeLabel(tree.scope),
+    kvm: tree.name,
+    status: 'extra',
+    dumpEntries: null,
+    dumpDigest: null,
+    ...treeSide(tree),
+    ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
+  };
+}
+
+const SCOPE_RANK: Record<string, number> = { org: 0, env: 1, proxy: 2 };
+
+/** org, then environments, then proxies; within a scope by KVM name. */
+function compareRows(a: VerifyRow, b: VerifyRow): number {
+  const rank = (r: VerifyRow) => SCOPE_RANK[r.scope.split(' ')[0]!] ?? 3;
+  if (rank(a) !== rank(b)) return rank(a) - rank(b);
+  if (a.scope !== b.scope) return a.scope < b.scope ? -1 : 1;
+  if (a.kvm !== b.kvm) return a.kvm < b.kvm ? -1 : 1;
+  return 0;
+}
+
+function totalsOf(rows: VerifyRow[]): VerifyTotals {
+  const count = (status: VerifyStatus) => rows.filter((r) => r.status === status).length;
+  return {
+    kvms: rows.length,
+    ok: count('OK'),
+    missing: count('missing'),
+    different: count('different'),
+    extra: count('extra'),
+    undecryptable: count('undecryptable'),
+    conflict: count('conflict'),
+    dumpEntries: rows.reduce((n, r) => n + (r.dumpEntries ?? 0), 0),
+    exportEntries: rows.reduce((n, r) => n + (r.exportEntries ?? 0), 0),
+  };
+}
+
+/** Rows of every expected KVM, then of every KVM in the tree that none of them claims. */
+function compare(plans: PlannedKvm[], dump: Map<string, DumpContent>, tree: ExportTree): { rows: VerifyRow[]; warnings: string[] } {
+  const inTree = new Map(tree.kvms.map((k) => [descriptorKey(k), k]));
+  const claimed = new Set<string>();
+  const rows: VerifyRow[] = [];
+  for (const plan of plans.filter(isExpected)) {
+    const key = descriptorKey(plan.target);
+    claimed.add(key);
+    rows.push(expectedRow(plan, dump.get(descriptorKey(plan.descriptor))!, inTree.get(key)));
+  }
+  const notMeant = new Map(plans.filter((p) => !isExpected(p)).map((p) => [descriptorKey(p.target), p.skip!.detail]));
+  for (const [key, kvm] of inTree) if (!claimed.has(key)) rows.push(extraRow(kvm, notMeant.get(key)));
+  return { rows: rows.sort(compareRows), warnings: tree.warnings };
+}
+
+/** Checks that the tree holds, as its importer reads it, exactly the KVMs and entries the export of this dump should write. */
+export async function verifyExport(options: VerifyOptions): Promise<VerifyResult> {
+  const index = await options.source.index();
+  const tree = await readExportTree({ target: options.target, exportDir: options.exportDir, apigeecliNaming: options.apigeecliNaming });
+  const plans = planExport(index.kvms, { includeCustomReports: options.includeCustomReports, unrepresentable: unrepresentableCheck(options) });
+  const dump = await digestDump(options, plans.filter(isExpected));
+  const { rows, warnings } = compare(plans, dump, tree);
+  return {
+    ok: rows.every((r) => r.status === 'OK'),
+    source: options.source.description,
+    exportDir: path.resolve(options.exportDir),
+    tree: tree.layout,
+    kvms: rows,
+    totals: totalsOf(rows),
+    warnings,
+  };
+}
