@@ -5,7 +5,8 @@
 // process under /usr/bin/time: wall seconds, CPU seconds (user+sys) and peak RSS of the amu process itself.
 // The machine may be shared: wall figures are noisy, CPU seconds less so.
 //
-// Also times `amu kvms emigrate --reader cql` against amu's CQL protocol test server (shape emigrate-cql-100k).
+// Also times `amu kvms emigrate --reader cql` against amu's CQL protocol test server (shape emigrate-cql-100k) and,
+// only when named (--shape import-100k, about 17 minutes), `amu kvms import` (scripts/bench-import.mjs).
 //
 // Usage: npm run bench [-- --shape edge-10k-x100[,hybrid-cql-1m]] [--targets apigeecli,maven] [--runs 1]
 //        [--verify] [--amu /path/to/bin/amu (another build, e.g. the base commit's, for before/after)]
@@ -178,7 +179,9 @@ const GOALS = {
   'emigrate-cql-100k': () => true,
 };
 
-const names = opts.shape ? opts.shape.split(',') : Object.keys(SHAPES);
+const named = opts.shape ? opts.shape.split(',') : Object.keys(SHAPES);
+const importNamed = named.includes('import-100k');
+const names = named.filter((name) => name !== 'import-100k');
 for (const name of names) if (!SHAPES[name]) throw new Error(`unknown shape ${name}; shapes: ${Object.keys(SHAPES).join(', ')}`);
 console.log(`amu: ${opts.amu}; ${os.cpus().length} cores, Node ${process.version}; load average ${os.loadavg()[0].toFixed(2)} at start`);
 const rows = [];
@@ -193,3 +196,9 @@ for (const name of names) {
 }
 const worst = Math.max(...rows.map((r) => r.peakMb));
 console.log(`\npeak RSS < 300 MB everywhere: ${worst < 300 ? 'met' : 'NOT met'} (worst ${worst.toFixed(0)} MB)`);
+
+// kvms import against the fake Apigee API with a quota: its own section in scripts/bench-import.mjs, run when named.
+if (importNamed) {
+  const { benchImport } = await import('./bench-import.mjs');
+  await benchImport();
+}

@@ -60,6 +60,16 @@ export const OPTION = {
   secret: { type: 'string', describe: 'Name of the Kubernetes secret holding the key (default: the names Apigee hybrid uses are tried)' },
   envs: { type: 'string', describe: 'Environments whose keys go into --keys-file, comma-separated (default: those whose secrets are found)' },
   'backup-dir': { type: 'string', describe: 'Folder the backup is written to (one CSV file per table)' },
+  'tgt-org': { type: 'string', describe: 'Organization in Apigee X or hybrid the KVMs are imported into (or verified in)' },
+  'env-map': { type: 'string', describe: 'Environment names of the source mapped to the target: old=new,... (others keep their name)' },
+  'api-url': { type: 'string', default: 'https://apigee.googleapis.com', describe: 'Apigee API endpoint (a hybrid or private endpoint may differ)' },
+  token: { type: 'string', secret: true, env: 'APIGEE_TOKEN', describe: 'Bearer token for the Apigee API, e.g. from "gcloud auth print-access-token"; prefer the variable' },
+  account: { type: 'string', describe: 'Service-account key file (JSON) to authenticate with (default: Application Default Credentials)' },
+  proxy: { type: 'string', describe: 'HTTP proxy for the Apigee API and token requests, http://[user:password@]host:port (default: HTTPS_PROXY / HTTP_PROXY, NO_PROXY)' },
+  concurrency: { type: 'number', default: 16, describe: 'Most Apigee API calls in flight at once (fewer while the API pushes back)' },
+  'dry-run': { type: 'boolean', default: false, describe: 'Print what would be created, updated and pruned, and change nothing' },
+  prune: { type: 'boolean', default: false, describe: 'Also delete entries of the imported KVMs that the source does not have' },
+  live: { type: 'boolean', default: false, describe: 'Verify the target organization through the Apigee API instead of an export tree' },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTION;

@@ -11,6 +11,8 @@ export interface OptionSpec {
   default?: string | boolean | number;
   /** A password or key: masked in all output. */
   secret?: boolean;
+  /** The variable it is read from when not the flag's own name (`--token` reads APIGEE_TOKEN). */
+  env?: string;
 }
 
 export type OptionSpecs = Record<string, OptionSpec>;
@@ -25,13 +27,18 @@ export function camelName(flag: string): string {
   return flag.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 }
 
+/** The variable an option is read from. */
+export function variableOf(flag: string, spec: OptionSpec): string {
+  return spec.env ?? envVarName(flag);
+}
+
 /** Declares options to yargs without defaults or demands: amu applies env values, defaults and checks itself. */
 export function declareOptions<T>(y: Argv<T>, specs: OptionSpecs): Argv<T> {
   for (const [flag, spec] of Object.entries(specs)) {
     const extra = spec.default !== undefined ? ` (default: ${String(spec.default)})` : '';
     y.option(flag, {
       type: spec.type,
-      describe: `${spec.describe}${extra} [env: ${envVarName(flag)}]`,
+      describe: `${spec.describe}${extra} [env: ${variableOf(flag, spec)}]`,
       ...(spec.choices ? { choices: spec.choices as string[] } : {}),
       requiresArg: spec.type !== 'boolean',
     });
@@ -43,7 +50,7 @@ const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
 const FALSE_WORDS = new Set(['0', 'false', 'no', 'off', '']);
 
 function valueFromEnv(flag: string, spec: OptionSpec, raw: string): string | boolean | number {
-  const variable = envVarName(flag);
+  const variable = variableOf(flag, spec);
   if (spec.type === 'boolean') {
     const word = raw.trim().toLowerCase();
     if (TRUE_WORDS.has(word)) return true;
@@ -71,14 +78,14 @@ export function resolveOptions(
   for (const [flag, spec] of Object.entries(specs)) {
     let value = argv[flag] ?? argv[camelName(flag)];
     if (value === undefined) {
-      const raw = env[envVarName(flag)];
+      const raw = env[variableOf(flag, spec)];
       if (raw !== undefined && !(raw === '' && spec.type !== 'boolean')) value = valueFromEnv(flag, spec, raw);
     }
     if (value === undefined) value = spec.default;
     if (Array.isArray(value)) value = value[value.length - 1];
     if (value !== undefined && spec.choices && !spec.choices.includes(String(value))) {
       throw new UsageError(
-        `--${flag} (${envVarName(flag)}) must be one of ${spec.choices.join(', ')}, not "${String(value)}"`,
+        `--${flag} (${variableOf(flag, spec)}) must be one of ${spec.choices.join(', ')}, not "${String(value)}"`,
       );
     }
     if (spec.type === 'string' && typeof value === 'string' && value === '') value = undefined;

@@ -260,3 +260,15 @@ export async function readExportTree(options: ReadTreeOptions): Promise<ExportTr
   if (options.target === 'apigeecli') return readApigeecliTree(options.exportDir, options.apigeecliNaming);
   return readMavenTree(options.exportDir);
 }
+
+/** The entries of one KVM of a tree read by readExportTree, read again from its file (`kvms import --export-dir`). */
+export async function readTreeKvmEntries(exportDir: string, kvm: TreeKvm): Promise<KvmEntry[]> {
+  const body = await readJson(exportDir, kvm.file);
+  if (Array.isArray(body)) {
+    const index = body.findIndex((item: unknown) => isObject(item) && item.name === kvm.name);
+    if (index < 0) throw new InputError(`${kvm.file}: KVM ${kvm.name} is no longer there`);
+    return entryList((body[index] as JsonObject).entry, `${kvm.file}, KVM ${index + 1}`);
+  }
+  if (!isObject(body)) throw new InputError(`${kvm.file}: not a JSON object with "keyValueEntries"`);
+  return entryList(body.keyValueEntries, kvm.file);
+}

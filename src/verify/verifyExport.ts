@@ -83,7 +83,7 @@ function unrepresentableCheck(options: VerifyOptions): (kvm: PlacedKvm) => strin
 }
 
 /** Second pass over the dump: each expected KVM reduced to count and digest as it is decrypted, so no values are held. */
-async function digestDump(options: VerifyOptions, expected: PlannedKvm[]): Promise<Map<string, DumpContent>> {
+async function digestDump(options: { source: KvmSource; signal?: AbortSignal }, expected: PlannedKvm[]): Promise<Map<string, DumpContent>> {
   const wanted = new Set(expected.map((p) => descriptorKey(p.descriptor)));
   const contents = new Map<string, DumpContent>();
   for await (const item of options.source.read((d) => wanted.has(descriptorKey(d)))) {
@@ -185,15 +185,37 @@ function compare(plans: PlannedKvm[], dump: Map<string, DumpContent>, tree: Expo
 
 /** Checks that the tree holds, as its importer reads it, exactly the KVMs and entries the export of this dump should write. */
 export async function verifyExport(options: VerifyOptions): Promise<VerifyResult> {
+  const tree = () => readExportTree({ target: options.target, exportDir: options.exportDir, apigeecliNaming: options.apigeecliNaming });
+  return verifyAgainst({ ...options, unrepresentable: unrepresentableCheck(options), where: path.resolve(options.exportDir) }, tree);
+}
+
+export interface VerifyAgainstOptions {
+  source: KvmSource;
+  includeCustomReports: boolean;
+  /** The target's check of names it cannot hold, as its export or import applies it. */
+  unrepresentable: (kvm: PlacedKvm) => string | undefined;
+  /** Where the target scope of a planned KVM is in what is checked (`kvms verify --live --env-map`). */
+  mapScope?: (scope: PlacedKvm['scope']) => PlacedKvm['scope'];
+  /** What is checked, for the report: a folder, or an organization at an API. */
+  where: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * The comparison of every `kvms verify`: the dump planned as export plans it, against KVMs read from elsewhere (an
+ * export tree, or the target through the API) given the plans so a reader can limit itself to the scopes they name.
+ */
+export async function verifyAgainst(options: VerifyAgainstOptions, readTree: (plans: PlannedKvm[]) => Promise<ExportTree>): Promise<VerifyResult> {
   const index = await options.source.index();
-  const tree = await readExportTree({ target: options.target, exportDir: options.exportDir, apigeecliNaming: options.apigeecliNaming });
-  const plans = planExport(index.kvms, { includeCustomReports: options.includeCustomReports, unrepresentable: unrepresentableCheck(options) });
+  const plans = planExport(index.kvms, { includeCustomReports: options.includeCustomReports, unrepresentable: options.unrepresentable });
+  if (options.mapScope) for (const p of plans) p.target = { ...p.target, scope: options.mapScope(p.target.scope) };
+  const tree = await readTree(plans);
   const dump = await digestDump(options, plans.filter(isExpected));
   const { rows, warnings } = compare(plans, dump, tree);
   return {
     ok: rows.every((r) => r.status === 'OK'),
     source: options.source.description,
-    exportDir: path.resolve(options.exportDir),
+    exportDir: options.where,
     tree: tree.layout,
     kvms: rows,
     totals: totalsOf(rows),

@@ -15,6 +15,8 @@ const cases: { command: string[]; options: Record<string, string>; expect: RegEx
   { command: ['kvms', 'emigrate'], options: { src: 'hybrid', org: 'o', 'emigrate-dir': tmp, 'hybrid-version': '1.7.6', kubeconfig: '/nonexistent/kubeconfig' }, expect: /kubeconfig|nonexistent/i },
   { command: ['kvms', 'export'], options: { src: 'opdk', org: 'o', kek: '00'.repeat(16), 'emigrate-dir': '/nonexistent', 'export-dir': path.join(tmp, 'x'), tgt: 'maven' }, expect: /no dump at/ },
   { command: ['kvms', 'verify'], options: { src: 'hybrid', org: 'o', dek: '11'.repeat(16), 'emigrate-dir': '/nonexistent', 'export-dir': path.join(tmp, 'y'), tgt: 'apigeecli' }, expect: /no dump at|nonexistent/ },
+  { command: ['kvms', 'import'], options: { 'export-dir': tmp, tgt: 'apigeecli', 'tgt-org': 'x', 'env-map': 'a=b', concurrency: '4', proxy: 'http://127.0.0.1:9', 'api-url': 'ftp://nowhere' }, expect: /holds no KVM files of an export tree for apigeecli: nothing to import/ },
+  { command: ['kvms', 'verify'], options: { src: 'opdk', org: 'o', kek: '00'.repeat(16), 'emigrate-dir': '/nonexistent', live: 'true', 'tgt-org': 'x' }, expect: /no dump at/ },
   { command: ['cassandra', 'cqlsh'], options: { 'hybrid-version': '1.7.6', kubeconfig: '/nonexistent/kubeconfig' }, expect: /kubeconfig|nonexistent/i },
   { command: ['cassandra', 'backup'], options: { src: 'hybrid', 'backup-dir': tmp, 'hybrid-version': '1.7.6', kubeconfig: '/nonexistent/kubeconfig' }, expect: /kubeconfig|nonexistent/i },
   { command: ['organizations', 'list'], options: { src: 'hybrid', org: 'o', 'hybrid-version': '1.7.6', kubeconfig: '/nonexistent/kubeconfig' }, expect: /kubeconfig|nonexistent/i },
@@ -30,6 +32,11 @@ describe('every command reads each option from its flag or its variable alike', 
     expect(viaFlags.stderr).toMatch(failure);
     expect(viaFlags.code).not.toBe(0);
     expect(viaEnv).toEqual(viaFlags);
+  });
+
+  test('--token reads APIGEE_TOKEN (the name gcloud users know)', async () => {
+    const help = await runAmu(['kvms', 'import', '--help']);
+    expect(help.stdout).toMatch(/--token[^\n]*\n?[^\n]*\[env: APIGEE_TOKEN\]/);
   });
 
   test('a flag wins over its variable', async () => {

@@ -103,4 +103,32 @@ describe('amu kvms export --src hybrid (cqlsh dumps)', () => {
     expect(r.stdout).toMatch(/\[decrypt-failed\] env test \/ creds: .*test/);
     expect(await readdir(out)).toContain('env__prod__creds__kvmfile__0.json');
   });
+
+  test('kvms import --src hybrid: the current versions go to the target through the Apigee API, empty maps too; verify --live OK', async () => {
+    const { FakeApigeeApi } = await import('../support/fakeApigeeApi.js');
+    const fake = new FakeApigeeApi({ tokens: ['ya29.hybrid-import'] });
+    await fake.start();
+    try {
+      fake.addOrg('x', ['prod', 'test'], []);
+      const apigee = { API_URL: fake.url, APIGEE_TOKEN: 'ya29.hybrid-import', TGT_ORG: 'x' };
+      const r = await runAmu(['kvms', 'import'], { ...env(), ...apigee });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(fake.entriesOf('x', 'env:prod', 'creds')).toEqual({ password: 'prod | pa55 "w0rd"', user: 'svc-prod' });
+      expect(fake.entriesOf('x', 'env:test', 'creds')).toEqual({ password: 'test-pass\nline2' });
+      expect(fake.entriesOf('x', 'env:test', 'emptymap')).toEqual({});
+      expect(fake.entriesOf('x', 'org', 'orgmap')).toEqual({ region: 'eu-west-1', zone: '東京' });
+      const live = await runAmu(['kvms', 'verify', '--live'], { ...env(), ...apigee });
+      expect(live.code).toBe(0);
+      // One key for every scope: the KVMs it does not decrypt are named as failed, the rest imported, exit 6.
+      fake.addOrg('y', ['prod', 'test'], []);
+      const partial = await runAmu(['kvms', 'import', '--tgt-org', 'y'], { ...env(), ...apigee, KEYS_FILE: '', DEK: orgKey.toString('hex') });
+      expect(partial.code).toBe(6);
+      expect(partial.stdout).toMatch(/^env prod\s+creds\s+failed/m);
+      expect(partial.stdout).toMatch(/env prod \/ creds: its values do not decrypt/);
+      expect(fake.entriesOf('y', 'org', 'orgmap')).toEqual({ region: 'eu-west-1', zone: '東京' });
+    } finally {
+      await fake.stop();
+    }
+  });
 });

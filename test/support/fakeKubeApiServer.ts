@@ -1,5 +1,6 @@
 // Fake Kubernetes API server for tests: real REST paths for pods/secrets and the real WebSocket exec and port-forward protocols.
 import http, { STATUS_CODES } from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -136,6 +137,8 @@ export interface FakeKubeOptions {
   execProtocols?: string[];
   exec?: ExecHandler;
   portForward?: PortForwardHandler;
+  /** Serve https with this key and certificate (as real API servers do) instead of plain http. */
+  tls?: { key: Buffer; cert: Buffer };
 }
 
 export interface KubeconfigOptions {
@@ -148,6 +151,8 @@ export interface KubeconfigOptions {
   /** More contexts pointing at the same cluster and user. */
   extraContexts?: string[];
   namespace?: string;
+  /** The cluster's proxy-url (a bastion proxy in front of the API server). */
+  proxyUrl?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -581,6 +586,7 @@ export class FakeKubeApi {
   private readonly wss = new WebSocketServer({ noServer: true, handleProtocols: (offered, req) => this.pickProtocol(offered, req) });
   private resourceVersion = 1000;
   private port = 0;
+  private scheme: 'http' | 'https' = 'http';
 
   private constructor(
     private readonly server: http.Server,
@@ -597,8 +603,9 @@ export class FakeKubeApi {
 
   /** Starts a server on 127.0.0.1 with a random port. */
   static async start(opts: FakeKubeOptions = {}): Promise<FakeKubeApi> {
-    const server = http.createServer();
+    const server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }) : http.createServer();
     const fake = new FakeKubeApi(server, opts);
+    fake.scheme = opts.tls ? 'https' : 'http';
     server.on('request', (req, res) => {
       fake.handleRequest(req, res).catch((err: unknown) => sendJson(res, 500, failureStatus(500, 'InternalError', String(err))));
     });
@@ -609,7 +616,7 @@ export class FakeKubeApi {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.scheme}://127.0.0.1:${this.port}`;
   }
 
   // --- scripting -----------------------------------------------------------------------------
@@ -663,14 +670,14 @@ export class FakeKubeApi {
     return this.requests.filter((r) => r.verb === verb && r.resource === resource).length;
   }
 
-  /** Writes a kubeconfig (plain http, insecure-skip-tls-verify, token auth) and returns its path. */
+  /** Writes a kubeconfig (the fake's URL, insecure-skip-tls-verify, token auth, optional proxy-url) and returns its path. */
   async writeKubeconfig(opts: KubeconfigOptions = {}): Promise<string> {
     const dir = opts.dir ?? (await this.makeTempDir());
     const context = (name: string) => ({ name, context: { cluster: 'fake', user: 'fake-user', namespace: opts.namespace ?? 'default' } });
     const config = {
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'fake', cluster: { server: opts.server ?? this.url, 'insecure-skip-tls-verify': true } }],
+      clusters: [{ name: 'fake', cluster: { server: opts.server ?? this.url, 'insecure-skip-tls-verify': true, ...(opts.proxyUrl ? { 'proxy-url': opts.proxyUrl } : {}) } }],
       users: [{ name: 'fake-user', user: { token: opts.token ?? this.token } }],
       contexts: ['fake', ...(opts.extraContexts ?? [])].map(context),
       'current-context': 'fake',

@@ -65,9 +65,17 @@ function httpError(f: HttpFailure, action: string): ExternalError {
 }
 
 /** Network-level failures: ECONNREFUSED, DNS, TLS, timeouts. Messages carry URLs, never headers. */
-function transportError(err: unknown, action: string, server: string, timeoutMs: number): ExternalError {
+function transportError(err: unknown, action: string, server: string, timeoutMs: number, proxyUrl?: string): ExternalError {
   const inner = (err as { error?: unknown })?.error ?? err; // ws ErrorEvent wraps the Error
   const e = inner as { name?: string; code?: string; type?: string; message?: string };
+  const refused = proxyUrl ? /Bad response: (\d+)/.exec(e?.message ?? '') : null; // hpagent's words for a refused CONNECT
+  if (proxyUrl && refused) {
+    const shown = proxyUrl.replace(/\/\/[^/@]*@/, '//***@');
+    const why = ['401', '407'].includes(refused[1]!) ? 'refused the credentials in it' : `answered ${refused[1]} instead of opening the tunnel`;
+    return new ExternalError(`cannot ${action}: the proxy ${shown} (the kubeconfig cluster's proxy-url) ${why} (HTTP ${refused[1]})`, [
+      'Check the user and password of proxy-url in the kubeconfig.',
+    ]);
+  }
   if (e?.name === 'AbortError' || e?.type === 'aborted' || /timed out|timeout/i.test(e?.message ?? '')) {
     return new ExternalError(`Kubernetes API at ${server}: cannot ${action}: no answer within ${timeoutMs} ms`);
   }
@@ -117,6 +125,8 @@ function toPodInfo(ns: string, pod: V1Pod): PodInfo {
 export class ClientNodeKube implements KubeAdapter {
   private readonly api: CoreV1Api;
   private readonly server: string;
+  /** The cluster's proxy-url: client-node sends REST, exec and port-forward through it. */
+  private readonly proxyUrl: string | undefined;
 
   constructor(
     private readonly kc: KubeConfig,
@@ -125,6 +135,7 @@ export class ClientNodeKube implements KubeAdapter {
   ) {
     this.api = kc.makeApiClient(CoreV1Api);
     this.server = kc.getCurrentCluster()?.server ?? '(unknown server)';
+    this.proxyUrl = kc.getCurrentCluster()?.proxyUrl;
   }
 
   /** Per-request options: an abort signal so no request waits forever. */
@@ -142,7 +153,7 @@ export class ClientNodeKube implements KubeAdapter {
 
   private fail(err: unknown, action: string): ExternalError {
     const http = asHttpFailure(err);
-    return http ? httpError(http, action) : transportError(err, action, this.server, this.timeoutMs);
+    return http ? httpError(http, action) : transportError(err, action, this.server, this.timeoutMs, this.proxyUrl);
   }
 
   /** Runs an API call; 404 becomes undefined when `missingOk`. */

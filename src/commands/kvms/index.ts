@@ -4,10 +4,11 @@ import { OPTION, pick } from '../../cli/optionCatalog.js';
 import { CQL_OPTIONS } from '../options/cqlConnection.js';
 import { SOURCE_OPTIONS } from '../options/dumpSource.js';
 import { KUBE_OPTIONS, POD_OPTIONS } from '../options/hybridCluster.js';
+import { APIGEE_OPTIONS } from '../options/apigee.js';
 
 export const kvmsGroup: CommandGroup = {
   name: 'kvms',
-  describe: 'Key value maps: emigrate from Cassandra, export for the target',
+  describe: 'Key value maps: emigrate from Cassandra, export for the target, import into Apigee X / hybrid',
   commands: [
     {
       name: 'emigrate',
@@ -38,14 +39,34 @@ export const kvmsGroup: CommandGroup = {
       load: () => import('./export.js'),
     },
     {
+      name: 'import',
+      describe: 'Create and update the KVMs of a dump (or an export tree) in Apigee X / hybrid through the Apigee API',
+      options: {
+        ...SOURCE_OPTIONS,
+        ...APIGEE_OPTIONS,
+        'export-dir': { ...OPTION['export-dir'], describe: 'Import this amu export tree (either target) instead of the dump' },
+        tgt: { ...OPTION.tgt, describe: 'With --export-dir: the kind of tree, apigeecli or maven' },
+        ...pick('apigeecli-naming', 'include-custom-reports', 'dry-run', 'prune', 'json'),
+      },
+      examples: [
+        ['KEK=... APIGEE_TOKEN=$(gcloud auth print-access-token) amu kvms import --src opdk --org edgeorg --emigrate-dir ./emigrate --tgt-org my-x-org', 'Edge dump into Apigee X'],
+        ['amu kvms import --export-dir ./export --tgt apigeecli --tgt-org my-x-org --env-map test=dev --dry-run', 'Plan the import of an export tree'],
+      ],
+      load: () => import('./import.js'),
+    },
+    {
       name: 'verify',
-      describe: 'Check that an export tree holds, as apigeecli or the maven plugin reads it, what the dump holds',
+      describe: 'Check that an export tree (or, with --live, the target organization) holds what the dump holds',
       options: {
         ...SOURCE_OPTIONS,
         'export-dir': { ...OPTION['export-dir'], describe: 'Folder of the export tree to check (written by "amu kvms export")' },
-        ...pick('tgt', 'include-custom-reports', 'apigeecli-naming', 'json'),
+        ...pick('tgt', 'include-custom-reports', 'apigeecli-naming', 'json', 'live'),
+        ...APIGEE_OPTIONS,
       },
-      examples: [['KEK=$(amu kek export ...) amu kvms verify --src opdk --org myorg --emigrate-dir ./emigrate --export-dir ./export --tgt apigeecli', 'Check an apigeecli export against its dump']],
+      examples: [
+        ['KEK=$(amu kek export ...) amu kvms verify --src opdk --org myorg --emigrate-dir ./emigrate --export-dir ./export --tgt apigeecli', 'Check an apigeecli export against its dump'],
+        ['KEK=... APIGEE_TOKEN=... amu kvms verify --live --src opdk --org myorg --emigrate-dir ./emigrate --tgt-org my-x-org', 'Check the target organization against the dump'],
+      ],
       load: () => import('./verify.js'),
     },
   ],
