@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'build/**', 'dist-check/**', 'node_modules/**', 'coverage/**', 'bench-out/**'] },
+  { ignores: ['dist/**', 'build/**', 'dist-check/**', 'node_modules/**', 'coverage/**', 'bench-out/**', 'bundle/**', 'release/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -46,6 +46,9 @@ export class ExternalError extends AmuError {
   readonly exitCode = ExitCode.external;
 }
 
+/** An external system refused the request for lack of permission (Kubernetes RBAC: HTTP 403). */
+export class ForbiddenError extends ExternalError {}
+
 /** The command ran to the end but not everything could be done (some KVMs not exported). */
 export class PartialError extends AmuError {
   readonly exitCode = ExitCode.partial;

@@ -1,7 +1,6 @@
 // The version amu reports, read from package.json at run time.
-import { readFileSync } from 'node:fs';
+import { readAsset } from './assets.js';
 
 export function amuVersion(): string {
-  const url = new URL('../package.json', import.meta.url);
-  return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
+  return (JSON.parse(readAsset('package.json')) as { version: string }).version;
 }

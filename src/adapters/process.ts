@@ -3,6 +3,7 @@ import { execa } from 'execa';
 import { constants as fsConstants, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
+import { childEnv } from '../cli/childEnv.js';
 
 export interface ProcessRun {
   file: string;
@@ -11,6 +12,7 @@ export interface ProcessRun {
   stdin: string;
   stdout: Writable;
   signal?: AbortSignal | undefined;
+  /** The environment to start from (default this process's); amu's secret variables are always removed (childEnv). */
   env?: NodeJS.ProcessEnv | undefined;
 }
 
@@ -36,7 +38,8 @@ export async function runStreaming(run: ProcessRun): Promise<ProcessOutcome> {
     buffer: false,
     stripFinalNewline: false,
     ...(run.signal ? { cancelSignal: run.signal } : {}),
-    ...(run.env ? { env: run.env, extendEnv: false } : {}),
+    env: childEnv(run.env ?? process.env),
+    extendEnv: false,
   });
   child.stderr?.on('data', (chunk: Buffer) => {
     stderrTail = (stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL);

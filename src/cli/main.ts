@@ -6,6 +6,8 @@ import { GLOBAL_OPTIONS, type PendingRun } from './command.js';
 import { AmuError, ExitCode, InterruptedError, exitCodeFor, type ExitCodeValue } from '../errors.js';
 import { Output } from './output.js';
 import { resolveOptions } from './options.js';
+import { scrubProcessEnv } from './childEnv.js';
+import { maskArguments } from './quoteInput.js';
 
 interface ParseOutcome {
   error?: Error | undefined;
@@ -31,6 +33,17 @@ function globalOutput(argv: Record<string, unknown>, io: CliIo): Output {
     flags = { debug: argv.debug, quiet: argv.quiet };
   }
   return new Output(io, { debug: flags.debug === true, quiet: flags.quiet === true });
+}
+
+/** The command words of a failed parse (at most group and command), for the help hint; stray arguments are left out. */
+function commandWords(argv: Record<string, unknown>): string[] {
+  const words = ((argv._ as unknown[] | undefined) ?? []).map(String);
+  const leading: string[] = [];
+  for (const word of words.slice(0, 2)) {
+    if (!/^[a-z][a-z-]*$/.test(word)) break;
+    leading.push(word);
+  }
+  return leading;
 }
 
 /** Shows an error the way users should see it: message and details, a stack trace only with --debug. */
@@ -66,8 +79,9 @@ export async function runCli(args: string[], io: CliIo, signal: AbortSignal = ne
   const { error, output, argv } = await parse(args, io, pending);
   const out = globalOutput(argv, io);
   if (error) {
-    out.error(error.message);
-    const commandPath = (argv._ as string[] | undefined)?.join(' ') ?? '';
+    // yargs quotes what was typed ("Unknown argument: <a key typed without --kek>"): never echo it whole.
+    out.error(maskArguments(error.message, args));
+    const commandPath = commandWords(argv).join(' ');
     out.info(`Run "amu ${commandPath ? `${commandPath} ` : ''}--help" for usage.`);
     return ExitCode.usage;
   }
@@ -98,11 +112,14 @@ export async function main(): Promise<void> {
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
+  // amu reads its options from a copy; the process keeps no secret variable for children that libraries start.
+  const env = { ...process.env };
+  scrubProcessEnv();
   const io: CliIo = {
     stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,
-    env: process.env,
+    env,
     cwd: process.cwd(),
     isTTY: Boolean(process.stderr.isTTY),
   };

@@ -21,9 +21,14 @@ export const OPTION = {
   storepass: { type: 'string', secret: true, describe: 'Store password of the vault (vault.passphrase); prefer the variable' },
   keypass: { type: 'string', secret: true, describe: 'Key password of the entry (default: the store password)' },
   alias: { type: 'string', default: 'datastore-alias', describe: 'Alias of the KEK entry in the vault' },
-  'cass-ip': { type: 'string', describe: 'Cassandra host(s), comma-separated (Edge default: localhost; hybrid: contact points reached directly instead of a port-forward)' },
+  'cass-ip': { type: 'string', describe: 'Cassandra host(s), comma-separated (Edge default: localhost; hybrid: reached directly instead of a port-forward, with the cluster\'s DML credentials unless --cass-username)' },
   'cass-port': { type: 'number', describe: 'Cassandra Thrift port for cassandra-cli (default: its own, 9160)' },
   'cassandra-cli': { type: 'string', describe: 'Path of cassandra-cli (default: /opt/apigee/apigee-cassandra/bin/cassandra-cli, else PATH)' },
+  'print-command': {
+    type: 'boolean',
+    default: false,
+    describe: 'Edge with cassandra-cli: print the cassandra-cli command to run by hand (hosts where amu cannot run) instead of running it',
+  },
   reader: {
     type: 'string',
     choices: ['cassandra-cli', 'cql', 'cqlsh-pod'],

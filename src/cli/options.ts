@@ -1,6 +1,7 @@
 // Option specs shared by all commands: every `--some-thing` may come from `SOME_THING`; flags win; missing ones are named together.
 import type { Argv } from 'yargs';
 import { UsageError } from '../errors.js';
+import { quoteWord } from './quoteInput.js';
 
 export type OptionType = 'string' | 'boolean' | 'number';
 
@@ -55,11 +56,11 @@ function valueFromEnv(flag: string, spec: OptionSpec, raw: string): string | boo
     const word = raw.trim().toLowerCase();
     if (TRUE_WORDS.has(word)) return true;
     if (FALSE_WORDS.has(word)) return false;
-    throw new UsageError(`${variable} must be true or false (1/0, yes/no), not "${spec.secret ? '***' : raw}"`);
+    throw new UsageError(`${variable} must be true or false (1/0, yes/no), not ${spec.secret ? '"***"' : quoteWord(raw)}`);
   }
   if (spec.type === 'number') {
     const n = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${variable} must be a number, not "${raw}"`);
+    if (raw.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${variable} must be a number, not ${spec.secret ? '"***"' : quoteWord(raw)}`);
     return n;
   }
   return raw;
@@ -85,7 +86,7 @@ export function resolveOptions(
     if (Array.isArray(value)) value = value[value.length - 1];
     if (value !== undefined && spec.choices && !spec.choices.includes(String(value))) {
       throw new UsageError(
-        `--${flag} (${variableOf(flag, spec)}) must be one of ${spec.choices.join(', ')}, not "${String(value)}"`,
+        `--${flag} (${variableOf(flag, spec)}) must be one of ${spec.choices.join(', ')}, not ${spec.secret ? '"***"' : quoteWord(String(value))}`,
       );
     }
     if (spec.type === 'string' && typeof value === 'string' && value === '') value = undefined;

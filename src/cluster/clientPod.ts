@@ -1,10 +1,10 @@
 // The cqlsh client pod amu manages in a hybrid cluster: manifest, reuse-or-replace decision, creation, wait until Ready, cqlsh argv.
-import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadYaml } from '@kubernetes/client-node';
 import type { ContainerState, KubeAdapter, PodInfo } from '../adapters/kube/index.js';
 import { ExternalError, UsageError } from '../errors.js';
 import { CASSANDRA_TLS_SECRET, DML_CREDS_KEYS, DML_CREDS_SECRET } from './secretNames.js';
+import { readAsset } from '../assets.js';
 
 export const DEFAULT_CLIENT_REGISTRY = 'gcr.io/apigee-release/hybrid';
 export const CLIENT_IMAGE_NAME = 'apigee-hybrid-cassandra-client';
@@ -14,7 +14,7 @@ export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY_VALUE = 'amu';
 export const TTL_ANNOTATION = 'amu/pod-ttl-seconds';
 
-const TEMPLATE = new URL('../../templates/cqlsh-pod.yaml', import.meta.url);
+const TEMPLATE = 'templates/cqlsh-pod.yaml';
 const IMAGE_PULL_REASONS = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'ErrImageNeverPull']);
 
 /** Everything the manifest is rendered from. */
@@ -80,7 +80,7 @@ export function renderTemplate(text: string, vars: Record<string, string | numbe
 
 /** The pod manifest from templates/cqlsh-pod.yaml. */
 export function buildClientPodManifest(spec: ClientPodSpec): Record<string, unknown> {
-  const text = renderTemplate(fs.readFileSync(TEMPLATE, 'utf8'), {
+  const text = renderTemplate(readAsset(TEMPLATE), {
     name: spec.name,
     namespace: spec.namespace,
     image: spec.image,
@@ -279,11 +279,30 @@ export interface CqlshTarget {
   stdinBytes?: number;
 }
 
-/** The exec argv running cqlsh in the client pod; credentials stay in the pod (only variable names here). */
+/**
+ * Writes the pod's DML credentials into a cqlshrc in a private temporary folder (umask 077: the file is 0600, made by
+ * bash builtins, so the password is in no process's argv) and removes the folder when the script ends. The image's
+ * own ~/.cassandra/cqlshrc (its [ssl] settings, say) is copied first, without its [authentication] section.
+ * cqlsh reads `[authentication] password` raw (no `%` interpolation); a password with a line break cannot be written.
+ */
+export const CQLSHRC_SETUP = [
+  'umask 077',
+  'case "$APIGEE_DML_PASSWORD$APIGEE_DML_USER" in *$\'\\n\'*|*$\'\\r\'*) echo "amu: the DML credentials hold a line break; cqlsh cannot read them from a cqlshrc" >&2; exit 2;; esac',
+  'amu_rc_dir=$(mktemp -d) || exit 2',
+  'trap \'rm -rf "$amu_rc_dir"\' EXIT',
+  ': > "$amu_rc_dir/cqlshrc" || exit 2',
+  'if [ -r "$HOME/.cassandra/cqlshrc" ]; then amu_skip=0; while IFS= read -r amu_line || [ -n "$amu_line" ]; do case "$amu_line" in \\[authentication\\]*) amu_skip=1;; \\[*) amu_skip=0;; esac; [ "$amu_skip" = 1 ] || printf \'%s\\n\' "$amu_line"; done < "$HOME/.cassandra/cqlshrc" >> "$amu_rc_dir/cqlshrc"; fi',
+  'printf \'[authentication]\\nusername = %s\\npassword = %s\\n\' "$APIGEE_DML_USER" "$APIGEE_DML_PASSWORD" >> "$amu_rc_dir/cqlshrc" || exit 2',
+].join('; ');
+
+/**
+ * The exec argv running cqlsh in the client pod. Credentials stay in the pod: the argv holds only variable names, and
+ * cqlsh gets them from a 0600 cqlshrc (--cqlshrc), never from `-u/-p` (which `ps` shows in the pod and on the node).
+ */
 export function cqlshCommand(target: CqlshTarget = {}): string[] {
   const { stdinBytes } = target;
   if (stdinBytes !== undefined && (!Number.isInteger(stdinBytes) || stdinBytes < 0)) throw new Error(`stdinBytes must be a byte count, got ${stdinBytes}`);
   const feed = stdinBytes === undefined ? '' : `head -c ${stdinBytes} | `;
-  const script = `${feed}cqlsh "\${1:-$CASSANDRA_HOST}" \${2:+"$2"} --ssl -u "$APIGEE_DML_USER" -p "$APIGEE_DML_PASSWORD" "\${@:3}"`;
+  const script = `${CQLSHRC_SETUP}; ${feed}cqlsh "\${1:-$CASSANDRA_HOST}" \${2:+"$2"} --ssl --cqlshrc "$amu_rc_dir/cqlshrc" "\${@:3}"`;
   return ['bash', '-c', script, 'cqlsh', target.host ?? '', target.port === undefined ? '' : String(target.port), ...(target.extraArgs ?? [])];
 }

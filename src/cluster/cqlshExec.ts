@@ -14,7 +14,7 @@ const LINES_SHOWN = 10;
 /**
  * Lines of cqlsh's stderr that mean a statement failed: statement errors (`<stdin>:1:InvalidRequest ...`),
  * connection failures and COPY's own failure reports (copyutil.py). Other stderr text (cqlsh 6's
- * "Warning: Using a password on the command line interface can be insecure.") is only a warning.
+ * notice "Credentials in the cqlshrc file is deprecated") is only a warning.
  */
 const ERROR_LINE_RES: readonly RegExp[] = [
   /^<stdin>:\d+:/,

@@ -7,6 +7,7 @@
 //   blob        -> {"b64": "<standard base64>"} in the file; readCqlDump hands back the base64 text
 // JSON escapes newlines and control characters inside strings, so every row is exactly one line.
 import { InputError } from '../errors.js';
+import { cutInput } from '../cli/quoteInput.js';
 import { isStrictBase64 } from '../keys/base64.js';
 import { DumpFile } from './dumpFile.js';
 import { jsonNestingExceeds, MAX_JSON_DEPTH } from './jsonDepth.js';
@@ -311,10 +312,10 @@ function parseCell(column: CqlDumpColumn, cell: unknown, at: string): string | n
     case 'bigint':
       return checkInteger(cell, INT64, bad);
     case 'timestamp':
-      if (!isCanonicalIso(cell)) throw bad(`not an ISO timestamp: ${cell.slice(0, 40)}`);
+      if (!isCanonicalIso(cell)) throw bad(`not an ISO timestamp: ${cutInput(cell)}`);
       return cell;
     case 'uuid':
-      if (!UUID_RE.test(cell)) throw bad(`not a UUID: ${cell.slice(0, 40)}`);
+      if (!UUID_RE.test(cell)) throw bad(`not a UUID: ${cutInput(cell)}`);
       return cell;
     default:
       return cell;
@@ -355,9 +356,9 @@ function isCanonicalIso(cell: string): boolean {
 }
 
 function checkInteger(cell: string, range: { min: bigint; max: bigint }, bad: (why: string) => InputError): string {
-  if (!/^-?(0|[1-9]\d*)$/.test(cell)) throw bad(`not a decimal integer: ${cell.slice(0, 40)}`);
+  if (!/^-?(0|[1-9]\d*)$/.test(cell)) throw bad(`not a decimal integer: ${cutInput(cell)}`);
   const n = BigInt(cell);
-  if (n < range.min || n > range.max) throw bad(`out of range: ${cell}`);
+  if (n < range.min || n > range.max) throw bad(`out of range: ${cutInput(cell)}`);
   return cell;
 }
 

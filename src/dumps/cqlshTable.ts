@@ -258,7 +258,8 @@ function decodeEscape(raw: string, slash: number, where: string): [string, numbe
     const hex = raw.slice(slash + 2, slash + 2 + digits);
     const cp = /^[0-9a-fA-F]+$/.test(hex) && hex.length === digits ? parseInt(hex, 16) : NaN;
     if (Number.isNaN(cp) || cp > 0x10ffff) {
-      throw new InputError(`${where}: bad escape "\\${code}${hex}" (expected ${digits} hex digits)`);
+      // The digits are part of a value: only the escape letter is named.
+      throw new InputError(`${where}: bad escape "\\${code}…" (expected ${digits} hex digits)`);
     }
     return [String.fromCodePoint(cp), slash + 2 + digits];
   }

@@ -5,6 +5,7 @@
 // begins (found from the end, so values holding `, timestamp=` or `)` are kept whole).
 
 import { InputError } from '../errors.js';
+import { cutInput } from '../cli/quoteInput.js';
 import { location, type Line } from './lines.js';
 
 /** One column of the row, as printed by cassandra-cli. */
@@ -99,7 +100,7 @@ async function* readRecords(lines: AsyncIterable<Line>, fileName: string, stats:
       throw inputError(fileName, line.lineNo, `unexpected line between records: ${preview(text)}`);
     }
     if (stats.records === 0 && stats.reported === null && preambleNotes.length < MAX_PREAMBLE_NOTES) {
-      preambleNotes.push(`line ${line.lineNo}: ${preview(text)}`);
+      preambleNotes.push(`line ${line.lineNo}: ${preambleLine(text)}`);
     }
   }
   if (stats.reported === null) {
@@ -145,7 +146,17 @@ function isChatter(text: string): boolean {
   return false;
 }
 
+/** A stray line between records (it may be part of a value): a few characters and its length. */
 function preview(text: string): string {
+  return cutInput(text);
+}
+
+/**
+ * A line before the first record: cassandra-cli's own messages ("Keyspace ... does not exist"), shown up to 120
+ * characters to say why the get failed; a line that looks like data (a long run of hex or base64) is cut.
+ */
+function preambleLine(text: string): string {
+  if (/[A-Za-z0-9+/=]{24,}/.test(text)) return cutInput(text);
   return JSON.stringify(text.length > 120 ? `${text.slice(0, 120)}...` : text);
 }
 

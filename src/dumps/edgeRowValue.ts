@@ -7,6 +7,7 @@
 // data without anyone noticing; the caller reports the KVM as not exported instead.
 
 import { InputError } from '../errors.js';
+import { cutInput, jsonProblem } from '../cli/quoteInput.js';
 import { jsonNestingExceeds, MAX_JSON_DEPTH } from './jsonDepth.js';
 import type { KvmEntry } from '../kvm/model.js';
 
@@ -183,7 +184,7 @@ function parseRowObject(json: string, where: string): Record<string, unknown> {
   try {
     row = JSON.parse(json);
   } catch (err) {
-    throw new InputError(`${where}: the value is not valid JSON (${(err as Error).message})`);
+    throw new InputError(`${where}: the value is not valid JSON (${jsonProblem(err)})`);
   }
   if (typeof row !== 'object' || row === null || Array.isArray(row)) {
     throw new InputError(`${where}: the value is ${describe(row)}, not a JSON object`);
@@ -205,7 +206,9 @@ function encryptedFlagOf(row: Record<string, unknown>, where: string): boolean {
   const flag = row[ENCRYPTED_FLAG];
   if (flag === undefined || flag === 'false') return false;
   if (flag === 'true') return true;
-  throw new InputError(`${where}: "${ENCRYPTED_FLAG}" is ${JSON.stringify(flag)}; expected "true" or "false"`);
+  // A string is cut (it could be a value put in the wrong place); true, 1 or null are shown as they are.
+  const shown = typeof flag === 'string' ? cutInput(flag) : typeof flag === 'object' && flag !== null ? describe(flag) : JSON.stringify(flag);
+  throw new InputError(`${where}: "${ENCRYPTED_FLAG}" is ${shown}; expected "true" or "false"`);
 }
 
 function parseEntries(arrayText: unknown, kvmName: string, where: string): KvmEntry[] {
@@ -220,7 +223,7 @@ function parseEntries(arrayText: unknown, kvmName: string, where: string): KvmEn
   try {
     list = JSON.parse(arrayText);
   } catch (err) {
-    throw new InputError(`${where}: ${kvm}: the entries are not valid JSON (${(err as Error).message})`);
+    throw new InputError(`${where}: ${kvm}: the entries are not valid JSON (${jsonProblem(err)})`);
   }
   if (!Array.isArray(list)) throw new InputError(`${where}: ${kvm}: the entries are ${describe(list)}, not an array`);
   const entries = new Array<KvmEntry>(list.length);

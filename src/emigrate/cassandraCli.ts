@@ -1,5 +1,6 @@
 // Edge 4.50–4.52.00: dumps the org's row of keyvaluemaps_r21 with cassandra-cli and checks it is complete.
 import { createReadStream } from 'node:fs';
+import path from 'node:path';
 import { ExternalError, InputError, UsageError } from '../errors.js';
 import { findOnPath, isExecutable, runStreaming } from '../adapters/process.js';
 import { mkdirPrivate } from '../fs/secureFs.js';
@@ -34,6 +35,36 @@ export function checkOrgName(org: string): void {
 
 export function cassandraCliInput(org: string): string {
   return `use keyvaluemap;\nget keyvaluemaps_r21['${org}'];\n`;
+}
+
+/** Quotes a word for a POSIX shell when it holds anything but safe characters. */
+function shellWord(word: string): string {
+  if (/^[A-Za-z0-9_./:=@%+-]+$/.test(word)) return word;
+  if (!/["$`\\!]/.test(word)) return `"${word}"`;
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+export interface HandCommandOptions {
+  org: string;
+  host: string;
+  port?: number;
+  cassandraCli?: string;
+}
+
+/**
+ * The shell command that makes the same dump as emigrateWithCassandraCli, for hosts where amu cannot run: the
+ * same program, arguments and input, its output into `<org>-kvms.out`. It holds no secret (cassandra-cli needs none).
+ */
+export function handCommand(o: HandCommandOptions): { command: string; dumpName: string; input: string } {
+  checkOrgName(o.org);
+  const program = o.cassandraCli ?? DEFAULT_CASSANDRA_CLI;
+  const args = ['-h', o.host, ...(o.port ? ['-p', String(o.port)] : [])];
+  const input = cassandraCliInput(o.org);
+  const dumpName = path.basename(kvmDumpPath('.', o.org));
+  const lines = input.split('\n').filter(Boolean).map(shellWord);
+  const pipeline = `printf '%s\\n' ${lines.join(' ')} | ${[program, ...args].map(shellWord).join(' ')} > ${shellWord(dumpName)}`;
+  // umask 077: the dump holds encrypted KVM values and their wrapped keys; only its owner may read it.
+  return { command: `(umask 077 && ${pipeline})`, dumpName, input };
 }
 
 /** The explicit path, else the Edge install path, else cassandra-cli on PATH. */

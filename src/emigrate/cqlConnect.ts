@@ -20,6 +20,8 @@ export interface DirectCqlOptions {
   password?: string;
   tls: boolean;
   caFile?: string | undefined;
+  /** The CA certificate itself (from the cluster's secret), when no caFile is given. */
+  ca?: Buffer | undefined;
   /** The name the server certificate must hold, when it is not the address connected to. */
   servername?: string | undefined;
   tlsVerify: boolean;
@@ -38,7 +40,7 @@ async function readCa(file: string | undefined): Promise<Buffer | undefined> {
 
 export async function connectDirect(o: DirectCqlOptions): Promise<CqlConnection> {
   const contactPoints = o.hosts.split(',').map((h) => h.trim()).filter(Boolean);
-  const ca = await readCa(o.caFile);
+  const ca = (await readCa(o.caFile)) ?? o.ca;
   const options: CqlOpenOptions = {
     contactPoints,
     port: o.port,
@@ -72,6 +74,21 @@ async function secretData(kube: KubeAdapter, namespace: string, name: string, ke
   return keys.map((k) => data[k]!);
 }
 
+/** The Cassandra service's name in the cluster: what its certificate holds. */
+export function cassandraServiceName(namespace: string): string {
+  return `apigee-cassandra-default.${namespace}.svc.cluster.local`;
+}
+
+/**
+ * Hybrid contact points reached directly (e.g. amu in a Job in the cluster): the DML credentials, and the CA when
+ * TLS is on, read from the cluster's secrets through the API — held in memory only.
+ */
+export async function clusterCqlCredentials(kube: KubeAdapter, namespace: string, tls: boolean): Promise<{ username: string; password: string; ca?: Buffer }> {
+  const [user, password] = await secretData(kube, namespace, DML_CREDS_SECRET, [...DML_CREDS_KEYS]);
+  const ca = tls ? (await secretData(kube, namespace, CASSANDRA_TLS_SECRET, [CASSANDRA_CA_KEY]))[0] : undefined;
+  return { username: user!.toString('utf8'), password: password!.toString('utf8'), ...(ca ? { ca } : {}) };
+}
+
 /**
  * Hybrid without a client pod: a port-forward to the Cassandra pod, TLS with the CA of the cluster's Cassandra
  * certificate (checked against the service name), DML credentials from the cluster's secret — held in memory only.
@@ -87,7 +104,7 @@ export async function connectThroughKube(o: KubeCqlOptions): Promise<CqlConnecti
       onlyContactPoints: true,
       username: user!.toString('utf8'),
       password: password!.toString('utf8'),
-      tls: o.tls ? { ca: ca!, rejectUnauthorized: o.tlsVerify, servername: `apigee-cassandra-default.${o.namespace}.svc.cluster.local` } : undefined,
+      tls: o.tls ? { ca: ca!, rejectUnauthorized: o.tlsVerify, servername: cassandraServiceName(o.namespace) } : undefined,
       localDataCenter: o.localDc || undefined,
       retryDelayMs: o.retryDelayMs,
     });

@@ -6,7 +6,7 @@
 // hash is checked); a shortened one cannot be reversed and is reported, asking for `--envs`.
 // Reading Cassandra for the env list would need the client pod; the secrets are what the keys come from.
 import type { KubeAdapter } from '../adapters/kube/index.js';
-import { InputError, UsageError } from '../errors.js';
+import { ForbiddenError, InputError, UsageError } from '../errors.js';
 import { toHex } from './hex.js';
 import { decodeSecretKey, SECRET_DATA_KEYS, type SecretDataKey } from './hybridKeys.js';
 import {
@@ -95,9 +95,24 @@ async function existingKeySecrets(kube: KubeAdapter, namespace: string): Promise
 
 /** Reads the first candidate secret that exists; an InputError naming what was tried and what exists otherwise. */
 async function readFirstSecret(kube: KubeAdapter, namespace: string, target: KeyTarget): Promise<{ name: string; data: Record<string, Buffer> }> {
+  // A Role that grants "get" by resourceName refuses the candidate names it does not list: try the next one.
+  const forbidden: string[] = [];
   for (const name of target.candidates) {
-    const data = await kube.readSecret(namespace, name);
+    let data: Record<string, Buffer> | undefined;
+    try {
+      data = await kube.readSecret(namespace, name);
+    } catch (err) {
+      if (!(err instanceof ForbiddenError) || target.candidates.length === 1) throw err;
+      forbidden.push(name);
+      continue;
+    }
     if (data) return { name, data };
+  }
+  if (forbidden.length > 0) {
+    throw new ForbiddenError(`no readable key secret of ${target.what} in namespace ${namespace}: RBAC forbids reading ${forbidden.join(', ')}`, [
+      `tried: ${target.candidates.join(', ')}`,
+      'allow "get" on the key secret in the Role amu runs under (its resourceNames, see templates/amu-rbac.yaml), or name it with --secret',
+    ]);
   }
   throw new InputError(`no key secret of ${target.what} in namespace ${namespace}`, [
     `tried: ${target.candidates.join(', ')}`,

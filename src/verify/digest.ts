@@ -1,16 +1,19 @@
-// Content digests of KVM entries: what `kvms verify` compares and shows instead of names and values.
-import { createHash } from 'node:crypto';
+// Keyed content digests of KVM entries: what `kvms verify` compares and shows instead of names and values.
+import { createHmac, randomBytes } from 'node:crypto';
 import type { KvmEntry } from '../kvm/model.js';
 
 /** A KVM's content reduced to what verify keeps: the entry count and a digest, never a name or value. */
 export interface ContentDigest {
   entries: number;
-  /** sha256 hex of the canonical serialisation. */
+  /** HMAC-SHA256 hex of the canonical serialisation, under the run's key. */
   digest: string;
 }
 
 /** Length of the digest prefix shown to users. */
 export const SHORT_DIGEST = 12;
+
+/** Bytes of the random key of one run. */
+const KEY_BYTES = 32;
 
 function compareEntries(a: KvmEntry, b: KvmEntry): number {
   if (a.name !== b.name) return a.name < b.name ? -1 : 1;
@@ -19,27 +22,40 @@ function compareEntries(a: KvmEntry, b: KvmEntry): number {
 }
 
 /**
- * sha256 over the entries sorted by name then value, one JSON `[name, value]` line each.
- * Order is ignored on purpose: neither apigeecli (parallel upserts) nor the maven plugin keeps it,
- * and Apigee lists entries in its own order, so two trees that differ only in order import alike.
+ * Digests KVM contents with HMAC-SHA256 under a key drawn at random for one verify run and never shown or kept:
+ * digests of the same run compare (dump against export), while a printed digest says nothing about the values
+ * (an unkeyed hash of a short value, a PIN, is reversed by trying every value).
  */
-export function digestEntries(entries: readonly KvmEntry[]): ContentDigest {
-  const hash = createHash('sha256');
-  // The same bytes as one update of `JSON.stringify([name, value])\n` per entry, hashed about 256 K characters at a time.
-  let pieces: string[] = [];
-  let chars = 0;
-  for (const e of [...entries].sort(compareEntries)) {
-    const line = `[${JSON.stringify(e.name)},${JSON.stringify(e.value)}]\n`;
-    pieces.push(line);
-    chars += line.length;
-    if (chars >= 256 * 1024) {
-      hash.update(pieces.join(''));
-      pieces = [];
-      chars = 0;
-    }
+export class ContentDigester {
+  private readonly key: Buffer;
+
+  constructor(key: Buffer = randomBytes(KEY_BYTES)) {
+    this.key = Buffer.from(key);
   }
-  if (pieces.length > 0) hash.update(pieces.join(''));
-  return { entries: entries.length, digest: hash.digest('hex') };
+
+  /**
+   * Over the entries sorted by name then value, one JSON `[name, value]` line each.
+   * Order is ignored on purpose: neither apigeecli (parallel upserts) nor the maven plugin keeps it,
+   * and Apigee lists entries in its own order, so two trees that differ only in order import alike.
+   */
+  digest(entries: readonly KvmEntry[]): ContentDigest {
+    const hmac = createHmac('sha256', this.key);
+    // The same bytes as one update of `JSON.stringify([name, value])\n` per entry, hashed about 256 K characters at a time.
+    let pieces: string[] = [];
+    let chars = 0;
+    for (const e of [...entries].sort(compareEntries)) {
+      const line = `[${JSON.stringify(e.name)},${JSON.stringify(e.value)}]\n`;
+      pieces.push(line);
+      chars += line.length;
+      if (chars >= 256 * 1024) {
+        hmac.update(pieces.join(''));
+        pieces = [];
+        chars = 0;
+      }
+    }
+    if (pieces.length > 0) hmac.update(pieces.join(''));
+    return { entries: entries.length, digest: hmac.digest('hex') };
+  }
 }
 
 export function shortDigest(digest: string): string {

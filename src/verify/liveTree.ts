@@ -4,7 +4,7 @@ import { kvmPath, type TargetScope } from '../apigee/paths.js';
 import type { PlannedKvm } from '../export/plan.js';
 import { scopeKey } from '../kvm/model.js';
 import type { KvmEntry } from '../kvm/model.js';
-import { digestEntries } from './digest.js';
+import type { ContentDigester } from './digest.js';
 import type { ExportTree, TreeKvm } from './readExportTree.js';
 
 export interface LiveTreeOptions {
@@ -13,6 +13,8 @@ export interface LiveTreeOptions {
   /** KVMs read at once. */
   concurrency: number;
   signal?: AbortSignal;
+  /** The run's keyed digester (verifyAgainst's): the dump side uses the same one. */
+  digester: ContentDigester;
 }
 
 /** The org scope and every environment and proxy the plans put KVMs in. */
@@ -44,7 +46,7 @@ export async function readLiveTree(options: LiveTreeOptions, plans: PlannedKvm[]
       const { scope, name } = work[next++]!;
       const entries: KvmEntry[] = [];
       for await (const page of client.listEntries(org, scope, name)) entries.push(...page);
-      const kvm: TreeKvm = { scope, name, file: kvmPath(org, scope, name), ...digestEntries(entries) };
+      const kvm: TreeKvm = { scope, name, file: kvmPath(org, scope, name), ...options.digester.digest(entries) };
       tree.kvms.push(kvm);
     }
   };

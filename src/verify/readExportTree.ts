@@ -5,7 +5,7 @@ import { InputError } from '../errors.js';
 import type { KvmEntry, Scope } from '../kvm/model.js';
 import { descriptorKey } from '../export/source.js';
 import { splitterFor, type ApigeecliNaming } from '../export/targets/apigeecli.js';
-import { digestEntries, type ContentDigest } from './digest.js';
+import { ContentDigester, type ContentDigest } from './digest.js';
 
 export type TreeTarget = 'apigeecli' | 'maven';
 
@@ -31,6 +31,8 @@ export interface ReadTreeOptions {
   target: TreeTarget;
   exportDir: string;
   apigeecliNaming: ApigeecliNaming;
+  /** The run's keyed digester, which the dump side must share (default: a new one, for readers that compare nothing). */
+  digester?: ContentDigester | undefined;
 }
 
 type JsonObject = Record<string, unknown>;
@@ -174,7 +176,7 @@ function pageConflict(files: ApigeecliFile[], survivor: ApigeecliFile): string {
  * different scopes sharing a map name are all right, but `apigeecli kvms import -f DIR` keys its list by map name
  * and would import only the last: that is a warning, not a difference.
  */
-async function readApigeecliTree(root: string, naming: ApigeecliNaming): Promise<ExportTree> {
+async function readApigeecliTree(root: string, naming: ApigeecliNaming, digester: ContentDigester): Promise<ExportTree> {
   const tree: ExportTree = { layout: `apigeecli files (${naming} naming)`, kvms: [], warnings: [] };
   for (const group of await listApigeecliFiles(root, naming)) {
     const byKvm = new Map<string, ApigeecliFile[]>();
@@ -185,7 +187,7 @@ async function readApigeecliTree(root: string, naming: ApigeecliNaming): Promise
       const where = shown(survivor.file);
       const body = await readJson(root, survivor.file);
       if (!isObject(body)) throw new InputError(`${where}: not a JSON object with "keyValueEntries"`);
-      const content = digestEntries(entryList(body.keyValueEntries, where));
+      const content = digester.digest(entryList(body.keyValueEntries, where));
       const kvm: TreeKvm = { scope: survivor.scope, name: survivor.name, file: where, ...content };
       if (files.length > 1) kvm.conflict = pageConflict(files, survivor);
       tree.kvms.push(kvm);
@@ -227,7 +229,7 @@ async function mavenConfigFiles(root: string, configDir: string): Promise<MavenF
 }
 
 /** The KVMs of one config file; a name listed twice is a conflict (the plugin's result depends on its create/update/sync option). */
-function mavenFileKvms(body: unknown, source: MavenFile): TreeKvm[] {
+function mavenFileKvms(body: unknown, source: MavenFile, digester: ContentDigester): TreeKvm[] {
   const where = shown(source.file);
   if (!Array.isArray(body)) throw new InputError(`${where}: not a JSON array of KVMs`);
   const byName = new Map<string, { kvm: TreeKvm; count: number }>();
@@ -239,26 +241,27 @@ function mavenFileKvms(body: unknown, source: MavenFile): TreeKvm[] {
       seen.kvm.conflict = `listed ${seen.count} times in ${where}: what the plugin creates depends on its options`;
       return;
     }
-    const content = digestEntries(entryList(item.entry, `${where}, KVM ${index + 1}`));
+    const content = digester.digest(entryList(item.entry, `${where}, KVM ${index + 1}`));
     byName.set(item.name, { kvm: { scope: source.scope, name: item.name, file: where, ...content }, count: 1 });
   });
   return [...byName.values()].map((v) => v.kvm);
 }
 
 /** A maven project (pom.xml) keeps its config under resources/edge; a bare tree has it at the top. */
-async function readMavenTree(root: string): Promise<ExportTree> {
+async function readMavenTree(root: string, digester: ContentDigester): Promise<ExportTree> {
   const project = await isFile(path.join(root, 'pom.xml'));
   const configDir = project ? path.join('resources', 'edge') : '';
   const tree: ExportTree = { layout: project ? 'maven project (resources/edge)' : 'maven config tree', kvms: [], warnings: [] };
-  for (const file of await mavenConfigFiles(root, configDir)) tree.kvms.push(...mavenFileKvms(await readJson(root, file.file), file));
+  for (const file of await mavenConfigFiles(root, configDir)) tree.kvms.push(...mavenFileKvms(await readJson(root, file.file), file, digester));
   return tree;
 }
 
 /** Reads the tree; files the importer does not read (amu-export-report.json, pom.xml, strays) are ignored as it ignores them. */
 export async function readExportTree(options: ReadTreeOptions): Promise<ExportTree> {
   await checkExportFolder(options.exportDir);
-  if (options.target === 'apigeecli') return readApigeecliTree(options.exportDir, options.apigeecliNaming);
-  return readMavenTree(options.exportDir);
+  const digester = options.digester ?? new ContentDigester();
+  if (options.target === 'apigeecli') return readApigeecliTree(options.exportDir, options.apigeecliNaming, digester);
+  return readMavenTree(options.exportDir, digester);
 }
 
 /** The entries of one KVM of a tree read by readExportTree, read again from its file (`kvms import --export-dir`). */

@@ -1,4 +1,4 @@
-// Text and JSON forms of a `kvms verify` result: KVM names, counts and short digests, never entry names or values.
+// Text and JSON forms of a `kvms verify` result: KVM names, counts and short keyed digests, never entry names or values.
 import type { VerifyResult, VerifyRow, VerifyTotals } from './verifyExport.js';
 
 /** Up to this many KVMs every row is listed; above it only the rows that are not OK. */
@@ -25,7 +25,7 @@ function noteLines(rows: VerifyRow[]): string[] {
   const lines: string[] = [];
   for (const r of rows) {
     const where = `${r.scope} / ${r.kvm}${r.dumpScope ? ` (from ${r.dumpScope})` : ''}`;
-    if (r.status === 'different') lines.push(`  ${where}: content differs (sha256 dump ${r.dumpDigest}, export ${r.exportDigest})`);
+    if (r.status === 'different') lines.push(`  ${where}: content differs (digest of this run: dump ${r.dumpDigest}, export ${r.exportDigest})`);
     if (r.note) lines.push(`  ${where}: ${r.note}`);
   }
   return lines.length > 0 ? ['Notes:', ...lines] : [];

@@ -7,7 +7,7 @@ import { descriptorKey, type KvmSource } from '../export/source.js';
 import type { ApigeecliNaming } from '../export/targets/apigeecli.js';
 import { createTarget, type TargetKind } from '../export/targets/index.js';
 import type { PlacedKvm } from '../export/targets/target.js';
-import { digestEntries, shortDigest, type ContentDigest } from './digest.js';
+import { ContentDigester, shortDigest, type ContentDigest } from './digest.js';
 import { readExportTree, type ExportTree, type TreeKvm } from './readExportTree.js';
 
 export type VerifyStatus = 'OK' | 'missing' | 'different' | 'extra' | 'undecryptable' | 'conflict';
@@ -60,6 +60,8 @@ export interface VerifyOptions {
   includeCustomReports: boolean;
   apigeecliNaming: ApigeecliNaming;
   signal?: AbortSignal;
+  /** Key of the run's digests (default: random); only tests give one. */
+  digestKey?: Buffer;
 }
 
 type DumpContent = { kind: 'read'; content: ContentDigest } | { kind: 'failed' };
@@ -83,12 +85,12 @@ function unrepresentableCheck(options: VerifyOptions): (kvm: PlacedKvm) => strin
 }
 
 /** Second pass over the dump: each expected KVM reduced to count and digest as it is decrypted, so no values are held. */
-async function digestDump(options: { source: KvmSource; signal?: AbortSignal }, expected: PlannedKvm[]): Promise<Map<string, DumpContent>> {
+async function digestDump(options: { source: KvmSource; signal?: AbortSignal | undefined }, expected: PlannedKvm[], digester: ContentDigester): Promise<Map<string, DumpContent>> {
   const wanted = new Set(expected.map((p) => descriptorKey(p.descriptor)));
   const contents = new Map<string, DumpContent>();
   for await (const item of options.source.read((d) => wanted.has(descriptorKey(d)))) {
     if (options.signal?.aborted) throw new InterruptedError('verify interrupted');
-    const content: DumpContent = item.kind === 'failed' ? { kind: 'failed' } : { kind: 'read', content: digestEntries(item.kvm.entries) };
+    const content: DumpContent = item.kind === 'failed' ? { kind: 'failed' } : { kind: 'read', content: digester.digest(item.kvm.entries) };
     contents.set(descriptorKey(item.descriptor), content);
   }
   const lost = expected.filter((p) => !contents.has(descriptorKey(p.descriptor)));
@@ -185,7 +187,8 @@ function compare(plans: PlannedKvm[], dump: Map<string, DumpContent>, tree: Expo
 
 /** Checks that the tree holds, as its importer reads it, exactly the KVMs and entries the export of this dump should write. */
 export async function verifyExport(options: VerifyOptions): Promise<VerifyResult> {
-  const tree = () => readExportTree({ target: options.target, exportDir: options.exportDir, apigeecliNaming: options.apigeecliNaming });
+  const tree = (_plans: PlannedKvm[], digester: ContentDigester) =>
+    readExportTree({ target: options.target, exportDir: options.exportDir, apigeecliNaming: options.apigeecliNaming, digester });
   return verifyAgainst({ ...options, unrepresentable: unrepresentableCheck(options), where: path.resolve(options.exportDir) }, tree);
 }
 
@@ -199,18 +202,25 @@ export interface VerifyAgainstOptions {
   /** What is checked, for the report: a folder, or an organization at an API. */
   where: string;
   signal?: AbortSignal;
+  /** Key of the run's digests (default: random); only tests give one. */
+  digestKey?: Buffer | undefined;
 }
 
 /**
  * The comparison of every `kvms verify`: the dump planned as export plans it, against KVMs read from elsewhere (an
  * export tree, or the target through the API) given the plans so a reader can limit itself to the scopes they name.
  */
-export async function verifyAgainst(options: VerifyAgainstOptions, readTree: (plans: PlannedKvm[]) => Promise<ExportTree>): Promise<VerifyResult> {
+export async function verifyAgainst(
+  options: VerifyAgainstOptions,
+  readTree: (plans: PlannedKvm[], digester: ContentDigester) => Promise<ExportTree>,
+): Promise<VerifyResult> {
   const index = await options.source.index();
   const plans = planExport(index.kvms, { includeCustomReports: options.includeCustomReports, unrepresentable: options.unrepresentable });
   if (options.mapScope) for (const p of plans) p.target = { ...p.target, scope: options.mapScope(p.target.scope) };
-  const tree = await readTree(plans);
-  const dump = await digestDump(options, plans.filter(isExpected));
+  // One random key per run: both sides compare, and the digests printed reveal nothing about the values.
+  const digester = new ContentDigester(options.digestKey);
+  const tree = await readTree(plans, digester);
+  const dump = await digestDump(options, plans.filter(isExpected), digester);
   const { rows, warnings } = compare(plans, dump, tree);
   return {
     ok: rows.every((r) => r.status === 'OK'),

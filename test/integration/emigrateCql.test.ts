@@ -133,6 +133,13 @@ describe('amu kvms emigrate over CQL (real cassandra-driver, our v4 server)', ()
     expect(r.stderr).not.toContain('nope-wrong-pw');
   });
 
+  test('organizations list --src opdk needs no --cass-ip: it reads localhost, as its help says', async () => {
+    const r = await runAmu(['organizations', 'list', '--src', 'opdk'], { CQL_PORT: String(server.port), CASS_USERNAME: 'edge-user', CASS_PASSWORD: 'cql-secret-pw' });
+    expect(r.stderr).toMatch(/^Connecting to Cassandra over CQL at localhost:\d+\.\.\.\n$/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('acme\nother-org\nvalidate\n');
+  });
+
   test('organizations list --src opdk lists kms.organizations', async () => {
     const r = await runAmu(['organizations', 'list', '--src', 'opdk'], { CASS_IP: '127.0.0.1', CQL_PORT: String(server.port), CASS_USERNAME: 'edge-user', CASS_PASSWORD: 'cql-secret-pw' });
     expect(r.stderr).toMatch(/^Connecting to Cassandra over CQL at 127\.0\.0\.1:\d+\.\.\.\n$/);
@@ -186,7 +193,9 @@ describe('amu kvms emigrate --src hybrid --reader cql, through a Kubernetes port
     const env = { KUBECONFIG: kubeconfig, SRC: 'hybrid', READER: 'cql', ORG: 'my-org', EMIGRATE_DIR: dir, CASS_TLS: 'false', PAGE_SIZE: '2' };
     const r = await runAmu(['kvms', 'emigrate'], env);
     expect(r.stderr).not.toContain('dml-secret-pw');
-    expect(r.stderr).toBe('Connecting to Cassandra over CQL through a port-forward to apigee/apigee-cassandra-default-0...\n');
+    expect(r.stderr).toBe(
+      `Kubernetes: kubeconfig ${kubeconfig}, context fake, API server ${kube.url}\nConnecting to Cassandra over CQL through a port-forward to apigee/apigee-cassandra-default-0...\n`,
+    );
     expect(r.code).toBe(0);
     expect((await readdir(dir)).sort()).toEqual(['my-org-kvm-descriptors.out', 'my-org-kvm-descriptors.out.meta.json', 'my-org-kvms.out', 'my-org-kvms.out.meta.json']);
     expect(r.stdout).toMatch(/my-org-kvms\.out: 3 rows/);

@@ -16,9 +16,10 @@ function placeOf(kvm: ReferenceKvm): { kind: 'org' | 'env' | 'proxy'; name?: str
 describeCapture('export of the real Edge 4.51 capture (org validate)', () => {
   let emigrateDir: string;
   let work: string;
-  const reference = referenceDecode();
+  let reference: ReferenceKvm[];
 
   beforeAll(async () => {
+    reference = referenceDecode();
     work = await mkdtemp(path.join(os.tmpdir(), 'amu-capture-'));
     emigrateDir = path.join(work, 'emigrate');
     await mkdir(emigrateDir);

@@ -51,7 +51,7 @@ function addPodSecrets(namespace = NS): void {
 
 beforeEach(async () => {
   fake = await FakeKubeApi.start();
-  pod = new FakeCqlshPod();
+  pod = new FakeCqlshPod({ APIGEE_DML_USER: 'dml_user', APIGEE_DML_PASSWORD: DML_PASSWORD, CASSANDRA_HOST: 'apigee-cassandra-default.apigee.svc.cluster.local' });
   fake.onExec(pod.handler);
   kubeconfig = await fake.writeKubeconfig();
   work = await mkdtemp(path.join(os.tmpdir(), 'amu-hybrid-'));
@@ -60,7 +60,10 @@ beforeEach(async () => {
 
 afterEach(async () => {
   // Credentials stay in the pod: no exec of any test ever carries the DML password.
-  for (const argv of pod.execs) expect(argv.join('\u0000')).not.toContain(DML_PASSWORD);
+  for (const argv of [...pod.execs, ...pod.cqlshArgv]) expect(argv.join('\u0000')).not.toContain(DML_PASSWORD);
+  // ...and cqlsh read them from a private cqlshrc, every time.
+  expect(pod.credentialProblems).toEqual([]);
+  pod.dispose();
   await fake.close();
   await rm(work, { recursive: true, force: true });
 });
@@ -206,7 +209,7 @@ describe('kvms emigrate --src hybrid', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('500 rows of kvm_map_entry');
     expect(r.stdout).toContain('3 rows of kvm_map_descriptor');
-    expect(r.stderr).toContain('warning: cqlsh: Warning: Using a password');
+    expect(r.stderr).toContain('warning: cqlsh: Notice: Credentials in the cqlshrc file is deprecated');
     const entryFile = path.join(dir, 'my-org-kvms.out');
     const descriptorFile = path.join(dir, 'my-org-kvm-descriptors.out');
     expect(await readFile(entryFile, 'utf8')).toBe(pod.printed.get(entrySelect));
@@ -287,11 +290,18 @@ describe('cassandra cqlsh', () => {
     const r = await amu(['cassandra', 'cqlsh', '--hybrid-version', VERSION, '--org', ORG], {}, input);
     expect(r.code).toBe(3);
     expect(r.stdout).toBe(`session got: ${input}`);
-    expect(r.stderr).toContain('Using a password');
+    expect(r.stderr).toContain('Credentials in the cqlshrc');
     const argv = pod.execs[0]!;
     expect(argv.slice(0, 2)).toEqual(['bash', '-c']);
-    expect(argv[2]).toContain('-p "$APIGEE_DML_PASSWORD"');
+    expect(argv[2]).toContain('--cqlshrc "$amu_rc_dir/cqlshrc"');
+    expect(argv[2]).not.toMatch(/ -p | -u /);
     expect(argv.slice(-2)).toEqual(['-k', 'kvm_my_org_hybrid']);
+    // What cqlsh itself was started with in the pod (ps shows it): host, --ssl, the cqlshrc, the keyspace; no credentials.
+    const cqlshArgv = pod.cqlshArgv[0]!;
+    expect(cqlshArgv[0]).toBe('apigee-cassandra-default.apigee.svc.cluster.local');
+    expect(cqlshArgv.slice(1, 3)).toEqual(['--ssl', '--cqlshrc']);
+    expect(cqlshArgv.slice(-2)).toEqual(['-k', 'kvm_my_org_hybrid']);
+    expect(cqlshArgv.join(' ')).not.toContain('dml_user');
   });
 
   test('exit code 0 and variables for options', async () => {

@@ -1,4 +1,5 @@
 // amu kvms verify: export then verify, on synthetic dumps and the real capture, with tampered, missing, extra and mis-filed KVMs.
+import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -151,6 +152,27 @@ describe('amu kvms verify --src opdk', () => {
     expect(result.kvms.map((r) => r.kvm)).not.toContain('CustomReportsacme#28f97657-0a1a-4df2-a8f2-a4c6f9bddb6f');
   });
 
+  test('digests are keyed per run: two runs over the same data print different digests, each run still matching', async () => {
+    const out = await exportTree('apigeecli');
+    const first = await verifyJson(out, 'apigeecli');
+    const second = await verifyJson(out, 'apigeecli');
+    expect(first.run.code).toBe(0);
+    expect(second.run.code).toBe(0);
+    const digests = (result: VerifyJson) => result.kvms.map((r) => r.dumpDigest);
+    for (const r of [...first.result.kvms, ...second.result.kvms]) expect(r.exportDigest).toBe(r.dumpDigest);
+    const a = digests(first.result);
+    const b = digests(second.result);
+    expect(a).toHaveLength(b.length);
+    a.forEach((d, i) => expect(d).not.toBe(b[i]));
+    // Not the unkeyed SHA-256 of the canonical entries either (what a brute force of short values would match).
+    const body = await readJson(path.join(out, 'org__Awkward__kvmfile__0.json'));
+    const entries = [...(body.keyValueEntries as { name: string; value: string }[])].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : x.value < y.value ? -1 : 1));
+    const hash = createHash('sha256');
+    for (const e of entries) hash.update(`${JSON.stringify([e.name, e.value])}\n`);
+    const unkeyed = hash.digest('hex').slice(0, 12);
+    expect([row(first.result, 'org', 'Awkward').dumpDigest, row(second.result, 'org', 'Awkward').dumpDigest]).not.toContain(unkeyed);
+  });
+
   test('entry order does not matter: importers do not keep it', async () => {
     const out = await exportTree('apigeecli');
     const file = path.join(out, 'org__Awkward__kvmfile__0.json');
@@ -170,7 +192,7 @@ describe('amu kvms verify --src opdk', () => {
     expectNoSecrets(text);
     expect(text.code).toBe(7);
     expect(text.stdout).toMatch(/^org\s+Awkward\s+5\s+5\s+different$/m);
-    expect(text.stdout).toMatch(/org \/ Awkward: content differs \(sha256 dump [0-9a-f]{12}, export [0-9a-f]{12}\)/);
+    expect(text.stdout).toMatch(/org \/ Awkward: content differs \(digest of this run: dump [0-9a-f]{12}, export [0-9a-f]{12}\)/);
     expect(text.stderr).toMatch(/error: 1 KVM\(s\) of the dump are not in .* as its importer would read them/);
     const { run, result } = await verifyJson(out, 'apigeecli');
     expect(run.code).toBe(7);

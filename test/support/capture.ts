@@ -1,18 +1,15 @@
 // The real cassandra-cli capture in ../shared (never copied into the repo), and an independent reference decoding of it.
 import { createDecipheriv } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { sharedFixture } from './sharedFixture.js';
 
-export const CAPTURE_PATH = fileURLToPath(new URL('../../../shared/fixtures/opdk-4.51-validate/validate-kvms.out', import.meta.url));
+const capture = sharedFixture('fixtures/opdk-4.51-validate/validate-kvms.out');
+export const CAPTURE_PATH = capture.path;
 export const CAPTURE_KEK = '14dadc9f2e3e0d3cc774f07f5a0357f1';
-export const captureAvailable = existsSync(CAPTURE_PATH);
+export const captureAvailable = capture.available;
 
-/** Use as `describeCapture('...', () => {...})`: skips, saying why, where ../shared is absent. */
-export const describeCapture: jest.Describe = captureAvailable
-  ? describe
-  : ((name: string, fn: () => void) => {
-      describe.skip(`${name} (skipped: ${CAPTURE_PATH} is absent)`, fn);
-    }) as unknown as jest.Describe;
+/** Use as `describeCapture('...', () => {...})`: where ../shared is absent, one skipped test says why and the body never runs. */
+export const describeCapture = (name: string, body: () => void): void => capture.describe(name, body);
 
 export interface ReferenceKvm {
   scope: string;

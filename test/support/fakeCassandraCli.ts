@@ -1,4 +1,4 @@
-// A fake `cassandra-cli` program on PATH for emigrate tests: records argv and stdin, then prints a dump, fails, or cuts it short.
+// A fake `cassandra-cli` program on PATH for emigrate tests: records argv, environment and stdin, then prints a dump, fails, or cuts it short.
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +7,8 @@ export interface FakeCli {
   binDir: string;
   argvFile: string;
   stdinFile: string;
+  /** The environment the fake was started with, NUL-separated `NAME=value` records. */
+  envFile: string;
   /** PATH with the fake first. */
   path: string;
 }
@@ -20,8 +22,10 @@ export function makeFakeCassandraCli(): FakeCli {
   const binDir = mkdtempSync(path.join(os.tmpdir(), 'amu-fake-cli-'));
   const argvFile = path.join(binDir, 'argv.txt');
   const stdinFile = path.join(binDir, 'stdin.txt');
+  const envFile = path.join(binDir, 'env.bin');
   const script = `#!/usr/bin/env bash
 printf '%s\\n' "$@" > '${argvFile}'
+env -0 > '${envFile}'
 cat > '${stdinFile}'
 case "\${FAKE_CLI_MODE:-ok}" in
   ok) cat "$FAKE_CLI_DUMP" ;;
@@ -34,5 +38,5 @@ esac
   const file = path.join(binDir, 'cassandra-cli');
   writeFileSync(file, script);
   chmodSync(file, 0o755);
-  return { binDir, argvFile, stdinFile, path: `${binDir}${path.delimiter}${process.env.PATH ?? ''}` };
+  return { binDir, argvFile, stdinFile, envFile, path: `${binDir}${path.delimiter}${process.env.PATH ?? ''}` };
 }

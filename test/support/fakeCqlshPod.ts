@@ -1,15 +1,55 @@
 // Test helper: an exec handler for the fake Kubernetes API that plays amu's cqlsh client pod (cqlsh, COPY, cat, stat, rm) over in-memory tables.
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { ExecHandler, ExecIO } from './fakeKubeApiServer.js';
 import { formatCqlshTable } from './cqlshTableFormat.js';
+
+/** The pod's environment, as the manifest sets it from the datastore secret. */
+export interface FakePodEnv {
+  APIGEE_DML_USER: string;
+  APIGEE_DML_PASSWORD: string;
+  CASSANDRA_HOST: string;
+}
+
+/** What the image's own ~/.cassandra/cqlshrc holds: amu keeps its other sections and replaces [authentication]. */
+export const IMAGE_CQLSHRC = '[connection]\nfactory = cqlshlib.ssl.ssl_transport_factory\n[authentication]\nusername = image-default\n[ssl]\ncertfile = /opt/apigee/ssl/ca.crt\n';
+
+/** A stand-in `cqlsh` for the script amu runs: records its argv, the cqlshrc it was given (mode, text) and its stdin. */
+const STUB_CQLSH = `#!/usr/bin/env bash
+rec="$FAKE_CQLSH_RECORD"
+printf '%s\\0' "$@" > "$rec.argv"
+rc=""; prev=""
+for a in "$@"; do
+  [ "$prev" = --cqlshrc ] && rc="$a"
+  case "$a" in --cqlshrc=*) rc="\${a#--cqlshrc=}" ;; esac
+  prev="$a"
+done
+printf '%s' "$rc" > "$rec.rcpath"
+if [ -n "$rc" ] && [ -f "$rc" ]; then stat -c %a "$rc" > "$rec.mode"; cat "$rc" > "$rec.rc"; fi
+cat > "$rec.stdin"
+`;
+
+/** One run of amu's cqlsh script under bash, as the pod would run it, seen from the stub cqlsh. */
+interface ScriptRun {
+  exitCode: number;
+  stderr: string;
+  argv: string[];
+  stdin: Buffer;
+  rcPath: string;
+  rcMode: string;
+  rcText: string;
+}
 
 export interface FakeTable {
   columns: string[];
   rows: (string | null)[][];
 }
 
-/** What cqlsh 6 prints on stderr whenever -p is used: a warning, not an error. */
-export const PASSWORD_WARNING =
-  'Warning: Using a password on the command line interface can be insecure.\nRecommendation: use the credentials file to securely provide the password.\n';
+/** What cqlsh 4.1+ prints on stderr when the cqlshrc holds credentials: a warning, not an error. */
+export const RC_WARNING =
+  'Notice: Credentials in the cqlshrc file is deprecated and will be ignored in the future.\nPlease use a credentials file to specify the username and password.\n';
 
 /** A scripted failure of the statement that mentions `match`. */
 export interface CqlFailure {
@@ -23,6 +63,14 @@ export interface CqlFailure {
 
 /** A cqlsh client pod: tables, a file system under /tmp, and a record of every exec. */
 export class FakeCqlshPod {
+  /** Problems with how cqlsh got its credentials (a password in argv, no 0600 cqlshrc): each fails the cqlsh run. */
+  readonly credentialProblems: string[] = [];
+  /** The argv cqlsh itself was started with in the pod, for every cqlsh run. */
+  readonly cqlshArgv: string[][] = [];
+  private sandbox: string | undefined;
+
+  constructor(readonly env: FakePodEnv = { APIGEE_DML_USER: 'dml_user', APIGEE_DML_PASSWORD: 'fake-dml-P@ss %d w0rd', CASSANDRA_HOST: 'apigee-cassandra-default.apigee.svc.cluster.local' }) {}
+
   readonly tables = new Map<string, FakeTable>();
   readonly files = new Map<string, Buffer>();
   /** The argv of every exec, in order. */
@@ -49,14 +97,82 @@ export class FakeCqlshPod {
 
   private async cqlsh(command: string[], io: ExecIO): Promise<number> {
     const counted = /head -c (\d+)/.exec(command[2] ?? '');
-    const input = (counted ? await io.readStdin(Number(counted[1])) : await io.readStdin()).toString('utf8');
+    const sent = counted ? await io.readStdin(Number(counted[1])) : await io.readStdin();
+    const run = await this.runScript(command, sent);
+    const problems = this.credentialCheck(run);
+    if (problems.length > 0) {
+      this.credentialProblems.push(...problems);
+      await io.stderr(`${run.stderr}Connection error: ('Unable to connect to any servers', {'10.0.0.1:9042': AuthenticationFailed('${problems.join('; ')}')})\n`);
+      return 2;
+    }
+    const input = run.stdin.toString('utf8');
     this.cqlInputs.push(input);
-    await io.stderr(PASSWORD_WARNING);
+    await io.stderr(RC_WARNING);
     if (!counted) {
       await io.stdout(`session got: ${input}`);
       return this.interactiveExitCode;
     }
     return this.runStatements(input, io);
+  }
+
+  /** A private folder with the stub cqlsh and a HOME holding the image's cqlshrc. */
+  private sandboxDir(): string {
+    if (this.sandbox && existsSync(this.sandbox)) return this.sandbox;
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'amu-fake-cqlsh-pod-'));
+    mkdirSync(path.join(dir, 'bin'));
+    writeFileSync(path.join(dir, 'bin', 'cqlsh'), STUB_CQLSH);
+    chmodSync(path.join(dir, 'bin', 'cqlsh'), 0o755);
+    mkdirSync(path.join(dir, 'home', '.cassandra'), { recursive: true });
+    writeFileSync(path.join(dir, 'home', '.cassandra', 'cqlshrc'), IMAGE_CQLSHRC);
+    mkdirSync(path.join(dir, 'tmp'));
+    this.sandbox = dir;
+    return dir;
+  }
+
+  /** Removes the sandbox (tests call it when done; a leftover is only a temp folder without secrets of users). */
+  dispose(): void {
+    if (this.sandbox) rmSync(this.sandbox, { recursive: true, force: true });
+    this.sandbox = undefined;
+  }
+
+  /** Runs amu's exec argv under the real bash, with the pod's environment and the stub as cqlsh. */
+  private async runScript(command: string[], input: Buffer): Promise<ScriptRun> {
+    const dir = this.sandboxDir();
+    const record = path.join(dir, `run-${this.cqlshArgv.length}`);
+    const child = spawn(command[0]!, command.slice(1), {
+      env: { ...this.env, PATH: `${path.join(dir, 'bin')}${path.delimiter}${process.env.PATH ?? ''}`, HOME: path.join(dir, 'home'), TMPDIR: path.join(dir, 'tmp'), FAKE_CQLSH_RECORD: record },
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
+    const stderr: Buffer[] = [];
+    child.stderr.on('data', (c: Buffer) => stderr.push(c));
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(input);
+    const exitCode = await new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+    const read = (suffix: string) => (existsSync(record + suffix) ? readFileSync(record + suffix) : Buffer.alloc(0));
+    const argv = read('.argv').toString('utf8').split('\0').slice(0, -1);
+    const run = { exitCode, stderr: Buffer.concat(stderr).toString('utf8'), argv, stdin: read('.stdin'), rcPath: read('.rcpath').toString('utf8'), rcMode: read('.mode').toString('utf8').trim(), rcText: read('.rc').toString('utf8') };
+    for (const suffix of ['.argv', '.stdin', '.rcpath', '.mode', '.rc']) rmSync(record + suffix, { force: true });
+    this.cqlshArgv.push(argv);
+    return run;
+  }
+
+  /** What a careful pod would object to: credentials in argv, no private cqlshrc holding them, a cqlshrc left behind. */
+  private credentialCheck(run: ScriptRun): string[] {
+    const problems: string[] = [];
+    if (run.exitCode !== 0 && run.argv.length === 0) return [`the script failed before cqlsh ran (exit ${run.exitCode}): ${run.stderr.trim()}`];
+    const joined = run.argv.join('\0');
+    if (joined.includes(this.env.APIGEE_DML_PASSWORD)) problems.push('the DML password is in the argv of cqlsh');
+    if (run.argv.some((a) => a === '-p' || a.startsWith('--password'))) problems.push('cqlsh got a password option');
+    if (!run.rcPath) problems.push('cqlsh got no --cqlshrc');
+    else {
+      if (run.rcMode !== '600') problems.push(`the cqlshrc has mode ${run.rcMode || 'unknown'}, not 600`);
+      const auth = /^\[authentication\]\nusername = (.*)\npassword = (.*)\n/m.exec(run.rcText);
+      if (!auth || auth[1] !== this.env.APIGEE_DML_USER || auth[2] !== this.env.APIGEE_DML_PASSWORD) problems.push('the cqlshrc does not hold the DML user and password');
+      if (run.rcText.split('[authentication]').length !== 2) problems.push('the cqlshrc has more than one [authentication] section');
+      if (!run.rcText.includes('[ssl]\ncertfile = /opt/apigee/ssl/ca.crt')) problems.push("the image's cqlshrc settings were dropped");
+      if (existsSync(path.dirname(run.rcPath)) && run.rcPath.startsWith(this.sandbox ?? '\0')) problems.push('the cqlshrc was left behind');
+    }
+    return problems;
   }
 
   private async runStatements(input: string, io: ExecIO): Promise<number> {

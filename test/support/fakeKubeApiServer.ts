@@ -1,4 +1,4 @@
-// Fake Kubernetes API server for tests: real REST paths for pods/secrets and the real WebSocket exec and port-forward protocols.
+// Fake Kubernetes API server for tests: REST for pods/secrets, discovery for kubectl, WebSocket exec, and port-forward over WebSocket channels or SPDY.
 import http, { STATUS_CODES } from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -8,7 +8,9 @@ import { promises as fs } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Duplex } from 'node:stream';
-import { WebSocketServer, WebSocket } from 'ws';
+import { WebSocketServer, WebSocket, createWebSocketStream } from 'ws';
+import { SpdySession, type SpdyPortRequest } from './fakeKubeSpdy.js';
+import { discoveryDocument } from './fakeKubeDiscovery.js';
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -137,8 +139,16 @@ export interface FakeKubeOptions {
   execProtocols?: string[];
   exec?: ExecHandler;
   portForward?: PortForwardHandler;
-  /** Serve https with this key and certificate (as real API servers do) instead of plain http. */
+  /** Serve https with this key and certificate (as real API servers do; kubectl sends credentials only over TLS) instead of plain http. */
   tls?: { key: Buffer; cert: Buffer };
+}
+
+/** What an authorizer decides on: the request as RBAC sees it. */
+export interface AuthorizationRequest {
+  verb: 'get' | 'list' | 'create' | 'delete';
+  resource: 'pods' | 'secrets' | 'pods/exec' | 'pods/portforward';
+  namespace: string;
+  name?: string;
 }
 
 export interface KubeconfigOptions {
@@ -239,7 +249,7 @@ function parseRoute(method: string, rawUrl: string): Route | undefined {
   const namespace = decodeURIComponent(ns!);
   const decodedName = name === undefined ? undefined : decodeURIComponent(name);
   if (sub) {
-    if (kind !== 'pods' || method !== 'GET') return undefined;
+    if (kind !== 'pods' || (method !== 'GET' && method !== 'POST')) return undefined;
     return { verb: 'create', resource: sub === 'exec' ? 'pods/exec' : 'pods/portforward', namespace, name: decodedName, query: url.searchParams };
   }
   const verb = routeVerb(method, decodedName !== undefined);
@@ -565,7 +575,9 @@ function queryFlag(q: URLSearchParams, name: string): boolean {
 // ---------------------------------------------------------------------------------------------
 // The server
 
-const PORT_FORWARD_PROTOCOLS = ['v4.channel.k8s.io'];
+/** SPDY port-forward tunneled in a WebSocket (kubectl 1.31+), besides the channel protocol client-node speaks. */
+const SPDY_TUNNEL_PROTOCOL = 'SPDY/3.1+portforward.k8s.io';
+const PORT_FORWARD_PROTOCOLS = ['v4.channel.k8s.io', SPDY_TUNNEL_PROTOCOL];
 
 export class FakeKubeApi {
   readonly token: string;
@@ -581,15 +593,18 @@ export class FakeKubeApi {
   private readonly secrets = new Map<string, StoredSecret>();
   private readonly scripts = new Map<string, PodScript>();
   private readonly forbidRules: ForbidRule[] = [];
+  private authorizer: ((request: AuthorizationRequest) => boolean) | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly tempDirs: string[] = [];
+  private readonly spdySockets = new Set<Duplex>();
+  private readonly tunnelRequests = new WeakSet<http.IncomingMessage>();
   private readonly wss = new WebSocketServer({ noServer: true, handleProtocols: (offered, req) => this.pickProtocol(offered, req) });
   private resourceVersion = 1000;
   private port = 0;
   private scheme: 'http' | 'https' = 'http';
 
   private constructor(
-    private readonly server: http.Server,
+    private readonly server: http.Server | https.Server,
     opts: FakeKubeOptions,
   ) {
     this.token = opts.token ?? randomBytes(16).toString('hex');
@@ -619,6 +634,11 @@ export class FakeKubeApi {
     return `${this.scheme}://127.0.0.1:${this.port}`;
   }
 
+  /** The port the server listens on (127.0.0.1). */
+  get listenPort(): number {
+    return this.port;
+  }
+
   // --- scripting -----------------------------------------------------------------------------
 
   onExec(handler: ExecHandler): void {
@@ -631,6 +651,11 @@ export class FakeKubeApi {
 
   forbid(rule: ForbidRule): void {
     this.forbidRules.push(rule);
+  }
+
+  /** RBAC mode: every request the function does not allow is refused with 403 Forbidden (undefined: allow all). */
+  authorize(allows: ((request: AuthorizationRequest) => boolean) | undefined): void {
+    this.authorizer = allows;
   }
 
   /** Script for the pod of that name, applied when it is created through the API (and to an existing one now). */
@@ -691,6 +716,7 @@ export class FakeKubeApi {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     for (const ws of this.wss.clients) ws.terminate();
+    for (const socket of this.spdySockets) socket.destroy();
     this.wss.close();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -721,12 +747,22 @@ export class FakeKubeApi {
   private refusal(req: http.IncomingMessage, route: Route): StatusBody | undefined {
     if (req.headers.authorization !== `Bearer ${this.token}`) return unauthorized();
     if (this.forbidRules.some((r) => ruleMatches(r, route))) return forbidden(this.user, route);
+    if (this.authorizer && !this.authorizer({ verb: route.verb, resource: route.resource, namespace: route.namespace, ...(route.name !== undefined ? { name: route.name } : {}) })) {
+      return forbidden(this.user, route);
+    }
     return undefined;
   }
 
   private async handleRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const route = parseRoute(req.method ?? 'GET', req.url ?? '/');
     this.record(req, route);
+    const pathname = new URL(req.url ?? '/', 'http://fake').pathname;
+    const discovery = req.method === 'GET' ? discoveryDocument(pathname, `127.0.0.1:${this.port}`) : undefined;
+    if (discovery !== undefined) {
+      // /version is public on a real API server; the rest of discovery needs credentials.
+      if (pathname !== '/version' && req.headers.authorization !== `Bearer ${this.token}`) return sendJson(res, 401, unauthorized());
+      return sendJson(res, 200, discovery);
+    }
     if (!route || route.resource.includes('/')) {
       if (req.headers.authorization !== `Bearer ${this.token}`) return sendJson(res, 401, unauthorized());
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
@@ -903,6 +939,7 @@ export class FakeKubeApi {
   // --- WebSocket: exec and port-forward ----------------------------------------------------------
 
   private pickProtocol(offered: Set<string>, req: http.IncomingMessage): string | false {
+    if (this.tunnelRequests.has(req)) return SPDY_TUNNEL_PROTOCOL;
     const supported = (req.url ?? '').includes('/portforward') ? PORT_FORWARD_PROTOCOLS : this.execProtocols;
     return [...offered].find((p) => supported.includes(p)) ?? false;
   }
@@ -912,17 +949,58 @@ export class FakeKubeApi {
     const route = parseRoute(req.method ?? 'GET', req.url ?? '/');
     this.record(req, route);
     if (!route || !route.resource.includes('/')) return rejectUpgrade(socket, failureStatus(404, 'NotFound', 'the server could not find the requested resource'));
-    const refused = this.refusal(req, route) ?? this.podRefusal(route) ?? this.protocolRefusal(req, route);
+    const spdy = /^spdy\/3\.1$/i.test(String(req.headers.upgrade ?? ''));
+    if (spdy) return this.handleSpdyUpgrade(req, socket, head, route);
+    const tunneled = offeredProtocols(req).includes(SPDY_TUNNEL_PROTOCOL) && route.resource === 'pods/portforward';
+    const refused = this.refusal(req, route) ?? this.podRefusal(route, !tunneled) ?? this.protocolRefusal(req, route);
     if (refused) return rejectUpgrade(socket, refused);
+    if (tunneled) {
+      // "SPDY/3.1+portforward.k8s.io" is not an RFC 7230 token, which ws refuses to parse: answer it by hand.
+      this.tunnelRequests.add(req);
+      req.headers['sec-websocket-protocol'] = 'spdy-tunnel';
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on('error', () => undefined);
       if (route.resource === 'pods/exec') this.runExec(ws, route);
+      else if (ws.protocol === SPDY_TUNNEL_PROTOCOL) this.runSpdyPortForward(createWebSocketStream(ws), route);
       else this.runPortForward(ws, route);
     });
   }
 
+  /** kubectl's SPDY upgrade (POST, Upgrade: SPDY/3.1): port-forward only; exec is served over WebSocket. */
+  private handleSpdyUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, route: Route): void {
+    const refused =
+      this.refusal(req, route) ??
+      this.podRefusal(route, false) ??
+      (route.resource !== 'pods/portforward' ? badRequest('the fake API serves exec over WebSocket (v5/v4.channel.k8s.io) only, not SPDY') : undefined) ??
+      (String(req.headers['x-stream-protocol-version'] ?? '').split(',').map((p) => p.trim()).includes('portforward.k8s.io')
+        ? undefined
+        : badRequest('unable to upgrade: no common stream protocol (portforward.k8s.io)'));
+    if (refused) return rejectUpgrade(socket, refused);
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: portforward.k8s.io\r\n\r\n');
+    this.spdySockets.add(socket);
+    socket.once('close', () => this.spdySockets.delete(socket));
+    this.runSpdyPortForward(socket, route);
+    if (head.length > 0) socket.unshift(head);
+  }
+
+  /** Each local connection kubectl forwards is an error stream and a data stream; the data stream goes to the handler. */
+  private runSpdyPortForward(transport: Duplex, route: Route): void {
+    new SpdySession(transport, (request: SpdyPortRequest) => {
+      const handler = this.portForwardHandler ?? (() => Promise.reject(new Error('fake kube: no port-forward handler scripted')));
+      Promise.resolve()
+        .then(() => handler({ namespace: route.namespace, pod: route.name!, port: request.port }, request.data))
+        .catch((err: unknown) => {
+          const reason = err instanceof Error ? err.message : String(err);
+          const pod = this.pods.get(key(route.namespace, route.name!));
+          request.fail(`an error occurred forwarding ${request.port} -> ${request.port}: error forwarding port ${request.port} to pod ${pod?.uid ?? ''}, uid : ${reason}`);
+          request.data.destroy();
+        });
+    });
+  }
+
   /** Refusals the API server and kubelet give before upgrading: missing pod, pod not running, bad parameters. */
-  private podRefusal(route: Route): StatusBody | undefined {
+  private podRefusal(route: Route, portsInQuery = true): StatusBody | undefined {
     const pod = this.pods.get(key(route.namespace, route.name!));
     if (!pod) return notFound('pods', route.name!);
     const phase = podStatus(pod, this.currentStage(pod)).phase as string;
@@ -930,6 +1008,7 @@ export class FakeKubeApi {
     if (phase !== 'Running') return badRequest(`unable to upgrade connection: container not found ("${firstContainer(pod.manifest).name}")`);
     if (route.resource === 'pods/exec') return this.execParamRefusal(route, pod);
     const ports = route.query.get('ports');
+    if (!portsInQuery) return undefined;
     if (!ports || ports.split(',').some((p) => !/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 65535)) {
       return badRequest(`invalid port: ${ports ?? '(none)'}`);
     }

@@ -7,6 +7,7 @@ import { decodeColumnName } from '../../src/kvm/edgeColumnNames.js';
 import { decodeRowValue, type RowValue } from '../../src/dumps/edgeRowValue.js';
 import { decryptEdgeValues, unwrapEdgeDek } from '../../src/keys/aesEcb.js';
 import { InputError } from '../../src/errors.js';
+import { cutInput } from '../../src/cli/quoteInput.js';
 import { scopeKey } from '../../src/kvm/model.js';
 import {
   buildEdgeColumns,
@@ -151,12 +152,12 @@ describe('parseCliDump', () => {
     await expect(parse(text)).rejects.toThrow(`${FILE}:${FIRST_RECORD_LINE + 1}: not a cassandra-cli column record: ${why}`);
   });
 
-  it('refuses any other line between the records, blank lines included', async () => {
+  it('refuses any other line between the records, blank lines included, quoting it cut (it may be part of a value)', async () => {
     const base = formatCliDump('org', [{ name: 'a', value: '1' }, { name: 'b', value: '2' }]);
     const secondRecord = base.indexOf('=> (name=b');
     for (const intruder of ['WARN  12:00:00 something odd', '', '    (column=sub, value=x, timestamp=1)']) {
       const text = `${base.slice(0, secondRecord)}${intruder}\n${base.slice(secondRecord)}`;
-      await expect(parse(text)).rejects.toThrow(`${FILE}:${FIRST_RECORD_LINE + 1}: unexpected line between records: ${JSON.stringify(intruder)}`);
+      await expect(parse(text)).rejects.toThrow(`${FILE}:${FIRST_RECORD_LINE + 1}: unexpected line between records: ${cutInput(intruder)}`);
     }
   });
 

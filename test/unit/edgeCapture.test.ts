@@ -1,7 +1,7 @@
 // The real Edge 4.51 capture (org `validate`): every column parses, every scope's DEK unwraps, every value decrypts.
 
-import { createReadStream, existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { createReadStream } from 'node:fs';
+import { sharedFixture } from '../support/sharedFixture.js';
 import { readLines } from '../../src/dumps/lines.js';
 import { parseCliDump, type CliColumn, type CliDumpStats } from '../../src/dumps/edgeCliDump.js';
 import { decodeColumnName } from '../../src/kvm/edgeColumnNames.js';
@@ -10,12 +10,11 @@ import { decryptEdgeValue, unwrapEdgeDek } from '../../src/keys/aesEcb.js';
 import { parseHexKey } from '../../src/keys/hex.js';
 import { scopeKey, type Scope } from '../../src/kvm/model.js';
 
-const CAPTURE = fileURLToPath(new URL('../../../shared/fixtures/opdk-4.51-validate/validate-kvms.out', import.meta.url));
+const capture = sharedFixture('fixtures/opdk-4.51-validate/validate-kvms.out');
+const CAPTURE = capture.path;
 const KEK = parseHexKey('14dadc9f2e3e0d3cc774f07f5a0357f1', 'test KEK');
 
-const haveCapture = existsSync(CAPTURE);
-if (!haveCapture) console.warn(`edgeCapture.test: ${CAPTURE} is absent; the real-capture tests are skipped`);
-const describeCapture = haveCapture ? describe : describe.skip;
+const describeCapture = (name: string, body: () => void): void => capture.describe(name, body);
 
 interface ReadKvm extends KvmRow {
   scope: Scope;

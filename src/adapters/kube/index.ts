@@ -17,6 +17,10 @@ export interface KubeOptions {
   requestTimeoutMs?: number | undefined;
   /** Poll interval while waiting for a pod to be gone (default 500 ms). */
   pollIntervalMs?: number | undefined;
+  /** The environment the in-cluster variables and HOME are read from (default process.env). */
+  env?: NodeJS.ProcessEnv | undefined;
+  /** Told which configuration was loaded (kubeconfig file or in-cluster service account) and the API server. */
+  onConfig?: ((text: string) => void) | undefined;
 }
 
 export interface ContainerState {
@@ -111,6 +115,7 @@ const DEFAULT_POLL_INTERVAL_MS = 500;
 
 /** Loads the kubeconfig (explicit file, KUBECONFIG, ~/.kube/config, in-cluster) and selects the context. */
 export function loadKube(opts: KubeOptions = {}): KubeAdapter {
-  const kc = loadKubeConfig(opts.kubeconfig, opts.context);
+  const { kc, description } = loadKubeConfig(opts.kubeconfig, opts.context, opts.env ?? process.env);
+  opts.onConfig?.(description);
   return new ClientNodeKube(kc, opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
 }

@@ -13,7 +13,7 @@ import {
 } from '@kubernetes/client-node';
 import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
 import WebSocket from 'ws';
-import { ExternalError, InterruptedError } from '../../errors.js';
+import { ExternalError, ForbiddenError, InterruptedError } from '../../errors.js';
 import type { ContainerState, ExecStreams, KubeAdapter, PodInfo, PortForwardHandle, PortForwardOptions } from './index.js';
 import { ExecSession, execPath, exitCodeOf, forwardResizes, inertStreams, PortTunnel, pumpStdin, socketFactory, UpgradeRejected } from './channels.js';
 
@@ -61,7 +61,8 @@ function httpError(f: HttpFailure, action: string): ExternalError {
   const reason = status.reason ?? (f.code === 401 ? 'Unauthorized' : '');
   const text = [`HTTP ${f.code}`, reason, status.message && status.message !== reason ? status.message : ''].filter(Boolean).join(' ');
   const hint = HTTP_HINTS[f.code];
-  return new ExternalError(`Kubernetes API: cannot ${action}: ${text}`, hint ? [hint] : []);
+  const ErrorClass = f.code === 403 ? ForbiddenError : ExternalError;
+  return new ErrorClass(`Kubernetes API: cannot ${action}: ${text}`, hint ? [hint] : []);
 }
 
 /** Network-level failures: ECONNREFUSED, DNS, TLS, timeouts. Messages carry URLs, never headers. */

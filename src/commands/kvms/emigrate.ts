@@ -7,6 +7,7 @@ import { openClusterPod, tableProgress, type PodValues } from '../options/hybrid
 import { openCqlConnection, pageSizeFor, type CqlValues } from '../options/cqlConnection.js';
 import { chooseReader, type Reader } from '../../emigrate/readerChoice.js';
 import { startProgress } from '../../cli/progress.js';
+import { UsageError } from '../../errors.js';
 
 interface EmigrateValues extends PodValues, CqlValues {
   src?: Source;
@@ -16,10 +17,12 @@ interface EmigrateValues extends PodValues, CqlValues {
   'src-ver'?: string;
   'cass-port'?: number;
   'cassandra-cli'?: string;
+  'print-command': boolean;
 }
 
 /** The options each source and reader need. */
 function requiredOptions(values: EmigrateValues): string[] {
+  if (values['print-command']) return ['src', 'org'];
   const always = ['src', 'org', 'emigrate-dir'];
   if (values.src !== 'hybrid') return always;
   return (values.reader ?? 'cqlsh-pod') === 'cqlsh-pod' ? [...always, 'hybrid-version'] : always;
@@ -69,6 +72,21 @@ async function emigrateEdge(values: EmigrateValues, ctx: RunContext): Promise<vo
   ctx.out.result(`Wrote ${result!.file}: ${result!.rows} rows (KVMs and key pseudo-KVMs), ${result!.bytes} bytes.`);
 }
 
+/** Edge with cassandra-cli, on a host where amu cannot run: the command to run there by hand, on stdout. */
+async function printCassandraCliCommand(values: EmigrateValues, ctx: RunContext): Promise<void> {
+  const { handCommand } = await import('../../emigrate/cassandraCli.js');
+  const hand = handCommand({
+    org: values.org!,
+    host: values['cass-ip'] ?? 'localhost',
+    ...(values['cass-port'] ? { port: values['cass-port'] } : {}),
+    ...(values['cassandra-cli'] ? { cassandraCli: values['cassandra-cli'] } : {}),
+  });
+  ctx.out.info(`Run this on the Cassandra or management node (cassandra-cli reads the query ${JSON.stringify(hand.input)} from stdin):`);
+  ctx.out.result(hand.command);
+  const into = values['emigrate-dir'] ? `${values['emigrate-dir']}/${hand.dumpName}` : `<emigrate-dir>/${hand.dumpName}`;
+  ctx.out.info(`Then copy ${hand.dumpName} to ${into} as it is; "amu kvms export" reads it and checks it is complete.`);
+}
+
 /** Apigee hybrid: kvm_map_entry and kvm_map_descriptor with cqlsh in amu's client pod. */
 async function emigrateHybrid(values: EmigrateValues, ctx: RunContext): Promise<void> {
   const { checkHybridOrgName } = await import('../../cluster/keyspaces.js');
@@ -88,6 +106,10 @@ export const handler: CommandHandler<EmigrateValues> = {
     const platform = platformOf(values.src!);
     const reader = chooseReader(platform, values.reader, values['src-ver']);
     ctx.out.debug(`reader: ${reader}`);
+    if (values['print-command']) {
+      if (reader !== 'cassandra-cli') throw new UsageError(`--print-command is for the cassandra-cli reader (Edge up to 4.52.00), not ${reader}`);
+      return printCassandraCliCommand(values, ctx);
+    }
     if (reader === 'cql') await emigrateCql(platform, values, ctx);
     else if (reader === 'cqlsh-pod') await emigrateHybrid(values, ctx);
     else await emigrateEdge(values, ctx);

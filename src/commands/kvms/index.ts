@@ -15,7 +15,7 @@ export const kvmsGroup: CommandGroup = {
       describe: 'Dump the KVM rows of an organization from Cassandra into the emigrate folder',
       options: {
         src: OPTION.src,
-        ...pick('org', 'emigrate-dir', 'reader', 'src-ver', 'cass-ip', 'cass-port', 'cassandra-cli'),
+        ...pick('org', 'emigrate-dir', 'reader', 'src-ver', 'cass-ip', 'cass-port', 'cassandra-cli', 'print-command'),
         ...CQL_OPTIONS,
         ...KUBE_OPTIONS,
         ...POD_OPTIONS,
@@ -23,6 +23,7 @@ export const kvmsGroup: CommandGroup = {
       examples: [
         ['amu kvms emigrate --src opdk --org myorg --emigrate-dir ./emigrate --cass-ip 10.0.0.4', 'Edge 4.50–4.52.00, with cassandra-cli'],
         ['amu kvms emigrate --src opdk --src-ver 4.53 --org myorg --emigrate-dir ./emigrate --cass-ip 10.0.0.4', 'Edge 4.52.02 and later, over CQL'],
+        ['amu kvms emigrate --src opdk --org myorg --cass-ip 10.0.0.4 --print-command', 'the cassandra-cli command to run by hand where amu cannot run'],
         ['amu kvms emigrate --src hybrid --org myorg --emigrate-dir ./emigrate --hybrid-version 1.10.3', 'Apigee hybrid, with cqlsh in a client pod'],
         ['amu kvms emigrate --src hybrid --reader cql --org myorg --emigrate-dir ./emigrate', 'Apigee hybrid over CQL, through a port-forward'],
       ],

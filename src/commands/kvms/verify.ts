@@ -49,7 +49,7 @@ async function verifyLive(values: VerifyValues, source: KvmSource, ctx: RunConte
         where: apigee.target,
         signal: ctx.signal,
       },
-      (plans) => readLiveTree({ client: apigee.client, org: values['tgt-org']!, concurrency: values.concurrency, signal: ctx.signal }, plans),
+      (plans, digester) => readLiveTree({ client: apigee.client, org: values['tgt-org']!, concurrency: values.concurrency, signal: ctx.signal, digester }, plans),
     );
   } finally {
     apigee.close();

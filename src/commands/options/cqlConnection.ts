@@ -54,6 +54,7 @@ async function connect(platform: Platform, values: CqlValues, ctx: RunContext): 
     return connectThroughKube({ kube, namespace: values.namespace, pod: values['cassandra-pod'], tls: values['cass-tls'] ?? true, ...common });
   }
   const hosts = values['cass-ip'] ?? 'localhost';
+  if (platform === 'hybrid' && !values['cass-username']) return connectWithClusterSecrets(hosts, values, ctx, common);
   ctx.out.info(`Connecting to Cassandra over CQL at ${hosts}:${values['cql-port']}...`);
   return connectDirect({
     hosts,
@@ -62,6 +63,36 @@ async function connect(platform: Platform, values: CqlValues, ctx: RunContext): 
     tls: values['cass-tls'] ?? platform === 'hybrid',
     caFile: values['cass-ca'],
     servername: values['cass-tls-servername'],
+    ...common,
+  });
+}
+
+/**
+ * Hybrid contact points given without a CQL user (amu in a Job in the cluster, or with a route to Cassandra): the DML
+ * credentials and CA from the cluster's secrets, the certificate checked against the Cassandra service name.
+ */
+async function connectWithClusterSecrets(
+  hosts: string,
+  values: CqlValues,
+  ctx: RunContext,
+  common: { tlsVerify: boolean; localDc: string | undefined; retryDelayMs: number | undefined },
+): Promise<CqlConnection> {
+  const { clusterCqlCredentials, connectDirect, cassandraServiceName } = await import('../../emigrate/cqlConnect.js');
+  const { DML_CREDS_SECRET } = await import('../../cluster/secretNames.js');
+  const tls = values['cass-tls'] ?? true;
+  const kube = await openKube(values, ctx);
+  const creds = await clusterCqlCredentials(kube, values.namespace, tls && !values['cass-ca']);
+  ctx.out.addSecret(creds.password);
+  ctx.out.info(`Connecting to Cassandra over CQL at ${hosts}:${values['cql-port']} as the DML user of secret ${values.namespace}/${DML_CREDS_SECRET}...`);
+  return connectDirect({
+    hosts,
+    port: values['cql-port'],
+    username: creds.username,
+    password: creds.password,
+    tls,
+    caFile: values['cass-ca'],
+    ca: creds.ca,
+    servername: values['cass-tls-servername'] ?? cassandraServiceName(values.namespace),
     ...common,
   });
 }

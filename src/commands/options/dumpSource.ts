@@ -32,11 +32,19 @@ export function requiredSourceOptions(values: SourceValues): string[] {
 /** Reads `{"org": "<hex>", "envs": {"<env>": "<hex>"}}` as written by `amu kek export --src hybrid --keys-file`. */
 export async function readKeysFile(file: string): Promise<HybridKeys> {
   const { parseHexKey } = await import('../../keys/hex.js');
-  let parsed: unknown;
+  const { jsonProblem } = await import('../../cli/quoteInput.js');
+  let text: string;
   try {
-    parsed = JSON.parse(await fsp.readFile(file, 'utf8'));
+    text = await fsp.readFile(file, 'utf8');
   } catch (err) {
     throw new InputError(`cannot read the keys file ${file}: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    // V8's message can quote the file (the keys themselves): only the position is shown.
+    throw new InputError(`the keys file ${file} is not JSON: ${jsonProblem(err)}`);
   }
   const shape = parsed as { org?: unknown; envs?: unknown };
   if (typeof shape !== 'object' || shape === null || (shape.envs !== undefined && (typeof shape.envs !== 'object' || shape.envs === null))) {

@@ -71,6 +71,8 @@ export async function openKube(values: KubeValues, ctx: RunContext): Promise<Kub
     context: values.context,
     requestTimeoutMs: tuning.requestTimeoutMs,
     pollIntervalMs: tuning.pollIntervalMs,
+    env: ctx.io.env,
+    onConfig: (text) => ctx.out.info(`Kubernetes: ${text}`),
   });
   const { interruptibleKube, loggingKube } = await import('../../cli/commandLog.js');
   const interruptible = interruptibleKube(kube, ctx.signal);

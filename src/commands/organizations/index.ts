@@ -20,7 +20,8 @@ export const organizationsGroup: CommandGroup = {
       },
       examples: [
         ['amu organizations list --src hybrid --org my-org --hybrid-version 1.10.3', 'the environments of my-org'],
-        ['amu organizations list --src opdk --cass-ip 10.0.0.4', 'the organizations of an Edge installation (over CQL)'],
+        ['amu organizations list --src opdk', 'the organizations of the Edge installation whose Cassandra runs on this host (over CQL)'],
+        ['amu organizations list --src opdk --cass-ip 10.0.0.4', 'the same, with Cassandra on another host'],
       ],
       load: () => import('./list.js'),
     },

@@ -11,7 +11,8 @@ interface ListValues extends PodValues, CqlValues {
 
 /** The options each source needs. */
 function requiredOptions(values: ListValues): string[] {
-  return values.src === 'hybrid' ? ['src', 'org', 'hybrid-version'] : values.src === 'opdk' ? ['src', 'cass-ip'] : ['src'];
+  // Edge: --cass-ip defaults to localhost (as its help says), so nothing beyond --src is needed.
+  return values.src === 'hybrid' ? ['src', 'org', 'hybrid-version'] : ['src'];
 }
 
 /** Edge: one organization per line, from kms.organizations over CQL. */

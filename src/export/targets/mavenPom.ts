@@ -1,6 +1,6 @@
 // Builds the pom.xml of a maven project for the apigee-config-maven-plugin: the template plus one profile per environment.
-import { readFileSync } from 'node:fs';
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
+import { readAsset } from '../../assets.js';
 
 export interface PomOptions {
   org: string;
@@ -9,7 +9,7 @@ export interface PomOptions {
   hostUrl?: string;
 }
 
-const TEMPLATE = new URL('../../../templates/maven-pom.xml', import.meta.url);
+const TEMPLATE = 'templates/maven-pom.xml';
 
 const xmlOptions = {
   ignoreAttributes: false,
@@ -42,7 +42,7 @@ function profileFor(env: string, hostUrl: string): Record<string, unknown> {
 /** The pom text: org and plugin version filled in, a profile per environment (a `default` one when there is none). */
 export function buildPom(options: PomOptions): string {
   const parser = new XMLParser(xmlOptions);
-  const pom = parser.parse(readFileSync(TEMPLATE, 'utf8')) as { project: Record<string, unknown> };
+  const pom = parser.parse(readAsset(TEMPLATE)) as { project: Record<string, unknown> };
   const project = pom.project;
   project.artifactId = `${options.org}-kvms`;
   (project.properties as Record<string, unknown>).org = options.org;
