@@ -6,6 +6,7 @@ import { GLOBAL_OPTIONS, type PendingRun } from './command.js';
 import { AmuError, ExitCode, InterruptedError, exitCodeFor, type ExitCodeValue } from '../errors.js';
 import { Output } from './output.js';
 import { resolveOptions } from './options.js';
+import { fsErrorToAmu } from '../fsErrors.js';
 import { scrubProcessEnv } from './childEnv.js';
 import { maskArguments } from './quoteInput.js';
 
@@ -47,7 +48,8 @@ function commandWords(argv: Record<string, unknown>): string[] {
 }
 
 /** Shows an error the way users should see it: message and details, a stack trace only with --debug. */
-export function reportError(err: unknown, out: Output): ExitCodeValue {
+export function reportError(thrown: unknown, out: Output): ExitCodeValue {
+  const err = fsErrorToAmu(thrown) ?? thrown;
   if (err instanceof AmuError) {
     out.error([err.message, ...err.details].join('\n'));
     if (err.cause) out.debug(`cause: ${String((err.cause as Error)?.stack ?? err.cause)}`);

@@ -45,7 +45,8 @@ export const OPTION = {
   'cassandra-pod': { type: 'string', default: 'apigee-cassandra-default-0', describe: 'hybrid over CQL: the Cassandra pod the port-forward goes to' },
   'local-dc': { type: 'string', describe: 'Cassandra data center to read from (default: that of the contact point)' },
   'page-size': { type: 'number', describe: 'Rows per CQL page (default: 100 on Edge, where a row is a whole KVM; 5000 on hybrid)' },
-  overwrite: { type: 'boolean', default: false, describe: 'Replace a non-empty export folder whole once the new export is complete' },
+  overwrite: { type: 'boolean', default: false, describe: 'Replace an earlier amu export (nothing else) whole once the new export is complete' },
+  'allow-empty': { type: 'boolean', default: false, describe: 'Accept an organization with no KVM rows (otherwise a likely misspelt org is an error)' },
   'include-custom-reports': { type: 'boolean', default: false, describe: "Also export Edge's CustomReports<org>#<uuid> KVMs" },
   'apigeecli-naming': {
     type: 'string',

@@ -9,7 +9,7 @@
 import { InputError } from '../errors.js';
 import { cutInput } from '../cli/quoteInput.js';
 import { isStrictBase64 } from '../keys/base64.js';
-import { DumpFile } from './dumpFile.js';
+import { DurableDumpWriter } from './durableWriter.js';
 import { jsonNestingExceeds, MAX_JSON_DEPTH } from './jsonDepth.js';
 
 export const CQL_DUMP_FORMAT = 'amu-cql-dump';
@@ -118,24 +118,26 @@ export function isCqlDump(firstLine: string): boolean {
 }
 
 /**
- * Writes a dump to a hidden temp file (mode 0600) beside the final name; only `finish()` (trailer, fsync, rename)
- * makes the final file appear, so a failed run never leaves a file that looks complete.
+ * Writes a dump through the durable dump writer (hidden temp file, mode 0600, beside the final name); only
+ * `finish()` (trailer, fsync, rename, folder fsync) makes the final file appear, so a failed run never leaves a
+ * file that looks complete.
  */
 export class CqlDumpWriter {
   private rows = 0;
-  private state: 'open' | 'finished' | 'aborted' = 'open';
+  private state: 'open' | 'sealed' | 'finished' | 'aborted' = 'open';
 
   private constructor(
-    private readonly file: DumpFile,
+    private readonly file: DurableDumpWriter,
     readonly header: CqlDumpHeader,
   ) {}
 
   static async create(finalPath: string, header: Omit<CqlDumpHeader, 'format' | 'version'>): Promise<CqlDumpWriter> {
     const full: CqlDumpHeader = { format: CQL_DUMP_FORMAT, version: CQL_DUMP_VERSION, ...header };
     checkColumns(full.columns);
-    const writer = new CqlDumpWriter(await DumpFile.create(finalPath), full);
+    const file = await DurableDumpWriter.create(finalPath);
+    const writer = new CqlDumpWriter(file, full);
     try {
-      await writer.file.write(`${JSON.stringify(full)}\n`);
+      await file.write(`${JSON.stringify(full)}\n`);
     } catch (err) {
       await writer.abort();
       throw err;
@@ -172,24 +174,42 @@ export class CqlDumpWriter {
 
   /** Appends the trailer, syncs, and renames the temp file to the final name (replacing an older dump). */
   async finish(): Promise<{ file: string; rows: number; bytes: number; sha256: string }> {
-    this.expectOpen('finish');
+    await this.seal();
+    return this.commit();
+  }
+
+  /** Appends the trailer and flushes the dump to disk under its temporary name; `commit()` puts it in place. */
+  async seal(): Promise<{ file: string; rows: number; bytes: number; sha256: string }> {
+    this.expectOpen('seal');
     try {
       await this.file.write(`${JSON.stringify({ end: true, rows: this.rows, finishedAt: new Date().toISOString() })}\n`);
-      await this.file.close();
-      await this.file.commit();
-      this.state = 'finished';
+      const done = await this.file.seal();
+      this.state = 'sealed';
+      return { ...done, rows: this.rows };
     } catch (err) {
       await this.abort();
       throw err;
     }
-    return { file: this.file.finalPath, rows: this.rows, bytes: this.file.bytes, sha256: this.file.digest() };
   }
 
-  /** Stops and deletes the temp file; safe to call twice and after a failed finish. */
+  /** Renames a sealed dump to its final name (replacing an older dump) and makes the rename durable. */
+  async commit(): Promise<{ file: string; rows: number; bytes: number; sha256: string }> {
+    if (this.state !== 'sealed') throw new Error(`CqlDumpWriter.commit after the dump was ${this.state}`);
+    try {
+      const done = await this.file.commit();
+      this.state = 'finished';
+      return { ...done, rows: this.rows };
+    } catch (err) {
+      await this.abort();
+      throw err;
+    }
+  }
+
+  /** Closes and deletes the temp file; safe to call twice and after a failed finish. */
   async abort(): Promise<void> {
-    if (this.state !== 'open') return;
+    if (this.state !== 'open' && this.state !== 'sealed') return;
     this.state = 'aborted';
-    await this.file.discard();
+    await this.file.abort();
   }
 
   private expectOpen(what: string): void {

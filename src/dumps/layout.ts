@@ -30,6 +30,8 @@ export interface DumpMetadata {
   rows: number;
   bytes: number;
   sha256: string;
+  /** Set when the dump holds no rows and --allow-empty said that is right (export and verify then accept it). */
+  allowEmpty?: boolean;
 }
 
 export function metadataPath(dumpPath: string): string {
@@ -39,6 +41,19 @@ export function metadataPath(dumpPath: string): string {
 export async function writeDumpMetadata(dumpPath: string, meta: Omit<DumpMetadata, 'tool' | 'amuVersion'>): Promise<void> {
   const full: DumpMetadata = { tool: 'amu', amuVersion: amuVersion(), ...meta };
   await writeFileAtomic(metadataPath(dumpPath), `${JSON.stringify(full, null, 2)}\n`);
+}
+
+/**
+ * Puts a sealed dump in place with its record: the old record goes first, so a crash in between leaves a dump
+ * without a record (exported with a note), never a new dump beside the record of an older one.
+ */
+export async function replaceDumpAndMetadata(
+  dump: { finalPath: string; commit(): Promise<unknown> },
+  meta: Omit<DumpMetadata, 'tool' | 'amuVersion'>,
+): Promise<void> {
+  await fsp.rm(metadataPath(dump.finalPath), { force: true });
+  await dump.commit();
+  await writeDumpMetadata(dump.finalPath, meta);
 }
 
 /** Fails with a clear message when the dump is missing, naming the command that makes it. */

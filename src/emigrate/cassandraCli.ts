@@ -1,13 +1,16 @@
 // Edge 4.50–4.52.00: dumps the org's row of keyvaluemaps_r21 with cassandra-cli and checks it is complete.
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
+import { finished } from 'node:stream/promises';
 import { ExternalError, InputError, UsageError } from '../errors.js';
 import { findOnPath, isExecutable, runStreaming } from '../adapters/process.js';
+import { DurableDumpWriter } from '../dumps/durableWriter.js';
+import { noRowsError } from '../dumps/emptyOrg.js';
+import { clearLeftovers } from '../dumps/leftovers.js';
 import { mkdirPrivate } from '../fs/secureFs.js';
-import { DumpFile } from '../dumps/dumpFile.js';
 import { DUMP_READ_BYTES, readLines } from '../dumps/lines.js';
 import { CLI_GET_LIMIT, parseCliDump } from '../dumps/edgeCliDump.js';
-import { kvmDumpPath, writeDumpMetadata } from '../dumps/layout.js';
+import { kvmDumpPath, metadataPath, replaceDumpAndMetadata } from '../dumps/layout.js';
 import type { DumpReader, DumpedTable } from './reader.js';
 
 export const DEFAULT_CASSANDRA_CLI = '/opt/apigee/apigee-cassandra/bin/cassandra-cli';
@@ -22,6 +25,10 @@ export interface CassandraCliEmigrateOptions {
   signal?: AbortSignal;
   onProgress?: (bytes: number) => void;
   onCommand?: (text: string) => void;
+  /** Accept an org with no rows (else it is refused as a likely misspelt org). */
+  allowEmpty?: boolean;
+  /** Things the user should know that are not errors (leftovers of a killed run removed). */
+  onNote?: (text: string) => void;
 }
 
 export type EmigrateResult = Omit<DumpedTable, 'table'>;
@@ -103,21 +110,24 @@ export async function emigrateWithCassandraCli(options: CassandraCliEmigrateOpti
   const program = await locateCassandraCli(options.cassandraCli, options.env);
   await mkdirPrivate(options.emigrateDir);
   const finalPath = kvmDumpPath(options.emigrateDir, options.org);
+  await clearLeftovers([finalPath, metadataPath(finalPath)], (text) => options.onNote?.(text));
   const args = ['-h', options.host, ...(options.port ? ['-p', String(options.port)] : [])];
   const input = cassandraCliInput(options.org);
   const startedAt = new Date().toISOString();
   options.onCommand?.(`${program} ${args.join(' ')} <<< ${JSON.stringify(input)}`);
-  const file = await DumpFile.create(finalPath, (n) => options.onProgress?.(n));
-  const tmp = file.tempPath;
+  const dump = await DurableDumpWriter.create(finalPath);
+  const sink = dump.writable((n) => options.onProgress?.(n));
   try {
-    const outcome = await runStreaming({ file: program, args, stdin: input, stdout: file.input, env: options.env, signal: options.signal });
-    await file.close();
+    const outcome = await runStreaming({ file: program, args, stdin: input, stdout: sink, env: options.env, signal: options.signal });
+    sink.end();
+    await finished(sink);
     if (outcome.failedToStart) throw new ExternalError(`cannot run ${program}: ${outcome.startError ?? 'unknown error'}`);
     if (outcome.exitCode !== 0) {
       const how = outcome.signal ? `was killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`;
       throw new ExternalError(`cassandra-cli ${how}; no dump was written`, failureDetails(outcome.stderrTail));
     }
-    const rows = await countRecords(tmp, `the output of cassandra-cli for org ${options.org}`).catch((err: unknown) => {
+    const sealed = await dump.seal();
+    const rows = await countRecords(dump.tempPath, `the output of cassandra-cli for org ${options.org}`).catch((err: unknown) => {
       if (err instanceof InputError) {
         throw new ExternalError(`cassandra-cli's output is incomplete or not a dump: ${err.message}; no dump was written`, [
           ...err.details,
@@ -131,9 +141,8 @@ export async function emigrateWithCassandraCli(options: CassandraCliEmigrateOpti
         'Read this org over CQL instead (see README-amu.md).',
       ]);
     }
-    const size = file.bytes;
-    await file.commit();
-    await writeDumpMetadata(finalPath, {
+    if (rows === 0 && !options.allowEmpty) throw noRowsError('opdk', options.org, `keyvaluemaps_r21 (cassandra-cli at ${options.host})`);
+    await replaceDumpAndMetadata(dump, {
       reader: 'cassandra-cli',
       org: options.org,
       command: `${program} ${args.join(' ')}`,
@@ -142,23 +151,33 @@ export async function emigrateWithCassandraCli(options: CassandraCliEmigrateOpti
       startedAt,
       finishedAt: new Date().toISOString(),
       rows,
-      bytes: size,
-      sha256: file.digest(),
+      bytes: sealed.bytes,
+      sha256: sealed.sha256,
+      ...(options.allowEmpty ? { allowEmpty: true } : {}),
     });
+    const size = sealed.bytes;
     return { file: finalPath, rows, bytes: size };
   } catch (err) {
-    await file.discard();
+    sink.destroy();
+    await dump.abort();
     throw err;
   }
 }
 
 /** The cassandra-cli reader: one text dump of the org's row of keyvaluemaps_r21 (progress in bytes). */
-export function cassandraCliReader(options: Omit<CassandraCliEmigrateOptions, 'org' | 'emigrateDir' | 'onProgress'>): DumpReader {
+export function cassandraCliReader(options: Omit<CassandraCliEmigrateOptions, 'org' | 'emigrateDir' | 'onProgress' | 'allowEmpty' | 'onNote'>): DumpReader {
   return {
     name: 'cassandra-cli',
-    async dump({ org, emigrateDir, onProgress }) {
+    async dump({ org, emigrateDir, onProgress, allowEmpty, onNote }) {
       const table = 'keyvaluemaps_r21';
-      const result = await emigrateWithCassandraCli({ ...options, org, emigrateDir, onProgress: (bytes) => onProgress?.(table, bytes) });
+      const result = await emigrateWithCassandraCli({
+        ...options,
+        org,
+        emigrateDir,
+        onProgress: (bytes) => onProgress?.(table, bytes),
+        ...(allowEmpty ? { allowEmpty } : {}),
+        ...(onNote ? { onNote } : {}),
+      });
       return [{ table, ...result }];
     },
   };

@@ -16,6 +16,8 @@ export interface CqlEmigrateSpec {
 export interface CqlEmigrateOptions {
   pageSize: number;
   onProgress?(rows: number): void;
+  /** When set, a query that returns no rows fails with this error and no dump replaces an earlier one. */
+  noRows?: () => Error;
 }
 
 /**
@@ -28,6 +30,20 @@ export async function emigrateOverCql(
   outPath: string,
   opts: CqlEmigrateOptions,
 ): Promise<{ rows: number; file: string; bytes: number; sha256: string }> {
+  const sealed = await dumpOverCql(session, spec, outPath, opts);
+  return sealed.writer.commit();
+}
+
+/** A dump written and flushed under its temporary name, not yet in place: `writer.commit()` or `writer.abort()`. */
+export interface SealedCqlDump {
+  writer: CqlDumpWriter;
+  rows: number;
+  bytes: number;
+  sha256: string;
+}
+
+/** Like emigrateOverCql, but leaves the dump sealed under its temporary name, so several dumps can be put in place together. */
+export async function dumpOverCql(session: CqlSession, spec: CqlEmigrateSpec, outPath: string, opts: CqlEmigrateOptions): Promise<SealedCqlDump> {
   const startedAt = new Date().toISOString();
   let writer: CqlDumpWriter | undefined;
   let received = 0;
@@ -50,7 +66,9 @@ export async function emigrateOverCql(
     if (writer.rowsWritten !== received) {
       throw new Error(`CQL dump of ${spec.keyspace}.${spec.table}: ${received} rows received, ${writer.rowsWritten} written`);
     }
-    return await writer.finish();
+    if (received === 0 && opts.noRows) throw opts.noRows();
+    const { rows, bytes, sha256 } = await writer.seal();
+    return { writer, rows, bytes, sha256 };
   } catch (err) {
     await writer?.abort();
     throw err;

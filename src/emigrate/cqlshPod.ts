@@ -9,17 +9,20 @@
 // tenant id were not the org name, the dump would be empty and look fine. So an empty result is
 // checked with `SELECT tid ... LIMIT 1`: rows of another tenant make it an error.
 import { createReadStream } from 'node:fs';
+import { finished } from 'node:stream/promises';
 import type { KubeAdapter } from '../adapters/kube/index.js';
 import { ExternalError, InputError } from '../errors.js';
+import { DurableDumpWriter } from '../dumps/durableWriter.js';
+import { noRowsError } from '../dumps/emptyOrg.js';
+import { clearLeftovers } from '../dumps/leftovers.js';
 import { mkdirPrivate } from '../fs/secureFs.js';
 import { readLines } from '../dumps/lines.js';
 import type { ClientPod } from '../cluster/clientPod.js';
 import { parseCqlshTable, type CqlshSummary } from '../dumps/cqlshTable.js';
-import { DumpFile } from '../dumps/dumpFile.js';
 import { checkCqlshRun, podRef, queryCqlsh, runCqlsh, selectInput, type CqlshRun } from '../cluster/cqlshExec.js';
 import { checkColumns, DESCRIPTOR_COLUMNS, ENTRY_COLUMNS } from '../dumps/hybridRows.js';
 import { cqlString, hybridKeyspace } from '../cluster/keyspaces.js';
-import { descriptorDumpPath, kvmDumpPath, writeDumpMetadata } from '../dumps/layout.js';
+import { descriptorDumpPath, kvmDumpPath, metadataPath, replaceDumpAndMetadata } from '../dumps/layout.js';
 import type { DumpReader, DumpedTable } from './reader.js';
 
 export interface CqlshPodEmigrateOptions {
@@ -33,6 +36,10 @@ export interface CqlshPodEmigrateOptions {
   onWarning?: (text: string) => void;
   /** Checked between steps (a running exec is not cut short); the temporary files are removed. */
   signal?: AbortSignal;
+  /** Accept an org with no KVM entry rows (else it is refused as a likely misspelt org). */
+  allowEmpty?: boolean | undefined;
+  /** Leftovers of a killed run that were removed. */
+  onNote?: ((text: string) => void) | undefined;
 }
 
 
@@ -46,7 +53,7 @@ interface TableSpec {
 /** A dump written to its temporary name and checked, not yet renamed. */
 interface CheckedDump {
   spec: TableSpec;
-  file: DumpFile;
+  writer: DurableDumpWriter;
   input: string;
   run: CqlshRun;
   rows: number;
@@ -68,11 +75,19 @@ function tableSpecs(emigrateDir: string, org: string): TableSpec[] {
   ];
 }
 
-/** Streams cqlsh's stdout into the dump's temporary file, counted and hashed on the way. */
-async function streamSelect(opts: CqlshPodEmigrateOptions, input: string, file: DumpFile): Promise<CqlshRun> {
-  const run = await runCqlsh(opts.kube, opts.pod, input, file.input);
-  await file.close();
-  return run;
+/** Streams cqlsh's stdout into the durable writer (0600, hidden name) while counting and hashing it, then seals it. */
+async function streamSelect(opts: CqlshPodEmigrateOptions, input: string, writer: DurableDumpWriter, table: string): Promise<{ run: CqlshRun; sha256: string }> {
+  const sink = writer.writable((bytes) => opts.onProgress?.(table, bytes));
+  try {
+    const run = await runCqlsh(opts.kube, opts.pod, input, sink);
+    sink.end();
+    await finished(sink);
+    const { sha256 } = await writer.seal();
+    return { run, sha256 };
+  } catch (err) {
+    sink.destroy();
+    throw err;
+  }
 }
 
 /** Parses the written dump to its `(N rows)` line; an incomplete table is cqlsh's fault, so an ExternalError. */
@@ -111,25 +126,27 @@ async function checkEmptyResult(opts: CqlshPodEmigrateOptions, table: string): P
 /** Dumps one table to its temporary name and checks it. */
 async function dumpTable(opts: CqlshPodEmigrateOptions, spec: TableSpec): Promise<CheckedDump> {
   const input = selectInput(kvmTableQuery(opts.org, spec.table));
-  const file = await DumpFile.create(spec.finalPath, (bytes) => opts.onProgress?.(spec.table, bytes));
+  const writer = await DurableDumpWriter.create(spec.finalPath);
   const startedAt = new Date().toISOString();
   try {
-    const run = await streamSelect(opts, input, file);
+    const { run, sha256 } = await streamSelect(opts, input, writer, spec.table);
     checkCqlshRun(run, `the dump of ${spec.table} (pod ${podRef(opts.pod)})`, opts.onWarning);
-    const summary = await checkDumpTable(file.tempPath, spec, `cqlsh output of ${spec.table}`);
+    const summary = await checkDumpTable(writer.tempPath, spec, `cqlsh output of ${spec.table}`);
     if (summary.rowCount === 0) await checkEmptyResult(opts, spec.table);
+    if (summary.rowCount === 0 && spec.table === 'kvm_map_entry' && !opts.allowEmpty) {
+      throw noRowsError('hybrid', opts.org, `${hybridKeyspace('kvm', opts.org)}.${spec.table} (cqlsh in pod ${podRef(opts.pod)})`);
+    }
     const finishedAt = new Date().toISOString();
-    return { spec, file, input, run, rows: summary.rowCount, bytes: file.bytes, sha256: file.digest(), startedAt, finishedAt };
+    return { spec, writer, input, run, rows: summary.rowCount, bytes: writer.bytes, sha256, startedAt, finishedAt };
   } catch (err) {
-    await file.discard();
+    await writer.abort();
     throw err;
   }
 }
 
 /** Renames a checked dump into place and writes its metadata. */
 async function keepDump(opts: CqlshPodEmigrateOptions, dump: CheckedDump): Promise<DumpedTable> {
-  await dump.file.commit();
-  await writeDumpMetadata(dump.spec.finalPath, {
+  await replaceDumpAndMetadata(dump.writer, {
     reader: 'cqlsh-pod',
     org: opts.org,
     command: `exec in pod ${podRef(opts.pod)} (container ${opts.pod.container}, image ${opts.pod.image}): ${dump.run.argv.join(' ')}`,
@@ -139,6 +156,7 @@ async function keepDump(opts: CqlshPodEmigrateOptions, dump: CheckedDump): Promi
     rows: dump.rows,
     bytes: dump.bytes,
     sha256: dump.sha256,
+    ...(opts.allowEmpty && dump.spec.table === 'kvm_map_entry' ? { allowEmpty: true } : {}),
   });
   return { table: dump.spec.table, file: dump.spec.finalPath, rows: dump.rows, bytes: dump.bytes };
 }
@@ -151,6 +169,8 @@ async function keepDump(opts: CqlshPodEmigrateOptions, dump: CheckedDump): Promi
  */
 export async function emigrateWithCqlshPod(opts: CqlshPodEmigrateOptions): Promise<DumpedTable[]> {
   await mkdirPrivate(opts.emigrateDir);
+  const finals = tableSpecs(opts.emigrateDir, opts.org).map((spec) => spec.finalPath);
+  await clearLeftovers([...finals, ...finals.map(metadataPath)], (text) => opts.onNote?.(text));
   const checked: CheckedDump[] = [];
   try {
     for (const spec of tableSpecs(opts.emigrateDir, opts.org)) {
@@ -159,7 +179,7 @@ export async function emigrateWithCqlshPod(opts: CqlshPodEmigrateOptions): Promi
     }
     opts.signal?.throwIfAborted();
   } catch (err) {
-    await Promise.all(checked.map((dump) => dump.file.discard()));
+    await Promise.all(checked.map((dump) => dump.writer.abort()));
     throw err;
   }
   const kept: DumpedTable[] = [];
@@ -168,9 +188,9 @@ export async function emigrateWithCqlshPod(opts: CqlshPodEmigrateOptions): Promi
 }
 
 /** The cqlsh-pod reader: kvm_map_entry and kvm_map_descriptor with cqlsh in amu's client pod (progress in bytes). */
-export function cqlshPodReader(options: Omit<CqlshPodEmigrateOptions, 'org' | 'emigrateDir' | 'onProgress'>): DumpReader {
+export function cqlshPodReader(options: Omit<CqlshPodEmigrateOptions, 'org' | 'emigrateDir' | 'onProgress' | 'allowEmpty' | 'onNote'>): DumpReader {
   return {
     name: 'cqlsh-pod',
-    dump: ({ org, emigrateDir, onProgress }) => emigrateWithCqlshPod({ ...options, org, emigrateDir, onProgress }),
+    dump: ({ org, emigrateDir, onProgress, allowEmpty, onNote }) => emigrateWithCqlshPod({ ...options, org, emigrateDir, onProgress, allowEmpty, onNote }),
   };
 }

@@ -15,6 +15,10 @@ export interface DumpRequest {
   emigrateDir: string;
   /** How far the dump of `table` is: rows (CQL) or bytes (text readers) so far. */
   onProgress?: ((table: string, done: number) => void) | undefined;
+  /** Accept an org with no KVM rows (else it is refused as a likely misspelt org, and no dump is replaced). */
+  allowEmpty?: boolean | undefined;
+  /** Things the user should know that are not errors (leftovers of a killed run removed). */
+  onNote?: ((text: string) => void) | undefined;
 }
 
 export interface DumpReader {

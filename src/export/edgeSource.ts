@@ -2,15 +2,27 @@
 import type { Kvm, KvmEntry, Scope } from '../kvm/model.js';
 import { scopeKey, scopeLabel } from '../kvm/model.js';
 import { decodeColumnName } from '../kvm/edgeColumnNames.js';
-import { decodeRowHeader, decodeRowValue } from '../dumps/edgeRowValue.js';
+import { decodeRowHeader, decodeRowValue, KEYSTORE_KVM_NAME } from '../dumps/edgeRowValue.js';
 import { DecryptFailure, decryptEdgeValues, unwrapEdgeDek } from '../keys/aesEcb.js';
-import { KeyError } from '../errors.js';
+import { InputError, KeyError } from '../errors.js';
 import { type KvmDescriptor, type KvmSource, type SourceIndex, type SourceItem } from './source.js';
 import type { EdgeColumnReader } from '../dumps/openDump.js';
 
 interface ScopeKey {
   dek?: Buffer;
   failure?: string;
+}
+
+/**
+ * Edge keys each column by the lowercased KVM name and keeps the real name inside the value: when they differ,
+ * the row was edited or spliced and the value may belong to another KVM.
+ */
+function checkNameMatches(kvmKey: string, name: string, scope: Scope, where: string): void {
+  if (name.toLowerCase() === kvmKey) return;
+  throw new InputError(
+    `${where}: the column of KVM "${kvmKey}" (${scopeLabel(scope)}) holds the value of KVM "${name}": the dump is damaged or was edited`,
+    ['Edge names each column after the lowercased name of the KVM in its value; emigrate the org again.'],
+  );
 }
 
 export class EdgeKvmSource implements KvmSource {
@@ -28,8 +40,9 @@ export class EdgeKvmSource implements KvmSource {
     const wrapped: { scope: Scope; key: string; where: string }[] = [];
     for await (const column of this.readColumns()) {
       rowsRead += 1;
-      const { scope } = decodeColumnName(column.name, column.where);
+      const { scope, kvmKey } = decodeColumnName(column.name, column.where);
       const row = decodeRowHeader(column.value, column.where);
+      checkNameMatches(kvmKey, row.kind === 'keystore' ? KEYSTORE_KVM_NAME : row.name, scope, column.where);
       if (row.kind === 'keystore') wrapped.push({ scope, key: row.wrappedDek, where: column.where });
       else kvms.push({ scope, name: row.name, encrypted: row.encrypted, origin: column.where });
     }
@@ -39,8 +52,9 @@ export class EdgeKvmSource implements KvmSource {
 
   async *read(wanted: (d: KvmDescriptor) => boolean): AsyncIterable<SourceItem> {
     for await (const column of this.readColumns()) {
-      const { scope } = decodeColumnName(column.name, column.where);
+      const { scope, kvmKey } = decodeColumnName(column.name, column.where);
       const row = decodeRowValue(column.value, column.where);
+      checkNameMatches(kvmKey, row.kind === 'keystore' ? KEYSTORE_KVM_NAME : row.name, scope, column.where);
       if (row.kind === 'keystore') continue;
       const descriptor: KvmDescriptor = { scope, name: row.name, encrypted: row.encrypted, origin: column.where };
       if (!wanted(descriptor)) continue;

@@ -1,7 +1,10 @@
 // The export stage: plan from a first pass, decrypt and write in a second, into a staging folder committed whole.
 import path from 'node:path';
-import { InterruptedError, UsageError } from '../errors.js';
-import { isMissingOrEmpty, StagingDir, writeFileAtomic } from '../fs/secureFs.js';
+import { InputError, InterruptedError } from '../errors.js';
+import { clearLeftovers } from '../dumps/leftovers.js';
+import { lockExportDir } from './exportLock.js';
+import { checkExportDir, listTree, REPORT_FILE, type ExportDirCheck } from './overwriteGuard.js';
+import { mkdirPrivate, StagingDir, writeFileAtomic } from '../fs/secureFs.js';
 import { createTarget, type TargetKind, type TargetOptions } from './targets/index.js';
 import type { TargetWriter } from './targets/target.js';
 import { planExport, type PlannedKvm } from './plan.js';
@@ -18,18 +21,17 @@ export interface ExportOptions extends TargetOptions {
   includeCustomReports: boolean;
   signal?: AbortSignal;
   onProgress?: (done: { kvms: number; entries: number; total: number }) => void;
+  /** The folder the dumps are in: --overwrite never replaces it, a folder holding it, or one inside it. */
+  emigrateDir?: string;
+  /** The user's current folder: --overwrite never replaces it or a folder holding it. */
+  cwd?: string;
+  /** The user's home folder: --overwrite never replaces it. */
+  home?: string;
+  /** Things done on the way the user should know (a killed run's leftovers removed, a stale lock taken over). */
+  onNote?: (text: string) => void;
 }
 
-export const REPORT_FILE = 'amu-export-report.json';
-
-/** Refuses, before any work, to write into a folder that already holds files unless told to replace it. */
-export async function checkExportDir(exportDir: string, overwrite: boolean): Promise<void> {
-  if (overwrite || (await isMissingOrEmpty(exportDir))) return;
-  throw new UsageError(`the export folder ${exportDir} is not empty`, [
-    'amu never mixes a new export with files of an earlier one.',
-    'Choose an empty or new folder, or pass --overwrite to replace the folder whole once the new export is complete.',
-  ]);
-}
+export { REPORT_FILE };
 
 function reportOf(p: PlannedKvm): KvmReport {
   const scope = scopeLabel(p.target.scope);
@@ -86,13 +88,35 @@ async function writeAll(options: ExportOptions, writer: TargetWriter, plans: Pla
   }
   if (pending.size > 0) {
     const names = [...pending.values()].map((p) => `${p.descriptor.name} (${p.descriptor.origin})`).join(', ');
-    throw new Error(`the dump changed between the two passes of the export: not found again: ${names}`);
+    throw new InputError(`the dump changed between the two passes of the export: not found again: ${names}`);
   }
 }
 
 /** Runs the whole export; the export folder appears only when everything that could be written was. */
 export async function exportKvms(options: ExportOptions): Promise<ExportSummary> {
-  await checkExportDir(options.exportDir, options.overwrite);
+  const note = (text: string) => options.onNote?.(text);
+  await mkdirPrivate(path.dirname(path.resolve(options.exportDir)));
+  const lock = await lockExportDir(options.exportDir, note);
+  try {
+    await clearLeftovers([options.exportDir], note);
+    await checkExportDir(exportDirCheck(options));
+    return await exportLocked(options);
+  } finally {
+    await lock.release();
+  }
+}
+
+function exportDirCheck(options: ExportOptions): ExportDirCheck {
+  return {
+    exportDir: options.exportDir,
+    overwrite: options.overwrite,
+    cwd: options.cwd ?? process.cwd(),
+    ...(options.home !== undefined ? { home: options.home } : {}),
+    ...(options.emigrateDir !== undefined ? { emigrateDir: options.emigrateDir } : {}),
+  };
+}
+
+async function exportLocked(options: ExportOptions): Promise<ExportSummary> {
   const index = await options.source.index();
   const staging = await StagingDir.create(options.exportDir);
   const writer = createTarget(options.target, staging.dir, options);
@@ -106,7 +130,7 @@ export async function exportKvms(options: ExportOptions): Promise<ExportSummary>
     skipped: [],
     sourceNotes: index.notes,
     files: [],
-    warnings: [],
+    warnings: [...(index.warnings ?? [])],
     complete: false,
     kvms: [],
   };
@@ -120,7 +144,10 @@ export async function exportKvms(options: ExportOptions): Promise<ExportSummary>
     await writeAll(options, writer, plans, summary);
     summary.files = await writer.finish();
     summary.complete = !summary.skipped.some((s) => isLoss(s.reason));
+    summary.written = [...(await listTree(staging.dir)), REPORT_FILE].sort();
     await writeFileAtomic(path.join(staging.dir, REPORT_FILE), `${JSON.stringify(summary, null, 2)}\n`);
+    // The folder to replace is checked again: the user may have put files in it while the export ran.
+    await checkExportDir(exportDirCheck(options));
     await staging.commit(options.overwrite);
     return summary;
   } catch (err) {

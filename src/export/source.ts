@@ -22,6 +22,8 @@ export interface SourceIndex {
   notes: SourceNote[];
   /** Rows or columns read, for the summary. */
   rowsRead: number;
+  /** Things about the input the user must know (e.g. a dump with no integrity record). */
+  warnings?: string[];
 }
 
 /** One KVM read in the second pass: decrypted, or the reason it could not be. */

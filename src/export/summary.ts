@@ -52,6 +52,8 @@ export interface ExportSummary {
   complete: boolean;
   /** Every KVM of the dump, in dump order. */
   kvms: KvmReport[];
+  /** Every file amu wrote in the export folder (relative, `/`-separated): what a later --overwrite may replace. */
+  written?: string[];
 }
 
 export function emptyCounts(): Record<ScopeKind, ScopeCounts> {

@@ -1,7 +1,7 @@
 // Private files and folders (0600/0700), atomic writes by temporary name and rename, and a staging folder committed whole.
-import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { tempNameFor } from '../dumps/leftovers.js';
 
 export const FILE_MODE = 0o600;
 export const DIR_MODE = 0o700;
@@ -20,10 +20,17 @@ export async function mkdirPrivate(dir: string): Promise<void> {
   }
 }
 
-/** A temporary name beside `finalPath` that no other run uses. */
+/** A temporary name beside `finalPath` that no other run uses, and that says which process made it (leftovers.ts). */
 export function temporaryNameFor(finalPath: string): string {
-  const dir = path.dirname(finalPath);
-  return path.join(dir, `.${path.basename(finalPath)}.amu-tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  return tempNameFor(finalPath, 'tmp');
+}
+
+/** Makes a rename in `dir` durable; a file system that cannot fsync a folder is skipped. */
+async function syncDir(dir: string): Promise<void> {
+  const handle = await fsp.open(dir, 'r').catch(() => undefined);
+  if (!handle) return;
+  await handle.sync().catch(() => undefined);
+  await handle.close();
 }
 
 /** Writes `data` to a temporary name (0600 unless told), flushes it and renames it to `finalPath`. */
@@ -40,6 +47,7 @@ export async function writeFileAtomic(finalPath: string, data: string | Uint8Arr
   }
   await handle.close();
   await fsp.rename(tmp, finalPath);
+  await syncDir(path.dirname(finalPath));
 }
 
 /** True when `dir` does not exist or holds nothing. */
@@ -65,7 +73,7 @@ export class StagingDir {
   static async create(finalDir: string): Promise<StagingDir> {
     const absolute = path.resolve(finalDir);
     await mkdirPrivate(path.dirname(absolute));
-    const dir = temporaryNameFor(absolute);
+    const dir = tempNameFor(absolute, 'staging');
     await fsp.mkdir(dir, { mode: DIR_MODE });
     await fsp.chmod(dir, DIR_MODE);
     return new StagingDir(absolute, dir);
@@ -74,14 +82,18 @@ export class StagingDir {
   /** Moves the staging folder into place. An existing non-empty folder is replaced whole only when `replace`. */
   async commit(replace: boolean): Promise<void> {
     if (await isMissingOrEmpty(this.finalDir)) {
-      await fsp.rm(this.finalDir, { recursive: true, force: true });
+      await fsp.rmdir(this.finalDir).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
       await fsp.rename(this.dir, this.finalDir);
+      await syncDir(path.dirname(this.finalDir));
       return;
     }
     if (!replace) throw new Error(`${this.finalDir} is not empty`);
-    const old = temporaryNameFor(`${this.finalDir}-old`);
+    const old = tempNameFor(this.finalDir, 'old');
     await fsp.rename(this.finalDir, old);
     await fsp.rename(this.dir, this.finalDir);
+    await syncDir(path.dirname(this.finalDir));
     await fsp.rm(old, { recursive: true, force: true });
   }
 

@@ -229,6 +229,6 @@ export async function verifyAgainst(
     tree: tree.layout,
     kvms: rows,
     totals: totalsOf(rows),
-    warnings,
+    warnings: [...(index.warnings ?? []), ...warnings],
   };
 }

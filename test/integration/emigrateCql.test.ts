@@ -217,6 +217,22 @@ describe('amu kvms emigrate --src hybrid --reader cql, through a Kubernetes port
     expect(r.stderr).not.toContain('dml-secret-pw');
   });
 
+  test('a failure on the descriptor table keeps both earlier dumps: neither is replaced before both are complete', async () => {
+    const dir = path.join(work, 'both-or-none');
+    const env = { KUBECONFIG: kubeconfig, SRC: 'hybrid', READER: 'cql', ORG: 'my-org', EMIGRATE_DIR: dir, CASS_TLS: 'false', PAGE_SIZE: '2', AMU_CQL_RETRY_DELAY_MS: '10' };
+    const before = server.stats.pageRequests;
+    expect((await runAmu(['kvms', 'emigrate'], env)).code).toBe(0);
+    const pages = server.stats.pageRequests - before;
+    const files = ['my-org-kvms.out', 'my-org-kvms.out.meta.json', 'my-org-kvm-descriptors.out', 'my-org-kvm-descriptors.out.meta.json'];
+    const earlier = await Promise.all(files.map((f) => readFile(path.join(dir, f), 'utf8')));
+    // Every request of the last page (the descriptor table's) fails, retries included.
+    server.failAfterPages(pages - 1, 6, 'unavailable');
+    const r = await runAmu(['kvms', 'emigrate'], env);
+    expect(r.code).toBe(5);
+    expect((await readdir(dir)).sort()).toEqual([...files].sort());
+    expect(await Promise.all(files.map((f) => readFile(path.join(dir, f), 'utf8')))).toEqual(earlier);
+  });
+
   test('a missing credentials secret is named', async () => {
     const other = await FakeKubeApi.start();
     try {

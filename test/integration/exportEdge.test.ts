@@ -97,17 +97,20 @@ describe('amu kvms export --src opdk on synthetic dumps', () => {
     expect(report.byScope.revision.kvms).toBe(3);
   });
 
-  test('a non-empty export folder is refused before any work; --overwrite replaces it whole', async () => {
+  test('a non-empty export folder is refused before any work; --overwrite replaces an earlier export whole', async () => {
     const out = path.join(work, 'existing');
     await mkdir(out);
     await writeFile(path.join(out, 'stale.json'), '{}');
     const refused = await runAmu(['kvms', 'export', '--tgt', 'apigeecli', '--export-dir', out], base());
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/not empty/);
-    const replaced = await runAmu(['kvms', 'export', '--tgt', 'apigeecli', '--export-dir', out, '--overwrite'], base());
+    const earlier = path.join(work, 'earlier');
+    expect((await runAmu(['kvms', 'export', '--tgt', 'maven', '--export-dir', earlier], base())).code).toBe(0);
+    const replaced = await runAmu(['kvms', 'export', '--tgt', 'apigeecli', '--export-dir', earlier, '--overwrite'], base());
     expect(replaced.code).toBe(0);
-    expect(await readdir(out)).not.toContain('stale.json');
-    expect((await readdir(work)).filter((f) => f.includes('amu-tmp'))).toEqual([]);
+    expect(await readdir(earlier)).toContain('org__Awkward__kvmfile__0.json');
+    expect(await readdir(earlier)).not.toContain('org');
+    expect((await readdir(work)).filter((f) => f.includes('.amu-'))).toEqual([]);
   });
 
   test('names apigeecli cannot hold are listed, the rest is exported, and the exit code says not all was', async () => {

@@ -267,6 +267,23 @@ describe('kvms emigrate --src hybrid', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  test('no rows at all (a misspelt org) is exit 3, keeps the earlier dumps; --allow-empty records an empty dump', async () => {
+    const dir = path.join(work, 'empty');
+    expect((await amu(args(dir))).code).toBe(0);
+    const before = await readFile(path.join(dir, 'my-org-kvms.out'), 'utf8');
+    const { entries } = kvmTables(0);
+    pod.addTable(`${ks}.kvm_map_entry`, entries);
+    const r = await amu(args(dir));
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/no KVM rows found for organization "my-org" in kvm_my_org_hybrid\.kvm_map_entry/);
+    expect(r.stderr).toContain('amu organizations list --src hybrid');
+    expect(await readFile(path.join(dir, 'my-org-kvms.out'), 'utf8')).toBe(before);
+    expect((await readdir(dir)).filter((f) => f.startsWith('.'))).toEqual([]);
+    const allowed = await amu([...args(dir), '--allow-empty']);
+    expect(allowed.code).toBe(0);
+    expect(JSON.parse(await readFile(path.join(dir, 'my-org-kvms.out.meta.json'), 'utf8'))).toMatchObject({ rows: 0, allowEmpty: true });
+  });
+
   test('a private registry and the pod TTL shape the pod; env variables work like flags', async () => {
     const flags = await amu([...args(path.join(work, 'a')), '--registry', 'mirror.example.com/apigee', '--pod-ttl', '900']);
     expect(flags.code).toBe(0);

@@ -85,7 +85,7 @@ describe('writing and reading back', () => {
     await writer.writeRows([['a', 1, 1n, new Date(0), Buffer.from('z')]]);
     const during = await readdir(dir);
     expect(during).toHaveLength(1);
-    expect(during[0]).toMatch(/^\.x\.cqldump\.amu-tmp-\d+-[0-9a-f]+$/);
+    expect(during[0]).toMatch(new RegExp(`^\\.x\\.cqldump\\.amu-partial-.+-${process.pid}-\\d+-[0-9a-f]{8}$`));
     expect((await stat(writer.tempPath)).mode & 0o777).toBe(0o600);
     await writer.finish();
     expect(await readdir(dir)).toEqual(['x.cqldump']);

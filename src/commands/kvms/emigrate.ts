@@ -18,6 +18,7 @@ interface EmigrateValues extends PodValues, CqlValues {
   'cass-port'?: number;
   'cassandra-cli'?: string;
   'print-command': boolean;
+  'allow-empty': boolean;
 }
 
 /** The options each source and reader need. */
@@ -43,6 +44,8 @@ async function emigrateCql(platform: Platform, values: EmigrateValues, ctx: RunC
       org: values.org!,
       emigrateDir: values['emigrate-dir']!,
       onProgress: (table, rows) => progress.update(rows, table),
+      allowEmpty: values['allow-empty'],
+      onNote: (text) => ctx.out.warn(text),
     });
     progress.stop();
     for (const dump of dumps) ctx.out.result(`Wrote ${dump.file}: ${dump.rows} rows, ${dump.bytes} bytes (over CQL from ${connection.host}).`);
@@ -67,7 +70,13 @@ async function emigrateEdge(values: EmigrateValues, ctx: RunContext): Promise<vo
     onCommand: (text) => ctx.out.debug(`running ${text}`),
   });
   const [result] = await reader
-    .dump({ org: values.org!, emigrateDir: values['emigrate-dir']!, onProgress: (_table, bytes) => progress.update(bytes) })
+    .dump({
+      org: values.org!,
+      emigrateDir: values['emigrate-dir']!,
+      onProgress: (_table, bytes) => progress.update(bytes),
+      allowEmpty: values['allow-empty'],
+      onNote: (text) => ctx.out.warn(text),
+    })
     .finally(() => progress.stop());
   ctx.out.result(`Wrote ${result!.file}: ${result!.rows} rows (KVMs and key pseudo-KVMs), ${result!.bytes} bytes.`);
 }
@@ -96,7 +105,9 @@ async function emigrateHybrid(values: EmigrateValues, ctx: RunContext): Promise<
   ctx.out.info(`Reading the KVMs of org ${values.org} with cqlsh in pod ${pod.namespace}/${pod.name}...`);
   const progress = await tableProgress(ctx);
   const reader = cqlshPodReader({ kube, pod, onWarning: (text) => ctx.out.warn(text), signal: ctx.signal });
-  const dumps = await reader.dump({ org: values.org!, emigrateDir: values['emigrate-dir']!, onProgress: progress.update }).finally(progress.stop);
+  const dumps = await reader
+    .dump({ org: values.org!, emigrateDir: values['emigrate-dir']!, onProgress: progress.update, allowEmpty: values['allow-empty'], onNote: (text) => ctx.out.warn(text) })
+    .finally(progress.stop);
   for (const dump of dumps) ctx.out.result(`Wrote ${dump.file}: ${dump.rows} rows of ${dump.table}, ${dump.bytes} bytes.`);
 }
 

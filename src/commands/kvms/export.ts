@@ -48,6 +48,10 @@ export const handler: CommandHandler<ExportValues> = {
       mavenProject: values['maven-project'],
       mavenPluginVersion: values['maven-plugin-version'],
       signal: ctx.signal,
+      emigrateDir: values['emigrate-dir']!,
+      cwd: ctx.io.cwd,
+      ...(ctx.io.env.HOME ? { home: ctx.io.env.HOME } : {}),
+      onNote: (text) => ctx.out.warn(text),
       onProgress: ({ kvms, entries, total }) => {
         progress ??= startProgress(ctx.io, ctx.out, 'export', total, ' KVMs');
         progress.update(kvms, `${entries} entries`);

@@ -15,7 +15,7 @@ export const kvmsGroup: CommandGroup = {
       describe: 'Dump the KVM rows of an organization from Cassandra into the emigrate folder',
       options: {
         src: OPTION.src,
-        ...pick('org', 'emigrate-dir', 'reader', 'src-ver', 'cass-ip', 'cass-port', 'cassandra-cli', 'print-command'),
+        ...pick('org', 'emigrate-dir', 'reader', 'src-ver', 'cass-ip', 'cass-port', 'cassandra-cli', 'print-command', 'allow-empty'),
         ...CQL_OPTIONS,
         ...KUBE_OPTIONS,
         ...POD_OPTIONS,

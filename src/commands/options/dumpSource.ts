@@ -64,7 +64,8 @@ async function openEdgeSource(values: SourceValues): Promise<KvmSource> {
   const { EdgeKvmSource } = await import('../../export/edgeSource.js');
   const kek = parseHexKey(values.kek!, 'the KEK (--kek / KEK)');
   const { file, columns } = await openEdgeDump(values['emigrate-dir']!, values.org!);
-  return new EdgeKvmSource(file, columns, kek);
+  const { CheckedKvmSource } = await import('../../export/checkedSource.js');
+  return new CheckedKvmSource(new EdgeKvmSource(file, columns, kek), [file]);
 }
 
 async function openHybridSource(values: SourceValues): Promise<KvmSource> {
@@ -73,7 +74,9 @@ async function openHybridSource(values: SourceValues): Promise<KvmSource> {
   const { HybridKvmSource } = await import('../../export/hybridSource.js');
   const keys: HybridKeys = values.dek ? { all: parseHexKey(values.dek, 'the key (--dek / DEK)') } : await readKeysFile(values['keys-file']!);
   const { file, readers } = await openHybridDump(values['emigrate-dir']!, values.org!);
-  return new HybridKvmSource(file, readers, keys);
+  const { CheckedKvmSource } = await import('../../export/checkedSource.js');
+  const files = readers.descriptorName !== undefined ? [file, readers.descriptorName] : [file];
+  return new CheckedKvmSource(new HybridKvmSource(file, readers, keys), files);
 }
 
 /** Opens the org's dump in the emigrate folder as a KVM source. */

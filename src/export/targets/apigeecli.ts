@@ -3,7 +3,7 @@ import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Kvm, KvmEntry } from '../../kvm/model.js';
 import { FILE_MODE, writeFileAtomic } from '../../fs/secureFs.js';
-import { PIECE_CHARS, unsafePathSegment, type PlacedKvm, type TargetWriter } from './target.js';
+import { NAME_MAX, PIECE_CHARS, unsafePathSegment, type PlacedKvm, type TargetWriter } from './target.js';
 
 export type ApigeecliNaming = 'current' | 'legacy';
 
@@ -111,7 +111,11 @@ export class ApigeecliWriter implements TargetWriter {
       // apigeecli tests the env pattern first and it is not anchored: `proxy__myenv__k__kvmfile__0.json` reads as env "myenv".
       return `proxy name "${scope.proxy}" ends with "env": apigeecli would import this proxy's KVM file as an environment KVM`;
     }
-    return nameProblem('KVM name', kvm.name, this.naming);
+    const problem = nameProblem('KVM name', kvm.name, this.naming);
+    if (problem || scope.kind === 'revision') return problem;
+    const bytes = Buffer.byteLength(apigeecliFileName(kvm, this.naming), 'utf8');
+    if (bytes > NAME_MAX) return `its file name would be ${bytes} bytes long, more than the ${NAME_MAX} a file name may have`;
+    return undefined;
   }
 
   warnings(planned: PlacedKvm[]): string[] {

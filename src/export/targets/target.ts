@@ -56,11 +56,15 @@ export class PieceWriter {
   }
 }
 
-/** Why `component` cannot be one path segment, or undefined: no separators, no `.`/`..`, no NUL, not empty. */
+/** The longest file name (in bytes) Linux file systems take. */
+export const NAME_MAX = 255;
+
+/** Why `component` cannot be one path segment, or undefined: no separators, no `.`/`..`, no NUL, not empty, at most NAME_MAX bytes. */
 export function unsafePathSegment(component: string): string | undefined {
   if (component === '') return 'is empty';
   if (component === '.' || component === '..') return `is "${component}"`;
   if (/[/\\]/.test(component)) return 'holds a path separator (/ or \\)';
   if (component.includes('\0')) return 'holds a NUL character';
+  if (Buffer.byteLength(component, 'utf8') > NAME_MAX) return `is ${Buffer.byteLength(component, 'utf8')} bytes long, more than the ${NAME_MAX} a file name may have`;
   return undefined;
 }
