@@ -1,78 +1,124 @@
 #!/usr/bin/env node
-// `npm run bench`: times `amu kvms export` on generated encrypted Edge dumps of 100k and 1M entries (entries/s, peak RSS),
-// `amu kvms emigrate` over CQL against amu's CQL protocol test server (rows/s), and `amu kvms import` (bench-import.mjs).
+// `npm run bench`: times `amu kvms export` (and `kvms verify`) on generated org shapes, Edge and hybrid, for both targets.
+//
+// Each shape's dump is generated once into bench-out/ (reused while its spec is unchanged). Every run is a separate
+// process under /usr/bin/time: wall seconds, CPU seconds (user+sys) and peak RSS of the amu process itself.
+// The machine may be shared: wall figures are noisy, CPU seconds less so.
+//
+// Also times `amu kvms emigrate --reader cql` against amu's CQL protocol test server (shape emigrate-cql-100k) and,
+// only when named (--shape import-100k, about 17 minutes), `amu kvms import` (scripts/bench-import.mjs).
+//
+// Usage: npm run bench [-- --shape edge-10k-x100[,hybrid-cql-1m]] [--targets apigeecli,maven] [--runs 1]
+//        [--verify] [--amu /path/to/bin/amu (another build, e.g. the base commit's, for before/after)]
 import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const { seededRandomBytes, syntheticEdgeDumpLines } = await import(path.join(root, 'build', 'test', 'support', 'edgeDump.js'));
+const { hybridBenchLines } = await import(path.join(root, 'scripts', 'dev', 'hybridDump.mjs'));
 const { CqlProtocolServer } = await import(path.join(root, 'build', 'test', 'support', 'cqlProtocolServer.js'));
 const { values: opts } = parseArgs({
   options: {
-    sizes: { type: 'string', default: '100000,1000000' },
+    shape: { type: 'string' },
     targets: { type: 'string', default: 'apigeecli,maven' },
-    'cql-rows': { type: 'string', default: '100000' },
-    runs: { type: 'string', default: '3' },
+    runs: { type: 'string', default: '1' },
+    verify: { type: 'boolean', default: false },
+    amu: { type: 'string', default: path.join(root, 'bin', 'amu') },
   },
 });
 
 const KEK = '14dadc9f2e3e0d3cc774f07f5a0357f1';
-const ENTRIES_PER_KVM = 1000;
+const HYBRID_KEY = '00112233445566778899aabbccddeeff';
 const benchDir = path.join(root, 'bench-out');
-const scopes = [{ kind: 'org' }, { kind: 'env', env: 'prod' }, { kind: 'env', env: 'test' }, { kind: 'proxy', proxy: 'orders' }];
+const fourScopes = [{ kind: 'org' }, { kind: 'env', env: 'prod' }, { kind: 'env', env: 'test' }, { kind: 'proxy', proxy: 'orders' }];
+const twoScopes = [{ kind: 'env', env: 'prod' }, { kind: 'env', env: 'test' }];
 
-/** Writes the dump once per size; later runs reuse it (the spec is recorded beside it). */
-async function ensureDump(entries) {
-  const dir = path.join(benchDir, `dump-${entries}`);
-  const file = path.join(dir, 'bench-kvms.out');
-  const spec = { org: 'bench', scopes, kvmsPerScope: Math.ceil(entries / ENTRIES_PER_KVM / scopes.length), entriesPerKvm: ENTRIES_PER_KVM, valueBytes: 32 };
-  const specFile = path.join(dir, 'spec.json');
-  if (existsSync(file) && existsSync(specFile) && readFileSync(specFile, 'utf8') === JSON.stringify(spec)) return { dir, file, spec };
-  await mkdir(dir, { recursive: true });
+/** The shapes of the issue: many mid-size KVMs, few huge ones, many tiny ones, large values; hybrid 1M rows. */
+const SHAPES = {
+  'edge-10k-x100': { src: 'opdk', scopes: fourScopes, kvmsPerScope: 2500, entriesPerKvm: 100, valueBytes: 32 },
+  'edge-10-x100k': { src: 'opdk', scopes: twoScopes, kvmsPerScope: 5, entriesPerKvm: 100_000, valueBytes: 32 },
+  'edge-100k-x10': { src: 'opdk', scopes: fourScopes, kvmsPerScope: 25_000, entriesPerKvm: 10, valueBytes: 32 },
+  'edge-200k-2kb': { src: 'opdk', scopes: fourScopes, kvmsPerScope: 500, entriesPerKvm: 100, valueBytes: 2048 },
+  'hybrid-cqlsh-1m': { src: 'hybrid', format: 'cqlsh', maps: 10_000, entriesPerMap: 100, valueBytes: 32 },
+  'hybrid-cql-1m': { src: 'hybrid', format: 'cql', maps: 10_000, entriesPerMap: 100, valueBytes: 32 },
+  'emigrate-cql-100k': { src: 'cql-server', rows: 100_000 },
+};
+
+async function writeLines(file, lines) {
   const out = createWriteStream(file);
-  for (const line of syntheticEdgeDumpLines({ ...spec, kek: Buffer.from(KEK, 'hex'), rng: seededRandomBytes('bench') })) {
-    if (!out.write(line)) await once(out, 'drain');
+  let batch = '';
+  for (const line of lines) {
+    batch += line;
+    if (batch.length > 1 << 20) {
+      if (!out.write(batch)) await once(out, 'drain');
+      batch = '';
+    }
   }
-  out.end();
+  out.end(batch);
   await once(out, 'finish');
-  await writeFile(specFile, JSON.stringify(spec));
-  return { dir, file, spec };
 }
 
-/** Peak resident set (VmHWM) of a running process, from /proc. */
-function peakRssKb(pid) {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
+/** Writes a shape's dump once; later runs reuse it (the spec is recorded beside it). */
+async function ensureDump(name) {
+  const spec = SHAPES[name];
+  const dir = path.join(benchDir, `dump-${name}`);
+  const file = path.join(dir, 'bench-kvms.out');
+  const specFile = path.join(dir, 'spec.json');
+  const entries = spec.src === 'opdk' ? spec.scopes.length * spec.kvmsPerScope * spec.entriesPerKvm : spec.maps * spec.entriesPerMap;
+  if (existsSync(file) && existsSync(specFile) && readFileSync(specFile, 'utf8') === JSON.stringify(spec)) return { dir, file, spec, entries };
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const started = Date.now();
+  if (spec.src === 'opdk') {
+    await writeLines(file, syntheticEdgeDumpLines({ org: 'bench', ...spec, kek: Buffer.from(KEK, 'hex'), rng: seededRandomBytes('bench') }));
+  } else {
+    const { entryLines, descriptorLines } = hybridBenchLines({ ...spec, key: Buffer.from(HYBRID_KEY, 'hex') });
+    await writeLines(file, entryLines());
+    await writeLines(path.join(dir, 'bench-kvm-descriptors.out'), descriptorLines());
   }
+  await writeFile(specFile, JSON.stringify(spec));
+  console.log(`(generated ${name}: ${(statSync(file).size / 1e6).toFixed(0)} MB in ${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  return { dir, file, spec, entries };
 }
 
-/** Runs bin/amu as a separate process, sampling its peak RSS; returns seconds and MB. */
+/** Runs amu under /usr/bin/time: wall and CPU seconds and peak RSS of amu itself. */
 async function timeAmu(args, env) {
-  const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [path.join(root, 'bin', 'amu'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-  let peak = 0;
-  const timer = setInterval(() => (peak = Math.max(peak, peakRssKb(child.pid))), 20);
+  const stats = path.join(os.tmpdir(), `amu-bench-time-${process.pid}`);
+  const child = spawn('/usr/bin/time', ['-o', stats, '-f', '%e %U %S %M', process.execPath, opts.amu, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const [code] = await once(child, 'exit');
-  clearInterval(timer);
+  const [wall, user, sys, maxKb] = readFileSync(stats, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+  await rm(stats, { force: true });
   if (code !== 0) throw new Error(`amu ${args.slice(0, 2).join(' ')} exited with ${code}`);
-  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, peakMb: peak / 1024 };
+  return { seconds: wall, cpu: user + sys, peakMb: maxKb / 1024 };
 }
 
-/** Hybrid kvm_map_entry rows (one per entry) served by the in-process CQL server; amu emigrate reads them over CQL. */
-async function timeCqlEmigrate(rowCount) {
+function median(results) {
+  const sorted = [...results].sort((a, b) => a.seconds - b.seconds);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function sourceArgs(dump) {
+  if (dump.spec.src === 'opdk') return { args: ['--src', 'opdk', '--org', 'bench', '--emigrate-dir', dump.dir], env: { KEK } };
+  return { args: ['--src', 'hybrid', '--org', 'bench', '--emigrate-dir', dump.dir], env: { DEK: HYBRID_KEY } };
+}
+
+/** Hybrid kvm_map_entry rows served by amu's CQL protocol test server in this process; amu emigrate reads them over CQL. */
+async function runCqlEmigrate(name) {
+  const rowCount = SHAPES[name].rows;
   const when = new Date('2024-01-01T00:00:00Z');
   const value = 'A'.repeat(44);
   const entries = Array.from({ length: rowCount }, (_, i) => ['bench', `environments###env${i % 4}`, `map${Math.floor(i / 100)}`, 1, `key${i}`, when, 'amu', null, null, value]);
   const descriptors = Array.from({ length: Math.ceil(rowCount / 100) }, (_, m) => ['bench', `environments###env${(m * 100) % 4}`, `map${m}`, null, when, 'amu', null, null, 1]);
-  const text = (name) => ({ name, type: 'text' });
+  const text = (n) => ({ name: n, type: 'text' });
   const server = await CqlProtocolServer.start({
     tables: [
       { keyspace: 'kvm_bench_hybrid', table: 'kvm_map_entry', partitionKey: ['tid', 'a_scp', 'map', 'ver', 'key'], columns: [text('tid'), text('a_scp'), text('map'), { name: 'ver', type: 'int' }, text('key'), { name: 'c_at', type: 'timestamp' }, text('c_by'), { name: 'u_at', type: 'timestamp' }, text('u_by'), text('val')], rows: entries },
@@ -83,63 +129,76 @@ async function timeCqlEmigrate(rowCount) {
   await rm(dir, { recursive: true, force: true });
   try {
     const args = ['kvms', 'emigrate', '--src', 'hybrid', '--reader', 'cql', '--org', 'bench', '--emigrate-dir', dir, '--cass-ip', '127.0.0.1', '--cql-port', String(server.port), '--no-cass-tls', '--quiet'];
-    const { seconds, peakMb } = await timeAmu(args, {});
+    const r = await timeAmu(args, {});
     const rows = rowCount + descriptors.length;
-    console.log(`kvms emigrate over CQL   ${String(rows).padStart(8)} rows (page size 5000, server in the bench process): ${seconds.toFixed(2)} s, ${Math.round(rows / seconds).toLocaleString('en-US')} rows/s, peak RSS ${peakMb.toFixed(0)} MB`);
+    return { name, target: '-', verb: 'emigr.', entries: rows, unit: 'rows', mb: 0, ...r, rate: rows / r.seconds, mbps: 0 };
   } finally {
     await server.close();
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-/** Median time of `runs` exports (the machine's timing noise is of the order of 0.1 s), and the largest peak RSS. */
-async function timeExport(dump, target, runs) {
-  const exportDir = path.join(benchDir, `export-${target}`);
-  const args = ['kvms', 'export', '--src', 'opdk', '--org', 'bench', '--emigrate-dir', dump.dir, '--export-dir', exportDir, '--tgt', target, '--quiet'];
+async function run(name, target, verb) {
+  if (SHAPES[name].src === 'cql-server') return runCqlEmigrate(name);
+  const dump = await ensureDump(name);
+  for await (const chunk of createReadStream(dump.file, { highWaterMark: 1 << 20 })) void chunk; // into the page cache
+  const exportDir = path.join(benchDir, `export-${name}-${target}`);
+  const { args, env } = sourceArgs(dump);
+  const exportArgs = ['kvms', 'export', ...args, '--export-dir', exportDir, '--tgt', target, '--quiet'];
   const results = [];
-  for (let i = 0; i < runs; i++) {
-    await rm(exportDir, { recursive: true, force: true });
-    results.push(await timeAmu(args, { KEK }));
+  for (let i = 0; i < Number(opts.runs); i++) {
+    if (verb === 'export') await rm(exportDir, { recursive: true, force: true });
+    else if (!existsSync(exportDir)) await timeAmu(exportArgs, env);
+    const verbArgs = verb === 'export' ? exportArgs : ['kvms', 'verify', ...args, '--export-dir', exportDir, '--tgt', target, '--quiet'];
+    results.push(await timeAmu(verbArgs, env));
   }
-  await rm(exportDir, { recursive: true, force: true });
-  const times = results.map((r) => r.seconds).sort((a, b) => a - b);
-  return { seconds: times[Math.floor(times.length / 2)], peakMb: Math.max(...results.map((r) => r.peakMb)) };
-}
-
-/** Node.js and amu start-up alone (`amu --version`), median of 5: the fixed part of every run. */
-async function startupSeconds() {
-  const times = [];
-  for (let i = 0; i < 5; i++) times.push((await timeAmu(['--version'], {})).seconds);
-  return times.sort((a, b) => a - b)[2];
-}
-
-const startup = await startupSeconds();
-console.log(`start-up (amu --version): ${startup.toFixed(2)} s, part of every figure below`);
-const rows = [];
-for (const size of opts.sizes.split(',').map(Number)) {
-  const dump = await ensureDump(size);
-  // Read the dump once untimed, so that every target is timed with the file in the page cache.
-  for await (const chunk of createReadStream(dump.file)) void chunk;
-  const entries = dump.spec.kvmsPerScope * scopes.length * ENTRIES_PER_KVM;
+  if (verb === 'verify' || !opts.verify) await rm(exportDir, { recursive: true, force: true });
+  const m = median(results);
+  const peakMb = Math.max(...results.map((r) => r.peakMb));
   const mb = statSync(dump.file).size / 1e6;
-  for (const target of opts.targets.split(',')) {
-    const { seconds, peakMb } = await timeExport(dump, target, Number(opts.runs));
-    rows.push({ entries, mb, target, seconds, rate: entries / seconds, peakMb });
-    const steady = Math.round(entries / Math.max(seconds - startup, 0.001)).toLocaleString('en-US');
-    console.log(`kvms export --tgt ${target.padEnd(9)} ${String(entries).padStart(8)} entries (${mb.toFixed(0)} MB dump): median ${seconds.toFixed(2)} s of ${opts.runs}, ${Math.round(entries / seconds).toLocaleString('en-US')} entries/s (${steady} after start-up), peak RSS ${peakMb.toFixed(0)} MB`);
+  const unit = dump.spec.src === 'opdk' ? 'entries' : 'rows';
+  return { name, target, verb, entries: dump.entries, unit, mb, ...m, peakMb, rate: dump.entries / m.seconds, mbps: mb / m.seconds };
+}
+
+function line(r) {
+  const n = (x) => Math.round(x).toLocaleString('en-US');
+  return (
+    `${r.verb.padEnd(6)} ${r.name.padEnd(16)} ${r.target.padEnd(9)} ${n(r.entries).padStart(9)} ${r.unit.padEnd(7)} ${r.mb.toFixed(0).padStart(4)} MB: ` +
+    `${r.seconds.toFixed(2).padStart(6)} s (cpu ${r.cpu.toFixed(2)} s)  ${n(r.rate).padStart(9)} ${r.unit}/s  ${r.mbps.toFixed(0).padStart(4)} MB/s  peak RSS ${r.peakMb.toFixed(0)} MB`
+  );
+}
+
+/** The issue's goals per shape: entries (or rows) per second, or MB/s of dump for the large values. */
+const GOALS = {
+  'edge-10k-x100': (r) => r.rate >= 500_000,
+  'edge-10-x100k': (r) => r.rate >= 400_000,
+  'edge-100k-x10': (r) => r.rate >= 250_000,
+  'edge-200k-2kb': (r) => r.mbps >= 100,
+  'hybrid-cqlsh-1m': (r) => r.rate >= 250_000,
+  'hybrid-cql-1m': (r) => r.rate >= 250_000,
+  'emigrate-cql-100k': () => true,
+};
+
+const named = opts.shape ? opts.shape.split(',') : Object.keys(SHAPES);
+const importNamed = named.includes('import-100k');
+const names = named.filter((name) => name !== 'import-100k');
+for (const name of names) if (!SHAPES[name]) throw new Error(`unknown shape ${name}; shapes: ${Object.keys(SHAPES).join(', ')}`);
+console.log(`amu: ${opts.amu}; ${os.cpus().length} cores, Node ${process.version}; load average ${os.loadavg()[0].toFixed(2)} at start`);
+const rows = [];
+for (const name of names) {
+  for (const target of SHAPES[name].src === 'cql-server' ? ['-'] : opts.targets.split(',')) {
+    for (const verb of opts.verify && SHAPES[name].src !== 'cql-server' ? ['export', 'verify'] : ['export']) {
+      const r = await run(name, target, verb);
+      rows.push(r);
+      console.log(`${line(r)}  ${GOALS[name](r) ? 'goal met' : 'goal NOT met'}${r.peakMb < 300 ? '' : ' (RSS over 300 MB)'}`);
+    }
   }
 }
+const worst = Math.max(...rows.map((r) => r.peakMb));
+console.log(`\npeak RSS < 300 MB everywhere: ${worst < 300 ? 'met' : 'NOT met'} (worst ${worst.toFixed(0)} MB)`);
 
-await timeCqlEmigrate(Number(opts['cql-rows']));
-
-const big = rows.filter((r) => r.entries >= 1_000_000);
-const slowest = Math.min(...rows.map((r) => r.rate));
-console.log(`\ntarget: >= 200,000 entries/s: ${slowest >= 200_000 ? 'met' : 'NOT met'} (slowest ${Math.round(slowest).toLocaleString('en-US')})`);
-if (big.length > 0) {
-  const worst = Math.max(...big.map((r) => r.peakMb));
-  console.log(`target: peak RSS < 300 MB at 1M entries: ${worst < 300 ? 'met' : 'NOT met'} (worst ${worst.toFixed(0)} MB)`);
+// kvms import against the fake Apigee API with a quota: its own section in scripts/bench-import.mjs, run when named.
+if (importNamed) {
+  const { benchImport } = await import('./bench-import.mjs');
+  await benchImport();
 }
-
-// kvms import against the fake Apigee API with a quota: its own section in scripts/bench-import.mjs.
-const { benchImport } = await import('./bench-import.mjs');
-await benchImport();

@@ -8,8 +8,9 @@
 // JSON escapes newlines and control characters inside strings, so every row is exactly one line.
 import { InputError } from '../errors.js';
 import { cutInput } from '../cli/quoteInput.js';
-import { strictBase64 } from '../keys/base64.js';
+import { isStrictBase64 } from '../keys/base64.js';
 import { DurableDumpWriter } from './durableWriter.js';
+import { jsonNestingExceeds, MAX_JSON_DEPTH } from './jsonDepth.js';
 
 export const CQL_DUMP_FORMAT = 'amu-cql-dump';
 export const CQL_DUMP_VERSION = 1;
@@ -310,19 +311,18 @@ function rowCells(columns: readonly CqlDumpColumn[], row: unknown[], at: string)
     throw new InputError(`${at}: a row of ${row.length} cells, the header names ${columns.length} columns`);
   }
   const cells: Record<string, string | null> = {};
-  columns.forEach((column, i) => {
-    cells[column.name] = parseCell(column, row[i], at);
-  });
+  for (let i = 0; i < columns.length; i++) cells[columns[i]!.name] = parseCell(columns[i]!, row[i], at);
   return cells;
 }
 
 /** Checks one stored cell against its column type; returns its text (blob: base64). */
 function parseCell(column: CqlDumpColumn, cell: unknown, at: string): string | null {
   if (cell === null) return null;
+  if (column.type === 'text' && typeof cell === 'string') return cell;
   const bad = (why: string): InputError => new InputError(`${at}: column ${column.name} (${column.type}): ${why}`);
   if (column.type === 'blob') {
     if (!isRecord(cell) || typeof cell['b64'] !== 'string') throw bad('expected {"b64": ...} or null');
-    if (strictBase64(cell['b64']) === null) throw bad('invalid base64');
+    if (!isStrictBase64(cell['b64'])) throw bad('invalid base64');
     return cell['b64'];
   }
   if (typeof cell !== 'string') throw bad('expected a string or null');
@@ -342,7 +342,35 @@ function parseCell(column: CqlDumpColumn, cell: unknown, at: string): string | n
   }
 }
 
+/** `YYYY-MM-DDTHH:MM:SS.mmmZ` with a 4-digit year, checked by its fields (what `new Date` would accept and print back). */
+function isPlainIso(cell: string): boolean {
+  if (cell.length !== 24) return false;
+  const sep = '--T::.Z';
+  const at = [4, 7, 10, 13, 16, 19, 23];
+  for (let k = 0; k < at.length; k++) if (cell.charCodeAt(at[k]!) !== sep.charCodeAt(k)) return false;
+  const num = (from: number, to: number): number => {
+    let n = 0;
+    for (let i = from; i < to; i++) {
+      const d = cell.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) return -1;
+      n = n * 10 + d;
+    }
+    return n;
+  };
+  const year = num(0, 4);
+  const month = num(5, 7);
+  const day = num(8, 10);
+  if (year < 0 || month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  const hour = num(11, 13);
+  const minute = num(14, 16);
+  const second = num(17, 19);
+  return day <= days && hour >= 0 && hour < 24 && minute >= 0 && minute < 60 && second >= 0 && second < 60 && num(20, 23) >= 0;
+}
+
 function isCanonicalIso(cell: string): boolean {
+  if (isPlainIso(cell)) return true;
   const d = new Date(cell);
   return ISO_RE.test(cell) && !Number.isNaN(d.getTime()) && d.toISOString() === cell;
 }
@@ -355,6 +383,7 @@ function checkInteger(cell: string, range: { min: bigint; max: bigint }, bad: (w
 }
 
 function parseLine(text: string, at: string): unknown {
+  if (jsonNestingExceeds(text)) throw new InputError(`${at}: JSON nested more than ${MAX_JSON_DEPTH} levels deep: not a CQL dump row`);
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -283,12 +283,6 @@ function stripTrailingBlanks(s: string): string {
   return end === s.length ? s : s.slice(0, end);
 }
 
-/** A cell's value: `null` is null (see the header note), otherwise the unescaped text. */
-function cellValue(raw: string, where: string): string | null {
-  const text = stripLeadingBlanks(raw);
-  return text === 'null' ? null : unescapeCqlsh(text, where);
-}
-
 // ---------------------------------------------------------------------------------------------
 // The parser
 
@@ -388,7 +382,11 @@ function onRowLine(line: CqlshLine, text: string, state: ParseState, fileName: s
 /** Builds a row record from raw cells. */
 function toRow(cells: string[], columns: string[], lineNo: number, where: string): CqlshRow {
   const record: Record<string, string | null> = Object.create(null) as Record<string, string | null>;
-  for (let k = 0; k < columns.length; k++) record[columns[k]!] = cellValue(cells[k]!, `${where}, column ${columns[k]}`);
+  for (let k = 0; k < columns.length; k++) {
+    const text = stripLeadingBlanks(cells[k]!);
+    // The place of a cell is named only when it has escapes to decode (no string per plain cell).
+    record[columns[k]!] = text === 'null' ? null : text.includes('\\') ? unescapeCqlsh(text, `${where}, column ${columns[k]}`) : text;
+  }
   return { cells: record, lineNo };
 }
 

@@ -49,9 +49,9 @@ export function checkColumns(
 }
 
 /** A key column's text; null there means the dump is not what it claims. */
-function requiredCell(row: CqlshRow, column: string, where: string): string {
+function requiredCell(row: CqlshRow, column: string, fileName: string): string {
   const value = row.cells[column];
-  if (value === null || value === undefined) throw new InputError(`${where}: ${column} is null`);
+  if (value === null || value === undefined) throw new InputError(`${at(fileName, row.lineNo)}: ${column} is null`);
   return value;
 }
 
@@ -62,13 +62,12 @@ function at(fileName: string, lineNo: number): string {
 
 /** Converts one parsed `kvm_map_entry` row. */
 export function entryRowFrom(row: CqlshRow, fileName: string): HybridEntryRow {
-  const where = at(fileName, row.lineNo);
   return {
-    tid: requiredCell(row, 'tid', where),
-    aScp: requiredCell(row, 'a_scp', where),
-    map: requiredCell(row, 'map', where),
-    ver: requiredCell(row, 'ver', where),
-    key: requiredCell(row, 'key', where),
+    tid: requiredCell(row, 'tid', fileName),
+    aScp: requiredCell(row, 'a_scp', fileName),
+    map: requiredCell(row, 'map', fileName),
+    ver: requiredCell(row, 'ver', fileName),
+    key: requiredCell(row, 'key', fileName),
     val: row.cells['val'] ?? null,
     lineNo: row.lineNo,
   };
@@ -76,12 +75,11 @@ export function entryRowFrom(row: CqlshRow, fileName: string): HybridEntryRow {
 
 /** Converts one parsed `kvm_map_descriptor` row. */
 export function descriptorRowFrom(row: CqlshRow, fileName: string): HybridDescriptorRow {
-  const where = at(fileName, row.lineNo);
   return {
-    tid: requiredCell(row, 'tid', where),
-    aScp: requiredCell(row, 'a_scp', where),
-    map: requiredCell(row, 'map', where),
-    ver: requiredCell(row, 'ver', where),
+    tid: requiredCell(row, 'tid', fileName),
+    aScp: requiredCell(row, 'a_scp', fileName),
+    map: requiredCell(row, 'map', fileName),
+    ver: requiredCell(row, 'ver', fileName),
     lineNo: row.lineNo,
   };
 }

@@ -15,7 +15,18 @@ export interface Line {
 export interface ReadLinesOptions {
   /** Names the input in errors ("validate-kvms.out line 12: ..."). Default "input". */
   source?: string;
+  /** Longest line accepted, in bytes; a longer one is an InputError as soon as it passes the limit. */
+  maxLineBytes?: number;
 }
+
+/**
+ * Edge KVMs go up to 15 MB; escaped once more in a CQL line dump, or as base64 of a blob, a row line stays
+ * well under this. A longer line is not a dump row, and holding it would cost memory for nothing.
+ */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+
+/** Read size for dumps: large reads, fewer round trips through the thread pool. */
+export const DUMP_READ_BYTES = 1024 * 1024;
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -28,26 +39,43 @@ const CR = 0x0d;
  */
 export async function* readLines(input: AsyncIterable<Uint8Array>, options: ReadLinesOptions = {}): AsyncIterable<Line> {
   const source = options.source ?? 'input';
+  const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
   let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  /** Reused for every line that spans chunks (fresh memory for each long line costs page faults). */
+  let scratch: Buffer = Buffer.alloc(0);
   let lineNo = 0;
   for await (const raw of input) {
     const chunk = asBuffer(raw);
     let start = 0;
     let nl = chunk.indexOf(LF, start);
+    // The whole lines of this chunk checked as UTF-8 at once (lines split at 0x0A, which is ASCII): valid
+    // together exactly when each is; only when not are they checked one by one, to name the line.
+    // A line continued from the previous chunk is joined and checked by itself.
+    const checkFrom = pending.length > 0 ? nl + 1 : 0;
+    const wholeLinesEnd = chunk.lastIndexOf(LF) + 1;
+    const checked = nl !== -1 && wholeLinesEnd > checkFrom && isUtf8(chunk.subarray(checkFrom, wholeLinesEnd)) ? wholeLinesEnd : 0;
     while (nl !== -1) {
       lineNo++;
+      if (pendingBytes + nl - start > maxLineBytes) throw tooLong(source, lineNo, maxLineBytes);
       if (pending.length === 0) {
-        yield { text: decodeRange(chunk, start, nl, source, lineNo), lineNo, terminated: true };
+        yield { text: decodeRange(chunk, start, nl, source, lineNo, nl < checked), lineNo, terminated: true };
       } else {
         pending.push(chunk.subarray(start, nl));
-        const joined = Buffer.concat(pending);
+        const length = pendingBytes + nl - start;
+        scratch = joinInto(scratch, pending, length);
         pending = [];
-        yield { text: decodeRange(joined, 0, joined.length, source, lineNo), lineNo, terminated: true };
+        pendingBytes = 0;
+        yield { text: decodeRange(scratch, 0, length, source, lineNo), lineNo, terminated: true };
       }
       start = nl + 1;
       nl = chunk.indexOf(LF, start);
     }
-    if (start < chunk.length) pending.push(chunk.subarray(start));
+    if (start < chunk.length) {
+      pending.push(chunk.subarray(start));
+      pendingBytes += chunk.length - start;
+      if (pendingBytes > maxLineBytes) throw tooLong(source, lineNo + 1, maxLineBytes);
+    }
   }
   if (pending.length > 0) {
     const rest = Buffer.concat(pending);
@@ -56,16 +84,30 @@ export async function* readLines(input: AsyncIterable<Uint8Array>, options: Read
   }
 }
 
+/** Copies `parts` (`length` bytes in all) to the start of `into`, grown (doubled) when too small. */
+function joinInto(into: Buffer, parts: Buffer[], length: number): Buffer {
+  const target = into.length >= length ? into : Buffer.allocUnsafe(Math.max(length, into.length * 2));
+  let at = 0;
+  for (const part of parts) at += part.copy(target, at);
+  return target;
+}
+
+function tooLong(source: string, lineNo: number, max: number): InputError {
+  return new InputError(`${location(source, lineNo)}: the line is longer than ${max / (1024 * 1024)} MB: not a dump row (Edge KVMs are at most 15 MB)`, [
+    'Check that the file is the dump amu wrote (or cassandra-cli printed), not another file.',
+  ]);
+}
+
 function asBuffer(chunk: Uint8Array): Buffer {
   if (Buffer.isBuffer(chunk)) return chunk;
   if (typeof chunk === 'string') throw new TypeError('readLines expects byte chunks, not strings (do not set an encoding on the stream)');
   return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
-/** Decodes bytes [start, end) as UTF-8, dropping one trailing `\r`. */
-function decodeRange(buf: Buffer, start: number, end: number, source: string, lineNo: number): string {
+/** Decodes bytes [start, end) as UTF-8, dropping one trailing `\r`; `valid` when already checked. */
+function decodeRange(buf: Buffer, start: number, end: number, source: string, lineNo: number, valid = false): string {
   if (end > start && buf[end - 1] === CR) end--;
-  if (!isUtf8(buf.subarray(start, end))) {
+  if (!valid && !isUtf8(buf.subarray(start, end))) {
     throw new InputError(`${location(source, lineNo)}: not valid UTF-8 text`, [
       'cassandra-cli output must be saved as UTF-8 (run it with LANG=C.UTF-8 or en_US.UTF-8).',
     ]);

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../errors.js';
-import { readLines } from './lines.js';
+import { DUMP_READ_BYTES, readLines } from './lines.js';
 import { isCqlDump, readCqlDump, type CqlDumpHeader } from './cqlDumpFormat.js';
 import { parseCliDump } from './edgeCliDump.js';
 import { descriptorRowFrom, entryRowFrom, readDescriptorRows, readEntryRows, type HybridDescriptorRow, type HybridEntryRow } from './hybridRows.js';
@@ -80,7 +80,7 @@ export async function isCqlDumpFile(file: string): Promise<boolean> {
 export function cassandraCliColumns(file: string): EdgeColumnReader {
   const label = path.basename(file);
   return async function* columns(): AsyncIterable<EdgeColumn> {
-    for await (const column of parseCliDump(readLines(createReadStream(file)), label)) {
+    for await (const column of parseCliDump(readLines(createReadStream(file, { highWaterMark: DUMP_READ_BYTES }), { source: label }), label)) {
       yield { name: column.name, value: column.value, where: `${label}:${column.lineNo}` };
     }
   };
@@ -94,7 +94,7 @@ function rowsOf(file: string, expect: { source: 'edge' | 'hybrid'; table: string
     }
     onHeader?.(header);
   };
-  return readCqlDump(readLines(createReadStream(file), { source: label }), label, check);
+  return readCqlDump(readLines(createReadStream(file, { highWaterMark: DUMP_READ_BYTES }), { source: label }), label, check);
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -127,7 +127,7 @@ export function cqlEdgeColumns(file: string): EdgeColumnReader {
 
 /** Streams a file's lines (UTF-8 checked). */
 function fileLines(file: string): AsyncIterable<{ text: string; lineNo: number }> {
-  return readLines(createReadStream(file), { source: file });
+  return readLines(createReadStream(file, { highWaterMark: DUMP_READ_BYTES }), { source: file });
 }
 
 /** Readers of cqlsh text dumps: `SELECT * FROM kvm_map_entry` and, optionally, `kvm_map_descriptor`. */

@@ -8,7 +8,7 @@ import { DurableDumpWriter } from '../dumps/durableWriter.js';
 import { noRowsError } from '../dumps/emptyOrg.js';
 import { clearLeftovers } from '../dumps/leftovers.js';
 import { mkdirPrivate } from '../fs/secureFs.js';
-import { readLines } from '../dumps/lines.js';
+import { DUMP_READ_BYTES, readLines } from '../dumps/lines.js';
 import { CLI_GET_LIMIT, parseCliDump } from '../dumps/edgeCliDump.js';
 import { kvmDumpPath, metadataPath, replaceDumpAndMetadata } from '../dumps/layout.js';
 import type { DumpReader, DumpedTable } from './reader.js';
@@ -91,7 +91,7 @@ export async function locateCassandraCli(explicit: string | undefined, env: Node
 }
 
 async function countRecords(file: string, label: string): Promise<number> {
-  const parsed = parseCliDump(readLines(createReadStream(file)), label);
+  const parsed = parseCliDump(readLines(createReadStream(file, { highWaterMark: DUMP_READ_BYTES }), { source: label }), label);
   let rows = 0;
   for await (const column of parsed) {
     void column;

@@ -91,16 +91,19 @@ export class EdgeKvmSource implements KvmSource {
       return { kind: 'failed', descriptor, reason };
     }
     let values: string[];
+    const ciphertexts = new Array<string>(entries.length);
+    for (let i = 0; i < entries.length; i++) ciphertexts[i] = entries[i]!.value;
     try {
-      values = decryptEdgeValues(key.dek, entries.map((e) => e.value));
+      values = decryptEdgeValues(key.dek, ciphertexts);
     } catch (err) {
       if (!(err instanceof DecryptFailure)) throw err;
       const entry = err.index === undefined ? 'an entry' : `entry "${entries[err.index]!.name}"`;
       const reason = `the value of ${entry} does not decrypt with the scope's data key: ${err.reason} check failed (corrupt value, or a wrong KEK)`;
       return { kind: 'failed', descriptor, reason };
     }
-    const plain: KvmEntry[] = entries.map((e, i) => ({ name: e.name, value: values[i]! }));
-    return { kind: 'kvm', descriptor, kvm: { ...kvm, entries: plain } };
+    // The entries were parsed for this KVM alone: their values are replaced in place.
+    for (let i = 0; i < entries.length; i++) entries[i]!.value = values[i]!;
+    return { kind: 'kvm', descriptor, kvm };
   }
 }
 

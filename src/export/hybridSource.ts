@@ -24,7 +24,7 @@ import { InputError, KeyError } from '../errors.js';
 import type { Kvm, KvmEntry, Scope } from '../kvm/model.js';
 import { scopeLabel } from '../kvm/model.js';
 import { decryptHybridValue } from '../keys/hybridKeys.js';
-import { isAesKeyLength } from '../keys/aesEcb.js';
+import { DecryptFailure, decryptEdgeValues, isAesKeyLength } from '../keys/aesEcb.js';
 import { ScopeDecoder, type HybridScopeKind } from '../kvm/hybridScope.js';
 import type { DescriptorRowLike, EntryRowLike, HybridDumpReaders } from '../dumps/openDump.js';
 import { bucketCount, bucketOf, SpillBuckets } from './spillBuckets.js';
@@ -43,13 +43,13 @@ export interface HybridKeys {
 export interface HybridSourceOptions {
   /** Parent of the private spill folder; default the OS temp folder. */
   spillDir?: string;
-  /** Target size of one spill bucket; default 32 MB. */
+  /** Target size of one spill bucket; default 16 MB (a bucket is read back whole). */
   bucketBytes?: number;
   /** Extra a_scp kinds, once a dump shows them (e.g. { apis: 'proxy' }). */
   scopeKinds?: Readonly<Record<string, HybridScopeKind>>;
 }
 
-export const DEFAULT_BUCKET_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_BUCKET_BYTES = 16 * 1024 * 1024;
 /** Names listed in a note's detail before "and N more". */
 const NOTE_NAMES_SHOWN = 5;
 /** Distinct tenants remembered for the error message. */
@@ -253,6 +253,22 @@ function byEntryName(a: SpilledEntry, b: SpilledEntry): number {
   return a.lineNo - b.lineNo;
 }
 
+/** All entries decrypted in one batch (one reused cipher context), or null when any value fails. */
+function decryptAll(key: Buffer, entries: SpilledEntry[]): KvmEntry[] | null {
+  const vals = new Array<string>(entries.length);
+  for (let i = 0; i < entries.length; i++) vals[i] = entries[i]!.val!;
+  let values: string[];
+  try {
+    values = decryptEdgeValues(key, vals);
+  } catch (err) {
+    if (err instanceof DecryptFailure) return null;
+    throw err;
+  }
+  const plain = new Array<KvmEntry>(entries.length);
+  for (let i = 0; i < entries.length; i++) plain[i] = { name: entries[i]!.key, value: values[i]! };
+  return plain;
+}
+
 /** The reason of a failed decryption; a key failure is recorded against the key. */
 function decryptFailure(err: unknown, what: string, choice: { id: string; label: string }, tally: KeyTally): string {
   if (err instanceof KeyError) {
@@ -338,10 +354,11 @@ export class HybridKvmSource implements KvmSource {
   /** Second streaming pass: appends each wanted, current-version row to its map's bucket. */
   private async spill(wanted: Map<string, MapState>, buckets: SpillBuckets): Promise<void> {
     for await (const row of this.readers.entries()) {
-      const state = wanted.get(mapKey(row.aScp, row.map));
+      const key = mapKey(row.aScp, row.map);
+      const state = wanted.get(key);
       if (!state || row.ver !== state.chosenVer) continue;
-      const bucket = bucketOf(mapKey(state.aScp, state.map), buckets.count);
-      await buckets.append(bucket, JSON.stringify([state.id, row.key, row.val, row.lineNo]));
+      const writing = buckets.append(bucketOf(key, buckets.count), spillLine(state.id, row.key, row.val, row.lineNo));
+      if (writing) await writing;
     }
     await buckets.flush();
   }
@@ -354,9 +371,15 @@ export class HybridKvmSource implements KvmSource {
     if (spilled.length === 0) return { kind: 'kvm', descriptor, kvm: kvm([]) };
     const choice = chooseKey(state.scope, this.keys);
     if ('missing' in choice) return { kind: 'failed', descriptor, reason: choice.missing };
-    const entries = [...spilled].sort(byEntryName);
+    const entries = spilled.sort(byEntryName);
     const problem = rowProblem(entries, where);
     if (problem !== null) return { kind: 'failed', descriptor, reason: problem };
+    const fast = decryptAll(choice.key, entries);
+    if (fast !== null) {
+      tally.record(choice, 'worked');
+      return { kind: 'kvm', descriptor, kvm: kvm(fast) };
+    }
+    // Some value failed: decrypt one by one, so that the message names the first failure exactly.
     const plain: KvmEntry[] = [];
     for (const entry of entries) {
       const what = `entry "${entry.key}" of ${mapLabel(state)} (${where(entry.lineNo)})`;
@@ -386,12 +409,13 @@ export class HybridKvmSource implements KvmSource {
   }
 
   private addEntryRow(maps: Map<string, MapState>, decoder: ScopeDecoder, row: EntryRowLike): void {
-    const origin = `${this.entryName}:${row.lineNo}`;
-    const scope = decoder.decode(row.aScp, origin);
-    if (scope === null) return;
     const key = mapKey(row.aScp, row.map);
     let state = maps.get(key);
     if (!state) {
+      // A row of a known map needs neither its origin text nor its scope decoded again.
+      const origin = `${this.entryName}:${row.lineNo}`;
+      const scope = decoder.decode(row.aScp, origin);
+      if (scope === null) return;
       state = newMapState(maps.size, row.aScp, row.map, scope, origin, null);
       maps.set(key, state);
     }
@@ -435,11 +459,35 @@ function groupByBucket(maps: MapState[], count: number): MapState[][] {
   return groups;
 }
 
-/** Reads one bucket back, grouping its rows by map id. */
+/**
+ * One spilled row: `<map id> <line> <key length> <val length, -1 for null> <key><val>` and a newline. Lengths
+ * are in UTF-16 code units, so key and value are cut exactly whatever they hold (newlines too): no JSON per row.
+ */
+function spillLine(id: number, key: string, val: string | null, lineNo: number): string {
+  return `${id} ${lineNo} ${key.length} ${val === null ? -1 : val.length} ${key}${val ?? ''}`;
+}
+
+/** Reads one bucket back (whole: memory follows the bucket anyway), grouping its rows by map id. */
 async function readBucket(buckets: SpillBuckets, bucket: number): Promise<Map<number, SpilledEntry[]>> {
   const rows = new Map<number, SpilledEntry[]>();
-  for await (const line of buckets.lines(bucket)) {
-    const [id, key, val, lineNo] = JSON.parse(line) as [number, string, string | null, number];
+  const text = await buckets.text(bucket);
+  let at = 0;
+  const field = (): number => {
+    const space = text.indexOf(' ', at);
+    const n = Number(text.slice(at, space));
+    if (space < 0 || !Number.isSafeInteger(n)) throw new Error(`spill bucket ${bucket} is damaged at offset ${at}`);
+    at = space + 1;
+    return n;
+  };
+  while (at < text.length) {
+    const id = field();
+    const lineNo = field();
+    const keyLength = field();
+    const valLength = field();
+    const key = text.slice(at, (at += keyLength));
+    const val = valLength < 0 ? null : text.slice(at, (at += valLength));
+    if (text.charCodeAt(at) !== 0x0a) throw new Error(`spill bucket ${bucket} is damaged at offset ${at}`);
+    at += 1;
     let list = rows.get(id);
     if (!list) rows.set(id, (list = []));
     list.push({ key, val, lineNo });

@@ -5,7 +5,7 @@
 // created with mode 0700 and every file with mode 0600; `dispose()` removes them all.
 
 import { createReadStream } from 'node:fs';
-import { appendFile, mkdtemp, rm, chmod } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, chmod } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { readLines } from '../dumps/lines.js';
@@ -15,7 +15,7 @@ const FILE_MODE = 0o600;
 /** A bucket's buffered text is written out once it reaches this many characters. */
 const BUCKET_FLUSH_CHARS = 256 * 1024;
 /** All buffers are written out once together they reach this many characters. */
-const TOTAL_FLUSH_CHARS = 8 * 1024 * 1024;
+const TOTAL_FLUSH_CHARS = 2 * 1024 * 1024;
 
 /** FNV-1a over the UTF-16 code units of `text`: a cheap, stable 32-bit hash. */
 export function fnv1a32(text: string): number {
@@ -65,13 +65,17 @@ export class SpillBuckets {
     return path.join(this.dir, `bucket-${bucket}.jsonl`);
   }
 
-  /** Appends one line (without its newline) to a bucket; written out in batches. */
-  async append(bucket: number, line: string): Promise<void> {
+  /**
+   * Appends one line (without its newline) to a bucket; written out in batches. Returns a promise only when
+   * it writes (await it before the next append), so the common case costs no promise.
+   */
+  append(bucket: number, line: string): Promise<void> | undefined {
     this.buffers[bucket]!.push(line, '\n');
     this.bufferedChars[bucket]! += line.length + 1;
     this.totalBuffered += line.length + 1;
-    if (this.bufferedChars[bucket]! >= BUCKET_FLUSH_CHARS) await this.flushBucket(bucket);
-    else if (this.totalBuffered >= TOTAL_FLUSH_CHARS) await this.flush();
+    if (this.bufferedChars[bucket]! >= BUCKET_FLUSH_CHARS) return this.flushBucket(bucket);
+    if (this.totalBuffered >= TOTAL_FLUSH_CHARS) return this.flush();
+    return undefined;
   }
 
   /** Writes out every buffered line. */
@@ -90,6 +94,17 @@ export class SpillBuckets {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     } finally {
       stream?.destroy();
+    }
+  }
+
+  /** The whole text of a bucket ('' when nothing was appended to it); call after `flush()`. */
+  async text(bucket: number): Promise<string> {
+    if (this.buffers[bucket]!.length > 0) throw new Error(`spill bucket ${bucket} read before it was flushed`);
+    try {
+      return await readFile(this.fileOf(bucket), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      return '';
     }
   }
 

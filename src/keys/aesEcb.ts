@@ -5,8 +5,9 @@
 // returns exactly those blocks decrypted and leaves nothing buffered; padding is checked here.
 // decryptEdgeValues() also batches many values into a single update() call (fastest path).
 
+import { isUtf8 } from 'node:buffer';
 import { createCipheriv, createDecipheriv, type Cipher, type Decipher } from 'node:crypto';
-import { strictBase64 } from './base64.js';
+import { isStrictBase64 } from './base64.js';
 
 const BLOCK = 16;
 /** Bytes of an AES-128, AES-192 and AES-256 key. */
@@ -39,7 +40,6 @@ export class DecryptFailure extends Error {
 
 const decipherCache = new Map<string, Decipher>();
 const cipherCache = new Map<string, Cipher>();
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** AES-ECB decrypt with PKCS#7 padding; the AES size follows the key length (16/24/32 bytes). */
 export function aesEcbDecrypt(key: Buffer, data: Buffer): Buffer {
@@ -64,7 +64,7 @@ export function aesEcbEncrypt(key: Buffer, data: Buffer): Buffer {
 export function unwrapEdgeDek(kek: Buffer, wrappedB64: string): Buffer {
   const text = aesEcbDecrypt(kek, decodeBase64Strict(wrappedB64));
   const dekB64 = text.toString('latin1');
-  if (strictBase64(dekB64) === null) {
+  if (!isStrictBase64(dekB64)) {
     throw new DecryptFailure('dek', 'the wrapped DEK decrypts to something that is not base64 text (wrong KEK?)');
   }
   const dek = Buffer.from(dekB64, 'base64');
@@ -85,26 +85,62 @@ export function decryptEdgeValue(dek: Buffer, b64: string): string {
   return decodeUtf8(aesEcbDecrypt(dek, decodeBase64Strict(b64)));
 }
 
+/** Ciphertext decrypted per AES call: small, reused buffers instead of one fresh buffer of a whole huge KVM. */
+const GROUP_BYTES = 256 * 1024;
+let scratch = Buffer.allocUnsafe(GROUP_BYTES);
+
 /**
- * Decrypts many values under one DEK with one AES call (the fast path for whole KVMs).
- * Result order matches the input. The first bad value throws a DecryptFailure with its `index`.
+ * Decrypts many values under one DEK with one reused cipher context (the fast path for whole KVMs), in
+ * groups of about GROUP_BYTES of ciphertext per AES call. Result order matches the input. The first bad
+ * value throws a DecryptFailure with its `index`: every value's base64 and length are checked before any
+ * is decrypted, then padding and UTF-8 in order.
  */
 export function decryptEdgeValues(dek: Buffer, b64s: readonly string[]): string[] {
   const decipher = decipherFor(dek);
-  const { bytes, ends } = decodeBase64Batch(b64s);
-  const blocks = decipher.update(bytes);
-  const out = new Array<string>(b64s.length);
-  let start = 0;
-  for (let i = 0; i < ends.length; i++) {
-    const end = ends[i];
+  const lengths = new Array<number>(b64s.length);
+  for (let i = 0; i < b64s.length; i++) {
+    const b64 = b64s[i]!;
+    if (!isStrictBase64(b64)) throw notBase64(i);
+    const n = (b64.length >> 2) * 3 - (b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0);
     try {
-      out[i] = decodeUtf8(blocks.subarray(start, end - paddingLength(blocks, end)));
+      checkCiphertextLength(n);
     } catch (err) {
       throw withIndex(err, i);
     }
-    start = end;
+    lengths[i] = n;
+  }
+  const out = new Array<string>(b64s.length);
+  let next = 0;
+  while (next < b64s.length) {
+    const first = next;
+    let bytes = 0;
+    while (next < b64s.length && (next === first || bytes + lengths[next]! <= GROUP_BYTES)) bytes += lengths[next++]!;
+    if (scratch.length < bytes) scratch = Buffer.allocUnsafe(bytes);
+    let offset = 0;
+    for (let i = first; i < next; i++) offset += scratch.write(b64s[i]!, offset, 'base64');
+    decryptGroup(decipher.update(scratch.subarray(0, offset)), lengths, first, next, out);
   }
   return out;
+}
+
+/** Splits one AES call's output into values first..next-1: padding checked, UTF-8 checked, decoded. */
+function decryptGroup(blocks: Buffer, lengths: number[], first: number, next: number, out: string[]): void {
+  // Valid padding bytes (1..16) are ASCII, so up to the first bad padding the whole buffer is UTF-8 exactly
+  // when every value is: one check for all, and one per value only when it fails.
+  const allText = isUtf8(blocks);
+  let start = 0;
+  for (let i = first; i < next; i++) {
+    const end = start + lengths[i]!;
+    let stop: number;
+    try {
+      stop = end - paddingLength(blocks, end);
+    } catch (err) {
+      throw withIndex(err, i);
+    }
+    if (!allText && !isUtf8(blocks.subarray(start, stop))) throw withIndex(notUtf8(), i);
+    out[i] = blocks.toString('utf8', start, stop);
+    start = end;
+  }
 }
 
 /** Encrypts one value like Edge: base64(AES-ECB(DEK, UTF-8(text))). */
@@ -112,34 +148,10 @@ export function encryptEdgeValue(dek: Buffer, text: string): string {
   return aesEcbEncrypt(dek, Buffer.from(text, 'utf8')).toString('base64');
 }
 
-/** Decodes all values into one buffer; `ends[i]` is where value i's ciphertext ends. */
-function decodeBase64Batch(b64s: readonly string[]): { bytes: Buffer; ends: number[] } {
-  let capacity = 0;
-  for (const b64 of b64s) capacity += (b64.length >> 2) * 3 + 3;
-  const bytes = Buffer.allocUnsafe(capacity);
-  const ends = new Array<number>(b64s.length);
-  let offset = 0;
-  for (let i = 0; i < b64s.length; i++) {
-    const b64 = b64s[i];
-    // The check of strictBase64(), done in place in the shared buffer.
-    const n = bytes.write(b64, offset, 'base64');
-    if (bytes.toString('base64', offset, offset + n) !== b64) throw notBase64(i);
-    try {
-      checkCiphertextLength(n);
-    } catch (err) {
-      throw withIndex(err, i);
-    }
-    offset += n;
-    ends[i] = offset;
-  }
-  return { bytes: bytes.subarray(0, offset), ends };
-}
-
-/** Standard alphabet, `=` padding, canonical: anything else is refused. */
+/** Standard alphabet, `=` padding, canonical (re-encoding gives the same text): anything else is refused. */
 function decodeBase64Strict(b64: string): Buffer {
-  const raw = strictBase64(b64);
-  if (raw === null) throw notBase64();
-  return raw;
+  if (!isStrictBase64(b64)) throw notBase64();
+  return Buffer.from(b64, 'base64');
 }
 
 function notBase64(index?: number): DecryptFailure {
@@ -161,12 +173,14 @@ function paddingLength(blocks: Buffer, end: number): number {
   return pad;
 }
 
+/** Strict UTF-8 (a byte-order mark is kept, as Buffer decoding keeps it). */
 function decodeUtf8(bytes: Buffer): string {
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    throw new DecryptFailure('utf8', 'decrypts to bytes that are not UTF-8 text (wrong key?)');
-  }
+  if (!isUtf8(bytes)) throw notUtf8();
+  return bytes.toString('utf8');
+}
+
+function notUtf8(): DecryptFailure {
+  return new DecryptFailure('utf8', 'decrypts to bytes that are not UTF-8 text (wrong key?)');
 }
 
 function withIndex(err: unknown, index: number): unknown {

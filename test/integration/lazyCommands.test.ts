@@ -23,8 +23,15 @@ function heavy(urls: string[]): string[] {
 }
 
 describe('lazy command loading', () => {
-  test('amu --version loads the CLI and the declarations, no command module and no heavy library', async () => {
+  test('a bare amu --version is answered by bin/amu: neither the CLI nor yargs is loaded', async () => {
     const loaded = await modulesLoadedBy(['--version']);
+    expect(loaded.some((u) => u.endsWith('/dist/version.js'))).toBe(true);
+    expect(loaded.filter((u) => u.endsWith('/dist/cli/main.js') || /\/node_modules\/yargs\//.test(u))).toEqual([]);
+    expect(heavy(loaded)).toEqual([]);
+  });
+
+  test('amu kvms --version loads the CLI and the declarations, no command module and no heavy library', async () => {
+    const loaded = await modulesLoadedBy(['kvms', '--version']);
     expect(loaded.some((u) => u.endsWith('/dist/cli/main.js'))).toBe(true);
     expect(loaded.some((u) => u.endsWith('/dist/commands/kvms/index.js'))).toBe(true);
     expect(heavy(loaded)).toEqual([]);

@@ -198,3 +198,28 @@ describe('uuid columns', () => {
     expect(() => renderCell(column, 42)).toThrow(TypeError);
   });
 });
+
+describe('timestamp cells: the field check agrees with Date', () => {
+  const viaDate = (cell: string): boolean => {
+    const d = new Date(cell);
+    return /^[+-]?\d{4,6}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(cell) && !Number.isNaN(d.getTime()) && d.toISOString() === cell;
+  };
+  const header = { format: 'amu-cql-dump', version: 1, source: 'hybrid', keyspace: 'ks', table: 't', columns: [{ name: 'c', type: 'timestamp' }], query: 'q', params: [], startedAt: '2024-01-01T00:00:00.000Z' };
+  const accepts = async (cell: string): Promise<boolean> => {
+    const lines = [JSON.stringify(header), JSON.stringify([cell]), JSON.stringify({ end: true, rows: 1 })].map((text, i) => ({ text, lineNo: i + 1 }));
+    try {
+      for await (const row of readCqlDump((async function* () { yield* lines; })(), 'f')) void row;
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  test.each([
+    '2024-02-29T23:59:59.999Z', '2023-02-29T00:00:00.000Z', '1900-02-29T00:00:00.000Z', '2000-02-29T00:00:00.000Z',
+    '2024-04-31T00:00:00.000Z', '2024-12-31T24:00:00.000Z', '2024-13-01T00:00:00.000Z', '2024-00-10T00:00:00.000Z',
+    '2024-01-00T00:00:00.000Z', '2024-01-01T00:60:00.000Z', '2024-01-01T00:00:60.000Z', '0000-01-01T00:00:00.000Z',
+    '+275760-09-13T00:00:00.000Z', '-000001-01-01T00:00:00.000Z', '2024-01-01T00:00:00.00xZ', '2024-01-01 00:00:00.000Z',
+  ])('%s', async (cell) => {
+    expect(await accepts(cell)).toBe(viaDate(cell));
+  });
+});

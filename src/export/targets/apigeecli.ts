@@ -1,9 +1,9 @@
 // The apigeecli target: one `<scope>__<kvm>__kvmfile__0.json` file per KVM, as `apigeecli kvms import -f DIR` reads them, and import-kvms.sh.
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import type { Kvm } from '../../kvm/model.js';
+import type { Kvm, KvmEntry } from '../../kvm/model.js';
 import { FILE_MODE, writeFileAtomic } from '../../fs/secureFs.js';
-import { NAME_MAX, unsafePathSegment, type PlacedKvm, type TargetWriter } from './target.js';
+import { NAME_MAX, PIECE_CHARS, unsafePathSegment, type PlacedKvm, type TargetWriter } from './target.js';
 import type { ScriptKvm } from './apigeecliScript.js';
 
 export type ApigeecliNaming = 'current' | 'legacy';
@@ -39,6 +39,30 @@ function nameProblem(what: string, name: string, naming: ApigeecliNaming): strin
   // Splitting `org___x__kvmfile__0.json` on "__" gives "_x" (a leading "_" is safe); `org__x___kvmfile...` gives "x" and "_kvmfile".
   if (naming === 'current' && name.endsWith('_')) return `${what} "${name}" ends with "_", which runs into the "__" splitter`;
   return undefined;
+}
+
+/**
+ * The file body, piece by piece: exactly `JSON.stringify({ keyValueEntries, nextPageToken: '' }, null, 2)` and a
+ * newline, written directly (no object per entry, no generic pretty-printer, no whole-file string).
+ */
+export function emitApigeecliText(entries: readonly KvmEntry[], emit: (piece: string) => void): void {
+  if (entries.length === 0) {
+    emit('{\n  "keyValueEntries": [],\n  "nextPageToken": ""\n}\n');
+    return;
+  }
+  emit('{\n  "keyValueEntries": [\n');
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    emit(`${i === 0 ? '' : ',\n'}    {\n      "name": ${JSON.stringify(e.name)},\n      "value": ${JSON.stringify(e.value)}\n    }`);
+  }
+  emit('\n  ],\n  "nextPageToken": ""\n}\n');
+}
+
+/** The whole file body as one string. */
+export function apigeecliFileText(entries: readonly KvmEntry[]): string {
+  const pieces: string[] = [];
+  emitApigeecliText(entries, (piece) => pieces.push(piece));
+  return pieces.join('');
 }
 
 /**
@@ -104,10 +128,28 @@ export class ApigeecliWriter implements TargetWriter {
 
   async write(kvm: Kvm): Promise<void> {
     const name = apigeecliFileName(kvm, this.naming);
-    const body = { keyValueEntries: kvm.entries.map((e) => ({ name: e.name, value: e.value })), nextPageToken: '' };
     // Synchronous on purpose: KVMs are written one after the other anyway, and a thread-pool round trip per
     // open, write and close costs more than the write itself for the many small files of a large org.
-    writeFileSync(path.join(this.root, name), `${JSON.stringify(body, null, 2)}\n`, { mode: FILE_MODE, flag: 'wx' });
+    // A small file (nearly all) is written by writeFileSync, Node's one-call path; a huge one in pieces.
+    const file = path.join(this.root, name);
+    let pieces: string[] = [];
+    let chars = 0;
+    let fd: number | undefined;
+    try {
+      emitApigeecliText(kvm.entries, (piece) => {
+        pieces.push(piece);
+        chars += piece.length;
+        if (chars < PIECE_CHARS) return;
+        fd ??= openSync(file, 'wx', FILE_MODE);
+        writeSync(fd, pieces.join(''));
+        pieces = [];
+        chars = 0;
+      });
+      if (fd === undefined) writeFileSync(file, pieces.join(''), { mode: FILE_MODE, flag: 'wx' });
+      else if (pieces.length > 0) writeSync(fd, pieces.join(''));
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
     this.written.push(name);
     this.scripted.push({ scope: kvm.scope, name: kvm.name, entries: kvm.entries.length });
   }

@@ -1,9 +1,9 @@
 // The apigee-config-maven-plugin target: `org/kvms.json`, `env/<env>/kvms.json`, `api/<proxy>/kvms.json`, streamed KVM by KVM; pom.xml for a project.
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import type { Kvm, Scope } from '../../kvm/model.js';
 import { DIR_MODE, FILE_MODE, writeFileAtomic } from '../../fs/secureFs.js';
-import { unsafePathSegment, type PlacedKvm, type TargetWriter } from './target.js';
+import { PieceWriter, unsafePathSegment, type PlacedKvm, type TargetWriter } from './target.js';
 
 /** The config file of a scope, relative to the config root (`resources/edge` in a maven project). */
 export function mavenConfigFile(scope: Scope): string {
@@ -24,12 +24,33 @@ interface OpenFile {
   fd: number;
   remaining: number;
   first: boolean;
+  /** Text not yet written: small KVMs are written in batches, huge ones in pieces. */
+  out: PieceWriter;
 }
 
-/** One KVM in the plugin's format, indented as it sits in the file's array. */
-function kvmJson(kvm: Kvm): string {
-  const body = { name: kvm.name, entry: kvm.entries.map((e) => ({ name: e.name, value: e.value })) };
-  return JSON.stringify(body, null, 2).replace(/\n/g, '\n  ');
+/**
+ * One KVM in the plugin's format, piece by piece, indented as it sits in the file's array: exactly
+ * `JSON.stringify({ name, entry }, null, 2)` with every line after the first indented by two more blanks.
+ */
+export function emitMavenKvmText(kvm: Kvm, emit: (piece: string) => void): void {
+  const head = `{\n    "name": ${JSON.stringify(kvm.name)},\n    "entry": `;
+  if (kvm.entries.length === 0) {
+    emit(`${head}[]\n  }`);
+    return;
+  }
+  emit(`${head}[\n`);
+  for (let i = 0; i < kvm.entries.length; i++) {
+    const e = kvm.entries[i]!;
+    emit(`${i === 0 ? '' : ',\n'}      {\n        "name": ${JSON.stringify(e.name)},\n        "value": ${JSON.stringify(e.value)}\n      }`);
+  }
+  emit('\n    ]\n  }');
+}
+
+/** One KVM's text as one string. */
+export function mavenKvmText(kvm: Kvm): string {
+  const pieces: string[] = [];
+  emitMavenKvmText(kvm, (piece) => pieces.push(piece));
+  return pieces.join('');
 }
 
 /** A whole maven project: pom.xml at the root, the config tree under resources/edge. */
@@ -85,8 +106,9 @@ export class MavenConfigWriter implements TargetWriter {
   async write(kvm: Kvm): Promise<void> {
     const file = this.relative(kvm.scope);
     const open = this.open.get(file) ?? (await this.openFile(file));
-    writeSync(open.fd, `${open.first ? '' : ',\n'}  ${kvmJson(kvm)}`);
+    open.out.add(open.first ? '  ' : ',\n  ');
     open.first = false;
+    emitMavenKvmText(kvm, (piece) => open.out.add(piece));
     await this.countDown(file, open);
   }
 
@@ -102,7 +124,8 @@ export class MavenConfigWriter implements TargetWriter {
   private async countDown(file: string, open: OpenFile): Promise<void> {
     open.remaining -= 1;
     if (open.remaining > 0) return;
-    writeSync(open.fd, open.first ? ']\n' : '\n]\n');
+    open.out.add(open.first ? ']\n' : '\n]\n');
+    open.out.flush();
     closeSync(open.fd);
     this.open.delete(file);
     this.written.push(file);
@@ -137,8 +160,8 @@ export class MavenConfigWriter implements TargetWriter {
     const full = path.join(this.root, file);
     mkdirSync(path.dirname(full), { recursive: true, mode: DIR_MODE });
     const fd = openSync(full, 'wx', FILE_MODE);
-    writeSync(fd, '[\n');
-    const open = { fd, remaining, first: true };
+    const open: OpenFile = { fd, remaining, first: true, out: new PieceWriter(fd) };
+    open.out.add('[\n');
     this.open.set(file, open);
     return open;
   }

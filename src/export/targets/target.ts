@@ -1,4 +1,5 @@
 // The interface every export target (apigeecli files, maven config tree) implements, extras (import script, pom.xml) included.
+import { writeSync } from 'node:fs';
 import type { Kvm, Scope } from '../../kvm/model.js';
 
 /** A KVM as placed in the target: scope after revision mapping, and its name. */
@@ -26,6 +27,33 @@ export interface TargetWriter {
   finish(): Promise<string[]>;
   /** Releases open files after a failure. */
   close(): Promise<void>;
+}
+
+/** Text of a file is written once this many characters are gathered. */
+export const PIECE_CHARS = 1024 * 1024;
+
+/** Text gathered in pieces and written to a file descriptor about a megabyte at a time (one write for a small file). */
+export class PieceWriter {
+  private pieces: string[] = [];
+  private chars = 0;
+
+  constructor(
+    private readonly fd: number,
+    private readonly writeChars = PIECE_CHARS,
+  ) {}
+
+  add(piece: string): void {
+    this.pieces.push(piece);
+    this.chars += piece.length;
+    if (this.chars >= this.writeChars) this.flush();
+  }
+
+  flush(): void {
+    if (this.pieces.length === 0) return;
+    writeSync(this.fd, this.pieces.join(''));
+    this.pieces = [];
+    this.chars = 0;
+  }
 }
 
 /** The longest file name (in bytes) Linux file systems take. */
