@@ -7,6 +7,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { Exec, KubeConfig, type V1Status } from '@kubernetes/client-node';
 import { always, echoPortForward, FakeKubeApi, readyAfterGets, type TerminalSize } from '../support/fakeKubeApiServer.js';
 import { loadKube, type KubeAdapter } from '../../src/adapters/kube/index.js';
+import { tcpRoundTrip } from '../support/tcpRoundTrip.js';
 import {
   buildClientPodManifest,
   clientImage,
@@ -353,27 +354,12 @@ describe('exec', () => {
 describe('port-forward', () => {
   beforeEach(() => fake.addPod(NS, ourPod(), always('ready')));
 
-  function roundTrip(port: number, data: Buffer): Promise<Buffer> {
-    return new Promise((resolve, reject) => {
-      const parts: Buffer[] = [];
-      let got = 0;
-      const socket = net.connect(port, '127.0.0.1', () => socket.write(data));
-      socket.on('data', (c: Buffer) => {
-        parts.push(c);
-        got += c.length;
-        if (got >= data.length) socket.end();
-      });
-      socket.on('close', () => resolve(Buffer.concat(parts)));
-      socket.on('error', reject);
-    });
-  }
-
   test('bytes sent to the local port come back from an echo in the pod', async () => {
     fake.onPortForward(echoPortForward());
     const forward = await kube.portForward(NS, POD, 9042);
     try {
       const data = randomBytes(1024 * 1024);
-      const [a, b] = await Promise.all([roundTrip(forward.localPort, data), roundTrip(forward.localPort, Buffer.from('ping'))]);
+      const [a, b] = await Promise.all([tcpRoundTrip(forward.localPort, data), tcpRoundTrip(forward.localPort, Buffer.from('ping'))]);
       expect(createHash('sha256').update(a).digest('hex')).toBe(createHash('sha256').update(data).digest('hex'));
       expect(b.toString()).toBe('ping');
     } finally {
@@ -387,7 +373,7 @@ describe('port-forward', () => {
     const errors: Error[] = [];
     const forward = await kube.portForward(NS, POD, 9042, { onError: (e) => errors.push(e) });
     try {
-      const back = await roundTrip(forward.localPort, Buffer.from('x'));
+      const back = await tcpRoundTrip(forward.localPort, Buffer.from('x'));
       expect(back.length).toBe(0);
       expect(errors).toHaveLength(1);
       expect(errors[0]!.message).toContain('connection refused');

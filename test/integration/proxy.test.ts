@@ -1,7 +1,6 @@
 // A real HTTP proxy (Debian's tinyproxy with BasicAuth) between amu and the Apigee API, the token endpoint and the Kubernetes API.
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -12,6 +11,7 @@ import { makeTestCerts, opensslAvailable } from '../support/testCerts.js';
 import { Tinyproxy, tinyproxyPath } from '../support/tinyproxy.js';
 import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../support/edgeDump.js';
 import { loadKube } from '../../src/adapters/kube/index.js';
+import { tcpRoundTrip } from '../support/tcpRoundTrip.js';
 
 const binary = tinyproxyPath();
 const tls = opensslAvailable();
@@ -153,18 +153,7 @@ describeKube("Kubernetes through the kubeconfig cluster's proxy-url (tinyproxy)"
     const forward = await kube.portForward('apigee', 'pod1', 9042);
     try {
       const data = randomBytes(64 * 1024);
-      const back = await new Promise<Buffer>((resolve, reject) => {
-        const parts: Buffer[] = [];
-        let got = 0;
-        const socket = net.connect(forward.localPort, '127.0.0.1', () => socket.write(data));
-        socket.on('data', (c: Buffer) => {
-          parts.push(c);
-          got += c.length;
-          if (got >= data.length) socket.end();
-        });
-        socket.on('close', () => resolve(Buffer.concat(parts)));
-        socket.on('error', reject);
-      });
+      const back = await tcpRoundTrip(forward.localPort, data);
       expect(createHash('sha256').update(back).digest('hex')).toBe(createHash('sha256').update(data).digest('hex'));
     } finally {
       await forward.close();
