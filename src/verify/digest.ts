@@ -1,6 +1,7 @@
 // Keyed content digests of KVM entries: what `kvms verify` compares and shows instead of names and values.
 import { createHmac, randomBytes } from 'node:crypto';
 import type { KvmEntry } from '../kvm/model.js';
+import type { EntryLines } from './entryLines.js';
 
 /** A KVM's content reduced to what verify keeps: the entry count and a digest, never a name or value. */
 export interface ContentDigest {
@@ -19,6 +20,20 @@ function compareEntries(a: KvmEntry, b: KvmEntry): number {
   if (a.name !== b.name) return a.name < b.name ? -1 : 1;
   if (a.value !== b.value) return a.value < b.value ? -1 : 1;
   return 0;
+}
+
+/** Characters JSON.stringify escapes (or may: every surrogate, paired or not); without them it only adds quotes. */
+const NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/;
+
+/** JSON.stringify of a string, without its call for the common string that needs no escape. */
+function quoted(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
+/** Entries in digest order: the array itself when it is already sorted (no copy), else a sorted copy. */
+function inDigestOrder(entries: readonly KvmEntry[]): readonly KvmEntry[] {
+  for (let i = 1; i < entries.length; i++) if (compareEntries(entries[i - 1]!, entries[i]!) > 0) return [...entries].sort(compareEntries);
+  return entries;
 }
 
 /**
@@ -41,20 +56,21 @@ export class ContentDigester {
   digest(entries: readonly KvmEntry[]): ContentDigest {
     const hmac = createHmac('sha256', this.key);
     // The same bytes as one update of `JSON.stringify([name, value])\n` per entry, hashed about 256 K characters at a time.
-    let pieces: string[] = [];
-    let chars = 0;
-    for (const e of [...entries].sort(compareEntries)) {
-      const line = `[${JSON.stringify(e.name)},${JSON.stringify(e.value)}]\n`;
-      pieces.push(line);
-      chars += line.length;
-      if (chars >= 256 * 1024) {
-        hmac.update(pieces.join(''));
-        pieces = [];
-        chars = 0;
+    let batch = '';
+    for (const e of inDigestOrder(entries)) {
+      batch += `[${quoted(e.name)},${quoted(e.value)}]\n`;
+      if (batch.length >= 64 * 1024) {
+        hmac.update(batch);
+        batch = '';
       }
     }
-    if (pieces.length > 0) hmac.update(pieces.join(''));
+    if (batch.length > 0) hmac.update(batch);
     return { entries: entries.length, digest: hmac.digest('hex') };
+  }
+
+  /** The same digest of lines read from a file's bytes (EntryLines), never turned into strings. */
+  digestLines(lines: EntryLines): ContentDigest {
+    return { entries: lines.count, digest: createHmac('sha256', this.key).update(lines.sorted()).digest('hex') };
   }
 }
 

@@ -6,6 +6,8 @@ import type { KvmEntry, Scope } from '../kvm/model.js';
 import { descriptorKey } from '../export/source.js';
 import { splitterFor, type ApigeecliNaming } from '../export/targets/apigeecli.js';
 import { ContentDigester, type ContentDigest } from './digest.js';
+import { EntryLines } from './entryLines.js';
+import { readApigeecliLayout, readMavenLayout } from './layoutReader.js';
 
 export type TreeTarget = 'apigeecli' | 'maven';
 
@@ -44,8 +46,13 @@ function isObject(value: unknown): value is JsonObject {
 /** Go's `\S` (RE2): anything but ASCII space, tab, newline, form feed and carriage return; JS `\S` also excludes Unicode spaces. */
 const GO_NON_SPACE = '[^\\t\\n\\f\\r ]';
 
+/** Code units from which UTF-16 order can differ from UTF-8 byte order (surrogates and above). */
+const UNORDERED = /[\ud800-\uffff]/;
+
 /** Go sorts directory entries by the bytes of their names (filepath.Walk), not by UTF-16 code units. */
 function compareNames(a: string, b: string): number {
+  // Below U+D800, UTF-16 code units order as UTF-8 bytes do: no Buffer for the common names.
+  if (!UNORDERED.test(a) && !UNORDERED.test(b)) return a === b ? 0 : a < b ? -1 : 1;
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
@@ -177,6 +184,7 @@ function pageConflict(files: ApigeecliFile[], survivor: ApigeecliFile): string {
  * and would import only the last: that is a warning, not a difference.
  */
 async function readApigeecliTree(root: string, naming: ApigeecliNaming, digester: ContentDigester): Promise<ExportTree> {
+  const lines = new EntryLines();
   const tree: ExportTree = { layout: `apigeecli files (${naming} naming)`, kvms: [], warnings: [] };
   for (const group of await listApigeecliFiles(root, naming)) {
     const byKvm = new Map<string, ApigeecliFile[]>();
@@ -185,15 +193,32 @@ async function readApigeecliTree(root: string, naming: ApigeecliNaming, digester
     for (const files of byKvm.values()) {
       const survivor = files[files.length - 1]!;
       const where = shown(survivor.file);
-      const body = await readJson(root, survivor.file);
-      if (!isObject(body)) throw new InputError(`${where}: not a JSON object with "keyValueEntries"`);
-      const content = digester.digest(entryList(body.keyValueEntries, where));
+      const content = fastApigeecliDigest(root, survivor.file, digester, lines) ?? (await slowApigeecliDigest(root, survivor.file, digester));
       const kvm: TreeKvm = { scope: survivor.scope, name: survivor.name, file: where, ...content };
       if (files.length > 1) kvm.conflict = pageConflict(files, survivor);
       tree.kvms.push(kvm);
     }
   }
   return tree;
+}
+
+/** A file as amu writes it, digested from its bytes; undefined for anything else (read errors included). */
+function fastApigeecliDigest(root: string, file: string, digester: ContentDigester, lines: EntryLines): ContentDigest | undefined {
+  let read: EntryLines | undefined;
+  try {
+    read = readApigeecliLayout(path.join(root, file), lines);
+  } catch {
+    return undefined;
+  }
+  return read ? digester.digestLines(read) : undefined;
+}
+
+/** Any other file (edited by hand, other layout, unreadable): JSON.parse, and the errors that name the file. */
+async function slowApigeecliDigest(root: string, file: string, digester: ContentDigester): Promise<ContentDigest> {
+  const where = shown(file);
+  const body = await readJson(root, file);
+  if (!isObject(body)) throw new InputError(`${where}: not a JSON object with "keyValueEntries"`);
+  return digester.digest(entryList(body.keyValueEntries, where));
 }
 
 function bulkImportWarning(group: ApigeecliFile[]): string {
@@ -228,23 +253,57 @@ async function mavenConfigFiles(root: string, configDir: string): Promise<MavenF
   return present;
 }
 
-/** The KVMs of one config file; a name listed twice is a conflict (the plugin's result depends on its create/update/sync option). */
-function mavenFileKvms(body: unknown, source: MavenFile, digester: ContentDigester): TreeKvm[] {
-  const where = shown(source.file);
+/** The KVMs of one config file, gathered by name: a name listed twice is a conflict (the plugin's result depends on its create/update/sync option). */
+class MavenFileKvms {
+  private readonly byName = new Map<string, { kvm: TreeKvm; count: number }>();
+  readonly where: string;
+
+  constructor(private readonly source: MavenFile) {
+    this.where = shown(source.file);
+  }
+
+  /** Whether a KVM of this name came already (its content is then not needed). */
+  seen(name: string): boolean {
+    const seen = this.byName.get(name);
+    if (!seen) return false;
+    seen.count += 1;
+    seen.kvm.conflict = `listed ${seen.count} times in ${this.where}: what the plugin creates depends on its options`;
+    return true;
+  }
+
+  add(name: string, content: ContentDigest): void {
+    this.byName.set(name, { kvm: { scope: this.source.scope, name, file: this.where, ...content }, count: 1 });
+  }
+
+  kvms(): TreeKvm[] {
+    return [...this.byName.values()].map((v) => v.kvm);
+  }
+}
+
+/** A config file as amu writes it, streamed KVM by KVM; undefined for anything else (read errors included). */
+function fastMavenFileKvms(root: string, source: MavenFile, digester: ContentDigester, lines: EntryLines): TreeKvm[] | undefined {
+  const kvms = new MavenFileKvms(source);
+  try {
+    const ok = readMavenLayout(path.join(root, source.file), lines, (kvm) => {
+      if (!kvms.seen(kvm.name)) kvms.add(kvm.name, digester.digestLines(kvm.lines));
+    });
+    return ok ? kvms.kvms() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Any other config file (edited by hand, other layout, unreadable): JSON.parse, and the errors that name the file. */
+async function slowMavenFileKvms(root: string, source: MavenFile, digester: ContentDigester): Promise<TreeKvm[]> {
+  const body = await readJson(root, source.file);
+  const kvms = new MavenFileKvms(source);
+  const where = kvms.where;
   if (!Array.isArray(body)) throw new InputError(`${where}: not a JSON array of KVMs`);
-  const byName = new Map<string, { kvm: TreeKvm; count: number }>();
   body.forEach((item: unknown, index) => {
     if (!isObject(item) || typeof item.name !== 'string') throw new InputError(`${where}: KVM ${index + 1} has no string "name"`);
-    const seen = byName.get(item.name);
-    if (seen) {
-      seen.count += 1;
-      seen.kvm.conflict = `listed ${seen.count} times in ${where}: what the plugin creates depends on its options`;
-      return;
-    }
-    const content = digester.digest(entryList(item.entry, `${where}, KVM ${index + 1}`));
-    byName.set(item.name, { kvm: { scope: source.scope, name: item.name, file: where, ...content }, count: 1 });
+    if (!kvms.seen(item.name)) kvms.add(item.name, digester.digest(entryList(item.entry, `${where}, KVM ${index + 1}`)));
   });
-  return [...byName.values()].map((v) => v.kvm);
+  return kvms.kvms();
 }
 
 /** A maven project (pom.xml) keeps its config under resources/edge; a bare tree has it at the top. */
@@ -252,7 +311,11 @@ async function readMavenTree(root: string, digester: ContentDigester): Promise<E
   const project = await isFile(path.join(root, 'pom.xml'));
   const configDir = project ? path.join('resources', 'edge') : '';
   const tree: ExportTree = { layout: project ? 'maven project (resources/edge)' : 'maven config tree', kvms: [], warnings: [] };
-  for (const file of await mavenConfigFiles(root, configDir)) tree.kvms.push(...mavenFileKvms(await readJson(root, file.file), file, digester));
+  const lines = new EntryLines();
+  for (const file of await mavenConfigFiles(root, configDir)) {
+    const kvms = fastMavenFileKvms(root, file, digester, lines) ?? (await slowMavenFileKvms(root, file, digester));
+    for (const kvm of kvms) tree.kvms.push(kvm);
+  }
   return tree;
 }
 

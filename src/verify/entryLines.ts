@@ -1,0 +1,138 @@
+// One KVM's entries as the UTF-8 lines `kvms verify` digests (`["name","value"]\n`), built from file bytes without strings.
+import { copyBytes } from './copyBytes.js';
+
+/** Literal content is ASCII without escapes: its bytes order as the decoded string does. */
+const PLAIN_NAME = 1;
+const PLAIN_VALUE = 2;
+
+/**
+ * The lines of one KVM, in file order, in one growing buffer: each `[` + name literal + `,` + value literal + `]\n`,
+ * the literals exactly as JSON.stringify writes them. Entries are ordered for the digest by their decoded name, then
+ * value (UTF-16 code units, as ContentDigester sorts): byte order when both literals are plain ASCII, else decoded.
+ */
+export class EntryLines {
+  buf: Buffer = Buffer.allocUnsafe(64 * 1024);
+  /** Where the lines are put in order when they are not. */
+  private scratch: Buffer = Buffer.allocUnsafe(64 * 1024);
+  /** Bytes in use. */
+  length = 0;
+  count = 0;
+  private starts = new Int32Array(1024);
+  private valueStarts = new Int32Array(1024);
+  private flags = new Uint8Array(1024);
+  private decodedNames: (string | undefined)[] = [];
+  private decodedValues: (string | undefined)[] = [];
+
+  reset(): void {
+    this.length = 0;
+    this.count = 0;
+    // A huge KVM's buffers are not kept for the small ones after it.
+    if (this.buf.length > 4 * 1024 * 1024) this.buf = Buffer.allocUnsafe(64 * 1024);
+    if (this.scratch.length > 4 * 1024 * 1024) this.scratch = Buffer.allocUnsafe(64 * 1024);
+  }
+
+  /** Room for `n` more bytes. */
+  reserve(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.length + n) size *= 2;
+    const bigger = Buffer.allocUnsafe(size);
+    this.buf.copy(bigger, 0, 0, this.length);
+    this.buf = bigger;
+  }
+
+  /** Starts entry `count` at `length` (the caller then writes its line); `valueStart` is set by valueAt. */
+  beginEntry(): void {
+    if (this.count === this.starts.length) {
+      const grow = <T extends Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+        const b = make(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.starts = grow(this.starts, (n) => new Int32Array(n));
+      this.valueStarts = grow(this.valueStarts, (n) => new Int32Array(n));
+      this.flags = grow(this.flags, (n) => new Uint8Array(n));
+    }
+    this.starts[this.count] = this.length;
+  }
+
+  valueAt(start: number): void {
+    this.valueStarts[this.count] = start;
+  }
+
+  endEntry(plainName: boolean, plainValue: boolean): void {
+    this.flags[this.count] = (plainName ? PLAIN_NAME : 0) | (plainValue ? PLAIN_VALUE : 0);
+    this.count += 1;
+  }
+
+  /** Drops entries from `count` on (an entry that was cut short by the end of a read). */
+  truncate(count: number, length: number): void {
+    this.count = count;
+    this.length = length;
+  }
+
+  private end(i: number): number {
+    return i + 1 < this.count ? this.starts[i + 1]! : this.length;
+  }
+
+  private decoded(i: number, value: boolean): string {
+    const cache = value ? this.decodedValues : this.decodedNames;
+    let s = cache[i];
+    if (s === undefined) {
+      const from = value ? this.valueStarts[i]! : this.starts[i]! + 1;
+      const to = value ? this.end(i) - 2 : this.valueStarts[i]! - 1;
+      s = JSON.parse(this.buf.toString('utf8', from, to)) as string;
+      cache[i] = s;
+    }
+    return s;
+  }
+
+  /** Byte order of two plain literals' contents (quotes excluded). */
+  private compareBytes(a0: number, a1: number, b0: number, b1: number): number {
+    const buf = this.buf;
+    const n = Math.min(a1 - a0, b1 - b0);
+    for (let k = 0; k < n; k++) {
+      const d = buf[a0 + k]! - buf[b0 + k]!;
+      if (d !== 0) return d;
+    }
+    return a1 - a0 - (b1 - b0);
+  }
+
+  private comparePart(i: number, j: number, value: boolean): number {
+    const flag = value ? PLAIN_VALUE : PLAIN_NAME;
+    if (this.flags[i]! & this.flags[j]! & flag) {
+      const a0 = value ? this.valueStarts[i]! + 1 : this.starts[i]! + 2;
+      const a1 = value ? this.end(i) - 3 : this.valueStarts[i]! - 2;
+      const b0 = value ? this.valueStarts[j]! + 1 : this.starts[j]! + 2;
+      const b1 = value ? this.end(j) - 3 : this.valueStarts[j]! - 2;
+      return this.compareBytes(a0, a1, b0, b1);
+    }
+    const a = this.decoded(i, value);
+    const b = this.decoded(j, value);
+    return a === b ? 0 : a < b ? -1 : 1;
+  }
+
+  private compare(i: number, j: number): number {
+    return this.comparePart(i, j, false) || this.comparePart(i, j, true);
+  }
+
+  /** The lines sorted by name then value, as one buffer (the lines themselves when already in order). */
+  sorted(): Buffer {
+    this.decodedNames = [];
+    this.decodedValues = [];
+    let inOrder = true;
+    for (let i = 1; i < this.count && inOrder; i++) inOrder = this.compare(i - 1, i) <= 0;
+    if (inOrder) return this.buf.subarray(0, this.length);
+    const order = Array.from({ length: this.count }, (_, i) => i).sort((i, j) => this.compare(i, j));
+    if (this.scratch.length < this.length) this.scratch = Buffer.allocUnsafe(Math.max(this.length, this.buf.length));
+    const out = this.scratch;
+    let at = 0;
+    for (const i of order) {
+      const start = this.starts[i]!;
+      const end = this.end(i);
+      copyBytes(this.buf, start, end, out, at);
+      at += end - start;
+    }
+    return out.subarray(0, this.length);
+  }
+}
