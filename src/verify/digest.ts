@@ -23,6 +23,7 @@ function compareEntries(a: KvmEntry, b: KvmEntry): number {
 }
 
 /** Characters JSON.stringify escapes (or may: every surrogate, paired or not); without them it only adds quotes. */
+// eslint-disable-next-line no-control-regex -- control characters are what JSON.stringify escapes
 const NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/;
 
 /** JSON.stringify of a string, without its call for the common string that needs no escape. */
