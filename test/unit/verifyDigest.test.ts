@@ -23,3 +23,18 @@ test('two digesters with random keys disagree, and neither gives the unkeyed SHA
   const unkeyed = createHash('sha256').update('["a","x"]\n["pin","424242"]\n').digest('hex');
   expect([a, b]).not.toContain(unkeyed);
 });
+
+test('the digest is HMAC of the sorted JSON lines, for input already in order and not, escapes and surrogates included', async () => {
+  const { createHmac } = await import('node:crypto');
+  const key = Buffer.alloc(32, 5);
+  const strings = ['', 'a', 'a"b', 'a\\b', '\u0000\u001f\u007f', 'lone \ud800', 'pair 🚀', '\ue000', 'ü', 'line\u2028'];
+  const all = strings.flatMap((name) => strings.map((value) => ({ name, value })));
+  const sorted = [...all].sort((a, b) => (a.name !== b.name ? (a.name < b.name ? -1 : 1) : a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+  const hmac = createHmac('sha256', key);
+  for (const e of sorted) hmac.update(`${JSON.stringify([e.name, e.value])}\n`);
+  const expected = { entries: all.length, digest: hmac.digest('hex') };
+  const d = new ContentDigester(key);
+  expect(d.digest(sorted)).toEqual(expected);
+  expect(d.digest([...sorted].reverse())).toEqual(expected);
+  expect(d.digest(all)).toEqual(expected);
+});
