@@ -1,5 +1,4 @@
 // The interface every export target (apigeecli files, maven config tree) implements, extras (import script, pom.xml) included.
-import { writeSync } from 'node:fs';
 import type { Kvm, Scope } from '../../kvm/model.js';
 
 /** A KVM as placed in the target: scope after revision mapping, and its name. */
@@ -32,13 +31,13 @@ export interface TargetWriter {
 /** Text of a file is written once this many characters are gathered. */
 export const PIECE_CHARS = 1024 * 1024;
 
-/** Text gathered in pieces and written to a file descriptor about a megabyte at a time (one write for a small file). */
+/** Text gathered in pieces and passed on about a megabyte at a time (once for a small file). */
 export class PieceWriter {
   private pieces: string[] = [];
   private chars = 0;
 
   constructor(
-    private readonly fd: number,
+    private readonly write: (text: string) => void,
     private readonly writeChars = PIECE_CHARS,
   ) {}
 
@@ -50,7 +49,7 @@ export class PieceWriter {
 
   flush(): void {
     if (this.pieces.length === 0) return;
-    writeSync(this.fd, this.pieces.join(''));
+    this.write(this.pieces.join(''));
     this.pieces = [];
     this.chars = 0;
   }
