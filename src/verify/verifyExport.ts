@@ -146,13 +146,20 @@ function extraRow(tree: TreeKvm, notMeant: string | undefined): VerifyRow {
 
 const SCOPE_RANK: Record<string, number> = { org: 0, env: 1, proxy: 2 };
 
-/** org, then environments, then proxies; within a scope by KVM name. */
-function compareRows(a: VerifyRow, b: VerifyRow): number {
-  const rank = (r: VerifyRow) => SCOPE_RANK[r.scope.split(' ')[0]!] ?? 3;
-  if (rank(a) !== rank(b)) return rank(a) - rank(b);
-  if (a.scope !== b.scope) return a.scope < b.scope ? -1 : 1;
-  if (a.kvm !== b.kvm) return a.kvm < b.kvm ? -1 : 1;
-  return 0;
+function rankOf(row: VerifyRow): number {
+  return SCOPE_RANK[row.scope.split(' ')[0]!] ?? 3;
+}
+
+/** org, then environments, then proxies; within a scope by KVM name (each row's rank worked out once, not per comparison). */
+function sortRows(rows: VerifyRow[]): VerifyRow[] {
+  const ranked = rows.map((row) => ({ row, rank: rankOf(row) }));
+  ranked.sort((a, b) => {
+    if (a.rank !== b.rank) return a.rank - b.rank;
+    if (a.row.scope !== b.row.scope) return a.row.scope < b.row.scope ? -1 : 1;
+    if (a.row.kvm !== b.row.kvm) return a.row.kvm < b.row.kvm ? -1 : 1;
+    return 0;
+  });
+  return ranked.map((r) => r.row);
 }
 
 function totalsOf(rows: VerifyRow[]): VerifyTotals {
@@ -182,7 +189,7 @@ function compare(plans: PlannedKvm[], dump: Map<string, DumpContent>, tree: Expo
   }
   const notMeant = new Map(plans.filter((p) => !isExpected(p)).map((p) => [descriptorKey(p.target), p.skip!.detail]));
   for (const [key, kvm] of inTree) if (!claimed.has(key)) rows.push(extraRow(kvm, notMeant.get(key)));
-  return { rows: rows.sort(compareRows), warnings: tree.warnings };
+  return { rows: sortRows(rows), warnings: tree.warnings };
 }
 
 /** Checks that the tree holds, as its importer reads it, exactly the KVMs and entries the export of this dump should write. */
