@@ -1,5 +1,5 @@
 // Keyed content digests of KVM entries: what `kvms verify` compares and shows instead of names and values.
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import type { KvmEntry } from '../kvm/model.js';
 import type { EntryLines } from './entryLines.js';
 
@@ -43,10 +43,10 @@ function inDigestOrder(entries: readonly KvmEntry[]): readonly KvmEntry[] {
  * (an unkeyed hash of a short value, a PIN, is reversed by trying every value).
  */
 export class ContentDigester {
-  private readonly key: Buffer;
+  private readonly key: KeyObject;
 
   constructor(key: Buffer = randomBytes(KEY_BYTES)) {
-    this.key = Buffer.from(key);
+    this.key = createSecretKey(Buffer.from(key));
   }
 
   /**

@@ -284,9 +284,12 @@ const APIGEECLI_EMPTY = bytes('{\n  "keyValueEntries": [],\n  "nextPageToken": "
 const APIGEECLI_HEAD = bytes('{\n  "keyValueEntries": [\n');
 const APIGEECLI_TAIL = bytes('\n  ],\n  "nextPageToken": ""\n}\n');
 
-/** An apigeecli KVM file exactly as amu writes it, or undefined (then read it with JSON.parse). Read errors are thrown. */
-export function readApigeecliLayout(file: string, lines: EntryLines): EntryLines | undefined {
-  const w = new ByteWindow(readFileSync(file));
+/**
+ * An apigeecli KVM file exactly as amu writes it (its path, or its bytes already read), or undefined (then read it
+ * with JSON.parse). Read errors are thrown.
+ */
+export function readApigeecliLayout(file: string | Buffer, lines: EntryLines): EntryLines | undefined {
+  const w = new ByteWindow(typeof file === 'string' ? readFileSync(file) : file);
   lines.reset();
   if (expect(w, 0, APIGEECLI_EMPTY) === w.end) return lines;
   const head = expect(w, 0, APIGEECLI_HEAD);

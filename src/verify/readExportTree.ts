@@ -7,6 +7,7 @@ import { descriptorKey } from '../export/source.js';
 import { splitterFor, type ApigeecliNaming } from '../export/targets/apigeecli.js';
 import { ContentDigester, type ContentDigest } from './digest.js';
 import { EntryLines } from './entryLines.js';
+import { FileReaderThread } from './fileReaderThread.js';
 import { readApigeecliLayout, readMavenLayout } from './layoutReader.js';
 
 export type TreeTarget = 'apigeecli' | 'maven';
@@ -186,27 +187,38 @@ function pageConflict(files: ApigeecliFile[], survivor: ApigeecliFile): string {
 async function readApigeecliTree(root: string, naming: ApigeecliNaming, digester: ContentDigester): Promise<ExportTree> {
   const lines = new EntryLines();
   const tree: ExportTree = { layout: `apigeecli files (${naming} naming)`, kvms: [], warnings: [] };
+  const work: { survivor: ApigeecliFile; files: ApigeecliFile[] }[] = [];
   for (const group of await listApigeecliFiles(root, naming)) {
     const byKvm = new Map<string, ApigeecliFile[]>();
     for (const f of group) byKvm.set(descriptorKey(f), [...(byKvm.get(descriptorKey(f)) ?? []), f]);
     if (byKvm.size > 1) tree.warnings.push(bulkImportWarning(group));
-    for (const files of byKvm.values()) {
-      const survivor = files[files.length - 1]!;
+    for (const files of byKvm.values()) work.push({ survivor: files[files.length - 1]!, files });
+  }
+  const reader = work.length >= READER_THREAD_FILES ? new FileReaderThread(work.map((w) => path.join(root, w.survivor.file))) : undefined;
+  try {
+    for (const { survivor, files } of work) {
       const where = shown(survivor.file);
-      const content = fastApigeecliDigest(root, survivor.file, digester, lines) ?? (await slowApigeecliDigest(root, survivor.file, digester));
+      const bytes = reader ? await reader.next() : path.join(root, survivor.file);
+      const fast = bytes === undefined ? undefined : fastApigeecliDigest(bytes, digester, lines);
+      const content = fast ?? (await slowApigeecliDigest(root, survivor.file, digester));
       const kvm: TreeKvm = { scope: survivor.scope, name: survivor.name, file: where, ...content };
       if (files.length > 1) kvm.conflict = pageConflict(files, survivor);
       tree.kvms.push(kvm);
     }
+  } finally {
+    await reader?.close();
   }
   return tree;
 }
 
-/** A file as amu writes it, digested from its bytes; undefined for anything else (read errors included). */
-function fastApigeecliDigest(root: string, file: string, digester: ContentDigester, lines: EntryLines): ContentDigest | undefined {
+/** Below this many files a tree is read on the main thread: starting the reader thread would cost more than it saves. */
+const READER_THREAD_FILES = 200;
+
+/** A file as amu writes it (its path or bytes), digested from its bytes; undefined for anything else (read errors included). */
+function fastApigeecliDigest(file: string | Buffer, digester: ContentDigester, lines: EntryLines): ContentDigest | undefined {
   let read: EntryLines | undefined;
   try {
-    read = readApigeecliLayout(path.join(root, file), lines);
+    read = readApigeecliLayout(file, lines);
   } catch {
     return undefined;
   }

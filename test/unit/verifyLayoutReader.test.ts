@@ -1,5 +1,5 @@
 // Verify's byte readers of amu's own tree files: the same digests as JSON.parse, across read windows, and a fallback for anything else.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { KvmEntry, Scope } from '../../src/kvm/model.js';
@@ -66,6 +66,33 @@ describe('apigeecli files as amu writes them', () => {
     expect(lines).toBeDefined();
     expect(digester.digestLines(lines!)).toEqual(digester.digest(entries));
     expect(await tree('apigeecli')).toEqual([{ scope: org, name: 'kvm', file: 'org__kvm__kvmfile__0.json', ...digester.digest(entries) }]);
+  });
+});
+
+describe('a tree of many apigeecli files, read by the reader thread', () => {
+  const names = Array.from({ length: 260 }, (_, i) => `kvm-${String(i).padStart(3, '0')}`);
+  const contents = (i: number): KvmEntry[] => (i === 7 ? [{ name: 'big', value: 'ü"'.repeat(700_000) }] : i % 3 === 0 ? awkward : many(i, `e${i}`));
+
+  async function writeTree(): Promise<void> {
+    for (const [i, name] of names.entries()) await writeFile(path.join(dir, `org__${name}__kvmfile__0.json`), apigeecliFileText(contents(i)));
+  }
+
+  test('every file digested in order, one larger than a batch included', async () => {
+    await writeTree();
+    expect(await tree('apigeecli')).toEqual(names.map((name, i) => ({ scope: org, name, file: `org__${name}__kvmfile__0.json`, ...digester.digest(contents(i)) })));
+  });
+
+  test('a file the thread cannot read is read again on the main thread, and its error names it', async () => {
+    await writeTree();
+    await symlink(path.join(dir, 'nowhere'), path.join(dir, 'org__dangling__kvmfile__0.json'));
+    await expect(tree('apigeecli')).rejects.toThrow(`cannot read ${path.join(dir, 'org__dangling__kvmfile__0.json')}`);
+  });
+
+  test('an edited file among them falls back to JSON.parse', async () => {
+    await writeTree();
+    await writeFile(path.join(dir, `org__${names[5]}__kvmfile__0.json`), JSON.stringify({ keyValueEntries: contents(5) }));
+    const kvms = await tree('apigeecli');
+    expect(kvms[5]).toEqual({ scope: org, name: names[5], file: `org__${names[5]}__kvmfile__0.json`, ...digester.digest(contents(5)) });
   });
 });
 
