@@ -20,6 +20,7 @@ export class EntryLines {
   private starts = new Int32Array(1024);
   private valueStarts = new Int32Array(1024);
   private flags = new Uint8Array(1024);
+  private keys = new Float64Array(1024);
   private decodedNames: (string | undefined)[] = [];
   private decodedValues: (string | undefined)[] = [];
 
@@ -116,14 +117,42 @@ export class EntryLines {
     return this.comparePart(i, j, false) || this.comparePart(i, j, true);
   }
 
+  /**
+   * Per entry, the first 6 bytes of a plain name as a number (shorter names padded with 0, a byte no plain literal
+   * holds), so that most comparisons are one subtraction; -1 for other names.
+   */
+  private prefixKeys(): Float64Array {
+    if (this.keys.length < this.count) this.keys = new Float64Array(this.starts.length);
+    const keys = this.keys;
+    const buf = this.buf;
+    for (let i = 0; i < this.count; i++) {
+      if (!(this.flags[i]! & PLAIN_NAME)) {
+        keys[i] = -1;
+        continue;
+      }
+      const from = this.starts[i]! + 2;
+      const to = this.valueStarts[i]! - 2;
+      let key = 0;
+      for (let k = 0; k < 6; k++) key = key * 256 + (from + k < to ? buf[from + k]! : 0);
+      keys[i] = key;
+    }
+    return keys;
+  }
+
   /** The lines sorted by name then value, as one buffer (the lines themselves when already in order). */
   sorted(): Buffer {
     this.decodedNames = [];
     this.decodedValues = [];
+    const keys = this.prefixKeys();
+    const compare = (i: number, j: number): number => {
+      const a = keys[i]!;
+      const b = keys[j]!;
+      return a !== b && a >= 0 && b >= 0 ? a - b : this.compare(i, j);
+    };
     let inOrder = true;
-    for (let i = 1; i < this.count && inOrder; i++) inOrder = this.compare(i - 1, i) <= 0;
+    for (let i = 1; i < this.count && inOrder; i++) inOrder = compare(i - 1, i) <= 0;
     if (inOrder) return this.buf.subarray(0, this.length);
-    const order = Array.from({ length: this.count }, (_, i) => i).sort((i, j) => this.compare(i, j));
+    const order = Array.from({ length: this.count }, (_, i) => i).sort(compare);
     if (this.scratch.length < this.length) this.scratch = Buffer.allocUnsafe(Math.max(this.length, this.buf.length));
     const out = this.scratch;
     let at = 0;

@@ -194,30 +194,33 @@ const MAVEN_ENTRY = entryPatterns('      ');
 function readEntry(w: ByteWindow, pos: number, p: EntryPatterns, lines: EntryLines): number {
   const count = lines.count;
   const length = lines.length;
-  const fail = (r: number): number => {
-    lines.truncate(count, length);
-    return r;
-  };
+  const r = readEntryLine(w, pos, p, lines);
+  if (r < 0) lines.truncate(count, length);
+  return r;
+}
+
+/** readEntry's work; on NEED or ODD, `lines` holds a part of the entry that readEntry drops. */
+function readEntryLine(w: ByteWindow, pos: number, p: EntryPatterns, lines: EntryLines): number {
   let at = expect(w, pos, p.open);
   if (at < 0) return at;
   const nameEnd = scanLiteral(w, at);
   if (nameEnd < 0) return nameEnd;
   lines.beginEntry();
   putByte(lines, 0x5b);
-  if (!copyLiteral(w, at, nameEnd, lines)) return fail(ODD);
+  if (!copyLiteral(w, at, nameEnd, lines)) return ODD;
   const plainName = plain;
   putByte(lines, 0x2c);
   at = expect(w, nameEnd, p.afterName);
-  if (at < 0) return fail(at);
+  if (at < 0) return at;
   const valueEnd = scanLiteral(w, at);
-  if (valueEnd < 0) return fail(valueEnd);
+  if (valueEnd < 0) return valueEnd;
   lines.valueAt(lines.length);
-  if (!copyLiteral(w, at, valueEnd, lines)) return fail(ODD);
+  if (!copyLiteral(w, at, valueEnd, lines)) return ODD;
   const plainValue = plain;
   putByte(lines, 0x5d);
   putByte(lines, 0x0a);
   at = expect(w, valueEnd, p.close);
-  if (at < 0) return fail(at);
+  if (at < 0) return at;
   lines.endEntry(plainName, plainValue);
   return at;
 }
@@ -264,13 +267,26 @@ const ENTRY_SEP = bytes(',\n');
 
 /** Entries, after the list's `[` and newline, and then `close`: the position after `close`, or ODD. */
 function readEntries(w: ByteWindow, pos: number, p: EntryPatterns, close: Uint8Array, lines: EntryLines): number {
-  let at = run(w, pos, (q) => readEntry(w, q, p, lines));
-  while (at >= 0) {
-    at = run(w, at, (q) => either(w, q, ENTRY_SEP, close));
-    if (at < 0 || lastMatch() === 2) return at;
-    at = run(w, at, (q) => readEntry(w, q, p, lines));
+  let at = pos;
+  for (;;) {
+    // No closure per entry: the read is retried here when the window needs more bytes.
+    let r = readEntry(w, at, p, lines);
+    while (r === NEED) {
+      if (w.eof) return ODD;
+      at -= w.more(at);
+      r = readEntry(w, at, p, lines);
+    }
+    if (r < 0) return r;
+    at = r;
+    r = either(w, at, ENTRY_SEP, close);
+    while (r === NEED) {
+      if (w.eof) return ODD;
+      at -= w.more(at);
+      r = either(w, at, ENTRY_SEP, close);
+    }
+    if (r < 0 || lastMatch() === 2) return r;
+    at = r;
   }
-  return at;
 }
 
 /** A KVM's digestible content read by these readers. */
