@@ -59,6 +59,7 @@ describe('apigeecli files as amu writes them', () => {
     ['awkward strings', awkward],
     ['no entries', []],
     ['many entries', many(3000, 'k')],
+    ['entries already in digest order', [...many(500, 's')].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))],
   ])('read from bytes with the digest of the entries: %s', async (_what, entries) => {
     const file = path.join(dir, 'org__kvm__kvmfile__0.json');
     await writeFile(file, apigeecliFileText(entries));
