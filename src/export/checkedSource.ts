@@ -40,8 +40,8 @@ export class CheckedKvmSource implements KvmSource {
     await this.unchanged();
   }
 
-  readRendered(wanted: string[], render: RenderKind): AsyncIterable<RenderedItem> | undefined {
-    const inner = this.inner.readRendered?.(wanted, render);
+  readRendered(wanted: string[], render: RenderKind, threads?: number): AsyncIterable<RenderedItem> | undefined {
+    const inner = this.inner.readRendered?.(wanted, render, threads);
     if (inner === undefined) return undefined;
     const unchanged = () => this.unchanged();
     return (async function* checked() {

@@ -63,14 +63,14 @@ export class EdgeKvmSource implements KvmSource {
     }
   }
 
-  readRendered(wanted: string[], render: RenderKind): AsyncIterable<RenderedItem> | undefined {
-    const threads = exportThreads();
-    if (this.cliFile === undefined || threads === 0) return undefined;
+  readRendered(wanted: string[], render: RenderKind, threads?: number): AsyncIterable<RenderedItem> | undefined {
+    const count = exportThreads(threads);
+    if (this.cliFile === undefined || count === 0) return undefined;
     const keys = [...this.keys].map(([scope, key]): [string, { dek?: Uint8Array; failure?: string }] => [
       scope,
       { ...(key.dek ? { dek: new Uint8Array(key.dek) } : {}), ...(key.failure !== undefined ? { failure: key.failure } : {}) },
     ]);
-    return renderEdgeDump(this.cliFile, { label: path.basename(this.cliFile), keys, wanted, render }, threads);
+    return renderEdgeDump(this.cliFile, { label: path.basename(this.cliFile), keys, wanted, render }, count);
   }
 
   /** The scopes' data keys (after index()), by scopeKey: what a worker thread needs to decrypt rows itself. */

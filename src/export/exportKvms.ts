@@ -30,6 +30,8 @@ export interface ExportOptions extends TargetOptions {
   cwd?: string;
   /** The user's home folder: --overwrite never replaces it. */
   home?: string;
+  /** Worker threads for the second pass (undefined: as many as pay on this machine; 0: none). */
+  threads?: number;
   /** Things done on the way the user should know (a killed run's leftovers removed, a stale lock taken over). */
   onNote?: (text: string) => void;
 }
@@ -69,7 +71,7 @@ async function writeAll(options: ExportOptions, writer: TargetWriter, plans: Pla
   let done = 0;
   let entries = 0;
   // Worker threads decrypt and render when the source and machine allow it; the main thread otherwise.
-  const items = options.source.readRendered?.([...pending.keys()], writer.renderKind) ?? options.source.read((d) => pending.has(descriptorKey(d)));
+  const items = options.source.readRendered?.([...pending.keys()], writer.renderKind, options.threads) ?? options.source.read((d) => pending.has(descriptorKey(d)));
   for await (const item of items) {
     if (options.signal?.aborted) throw new InterruptedError('export interrupted; nothing was written to the export folder');
     const key = descriptorKey(item.descriptor);

@@ -44,7 +44,7 @@ export interface KvmSource {
    * Second pass done by worker threads, each KVM already in the target's text: the KVMs whose descriptorKey is in
    * `wanted`, in dump order. Undefined when this source or machine cannot (then `read` is used).
    */
-  readRendered?(wanted: string[], render: RenderKind): AsyncIterable<RenderedItem> | undefined;
+  readRendered?(wanted: string[], render: RenderKind, threads?: number): AsyncIterable<RenderedItem> | undefined;
 }
 
 /** Identifies a KVM within a dump: scope and exact name. */

@@ -26,9 +26,10 @@ function workerScript(): { script: string | URL; eval: boolean } | undefined {
   return url.protocol === 'file:' && existsSync(fileURLToPath(url)) ? { script: url, eval: false } : undefined;
 }
 
-/** Worker threads worth starting on this machine (0: do the pass on the main thread). */
-export function exportThreads(): number {
-  if (workerScript() === undefined) return 0;
+/** Worker threads to start: `requested`, else as many as pay on this machine (0: do the pass on the main thread). */
+export function exportThreads(requested?: number): number {
+  if (workerScript() === undefined || requested === 0) return 0;
+  if (requested !== undefined) return requested;
   const cores = os.availableParallelism();
   return cores < 2 ? 0 : Math.min(cores, 4);
 }
