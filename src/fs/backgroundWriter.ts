@@ -125,10 +125,28 @@ export class BackgroundWriter {
     return handle;
   }
 
+  /** Like writeFile, with the content already encoded. */
+  writeFileBytes(path: string, bytes: Uint8Array, mode: number): void {
+    this.check();
+    const start = this.placeBytes(bytes);
+    this.ops.push(['file', path, mode, start, this.used]);
+  }
+
+  appendBytes(handle: FileHandle, bytes: Uint8Array): void {
+    this.check();
+    this.pushAppend(handle, this.placeBytes(bytes));
+  }
+
   append(handle: FileHandle, text: string): void {
     this.check();
-    const start = this.place(text);
-    this.ops.push(['append', handle, start, this.used]);
+    this.pushAppend(handle, this.place(text));
+  }
+
+  /** An append right after the previous one to the same file (same batch) extends it: one write for both. */
+  private pushAppend(handle: FileHandle, start: number): void {
+    const last = this.ops[this.ops.length - 1];
+    if (last !== undefined && last[0] === 'append' && last[1] === handle && last[3] === start) last[3] = this.used;
+    else this.ops.push(['append', handle, start, this.used]);
   }
 
   close(handle: FileHandle): void {
@@ -193,6 +211,20 @@ export class BackgroundWriter {
     }
     const start = this.used;
     this.used += buffer.write(text, start, 'utf8');
+    return start;
+  }
+
+  /** Copies `bytes` into the current buffer (a new one when they do not fit); returns where they start. */
+  private placeBytes(bytes: Uint8Array): number {
+    let buffer = this.buffer;
+    if (buffer === undefined || bytes.length > buffer.length - this.used) {
+      this.send();
+      buffer = Buffer.from(bytes.length > BATCH_BYTES ? new ArrayBuffer(bytes.length) : (this.free.pop() ?? new ArrayBuffer(BATCH_BYTES)));
+      this.buffer = buffer;
+    }
+    const start = this.used;
+    buffer.set(bytes, start);
+    this.used += bytes.length;
     return start;
   }
 

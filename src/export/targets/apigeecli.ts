@@ -91,6 +91,7 @@ function bulkImportCollisions(planned: PlacedKvm[]): string[] {
 
 export class ApigeecliWriter implements TargetWriter {
   readonly label = 'apigeecli';
+  readonly renderKind = 'apigeecli';
   private readonly written: string[] = [];
   /** The KVMs written, with their entry counts, for import-kvms.sh (a KVM that failed to decrypt has no file). */
   private readonly scripted: ScriptKvm[] = [];
@@ -155,6 +156,16 @@ export class ApigeecliWriter implements TargetWriter {
     this.written.push(name);
     this.scripted.push({ scope: kvm.scope, name: kvm.name, entries: kvm.entries.length });
     await files.ready();
+  }
+
+  /** The file's whole text, rendered by a worker thread (apigeecliFileText). */
+  async writeRendered(kvm: PlacedKvm, entries: number, text: Uint8Array): Promise<void> {
+    this.files ??= new BackgroundWriter();
+    const name = apigeecliFileName(kvm, this.naming);
+    this.files.writeFileBytes(path.join(this.root, name), text, FILE_MODE);
+    this.written.push(name);
+    this.scripted.push({ scope: kvm.scope, name: kvm.name, entries });
+    await this.files.ready();
   }
 
   async skip(): Promise<void> {}

@@ -61,6 +61,7 @@ export interface MavenProject {
 
 export class MavenConfigWriter implements TargetWriter {
   readonly label: string;
+  readonly renderKind = 'maven';
   private readonly expected = new Map<string, number>();
   private readonly open = new Map<string, OpenFile>();
   private readonly written: string[] = [];
@@ -110,6 +111,18 @@ export class MavenConfigWriter implements TargetWriter {
     open.out.add(open.first ? '  ' : ',\n  ');
     open.first = false;
     emitMavenKvmText(kvm, (piece) => open.out.add(piece));
+    await this.countDown(file, open);
+    await this.files().ready();
+  }
+
+  /** One KVM's text (mavenKvmText), rendered by a worker thread. */
+  async writeRendered(kvm: PlacedKvm, _entries: number, text: Uint8Array): Promise<void> {
+    const file = this.relative(kvm.scope);
+    const open = this.open.get(file) ?? (await this.openFile(file));
+    open.out.add(open.first ? '  ' : ',\n  ');
+    open.first = false;
+    open.out.flush();
+    this.files().appendBytes(open.handle, text);
     await this.countDown(file, open);
     await this.files().ready();
   }

@@ -1,5 +1,6 @@
 // The interface every export target (apigeecli files, maven config tree) implements, extras (import script, pom.xml) included.
 import type { Kvm, Scope } from '../../kvm/model.js';
+import type { RenderKind } from '../parallel/protocol.js';
 
 /** A KVM as placed in the target: scope after revision mapping, and its name. */
 export interface PlacedKvm {
@@ -17,6 +18,10 @@ export interface TargetWriter {
   /** Called once with every KVM that will be written, before the first `write`, so files can be closed as they complete. */
   begin(planned: PlacedKvm[]): Promise<void>;
   write(kvm: Kvm): Promise<void>;
+  /** How a worker thread renders a KVM for this target (the text `writeRendered` takes). */
+  readonly renderKind: RenderKind;
+  /** Like `write`, for a KVM a worker thread decrypted and rendered: `text` is its UTF-8 text in this target. */
+  writeRendered(kvm: PlacedKvm, entries: number, text: Uint8Array): Promise<void>;
   /** A planned KVM that will not come after all (its values failed to decrypt). */
   skip(kvm: PlacedKvm): Promise<void>;
   /**
