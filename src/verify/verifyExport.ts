@@ -1,13 +1,15 @@
 // `kvms verify`: the KVMs the export plan promises, digested from the dump, against what the importer would read from the tree.
 import path from 'node:path';
 import { InputError, InterruptedError } from '../errors.js';
-import { scopeLabel } from '../kvm/model.js';
+import { scopeLabel, type KvmEntry } from '../kvm/model.js';
 import { planExport, type PlannedKvm, type SkipReason } from '../export/plan.js';
 import { descriptorKey, type KvmSource } from '../export/source.js';
 import type { ApigeecliNaming } from '../export/targets/apigeecli.js';
 import { createTarget, type TargetKind } from '../export/targets/index.js';
 import type { PlacedKvm } from '../export/targets/target.js';
 import { ContentDigester, shortDigest, type ContentDigest } from './digest.js';
+import { EntryLines } from './entryLines.js';
+import { readApigeecliLayout } from './layoutReader.js';
 import { readExportTree, type ExportTree, type TreeKvm } from './readExportTree.js';
 
 export type VerifyStatus = 'OK' | 'missing' | 'different' | 'extra' | 'undecryptable' | 'conflict';
@@ -62,6 +64,8 @@ export interface VerifyOptions {
   signal?: AbortSignal;
   /** Key of the run's digests (default: random); only tests give one. */
   digestKey?: Buffer;
+  /** Worker threads that decrypt the dump (undefined: as export would use; 0: none). */
+  threads?: number;
 }
 
 type DumpContent = { kind: 'read'; content: ContentDigest } | { kind: 'failed' };
@@ -84,14 +88,38 @@ function unrepresentableCheck(options: VerifyOptions): (kvm: PlacedKvm) => strin
   return (kvm) => writer.unrepresentable(kvm);
 }
 
-/** Second pass over the dump: each expected KVM reduced to count and digest as it is decrypted, so no values are held. */
-async function digestDump(options: { source: KvmSource; signal?: AbortSignal | undefined }, expected: PlannedKvm[], digester: ContentDigester): Promise<Map<string, DumpContent>> {
+/** A KVM the source's worker threads rendered as an apigeecli file: digested from those bytes, as a tree file is. */
+function digestRendered(text: Uint8Array, digester: ContentDigester, lines: EntryLines): ContentDigest {
+  const bytes = Buffer.from(text.buffer, text.byteOffset, text.byteLength);
+  const read = readApigeecliLayout(bytes, lines);
+  if (read) return digester.digestLines(read);
+  // The writer's own text always has its layout; should that change, the entries are read the long way.
+  const body = JSON.parse(bytes.toString('utf8')) as { keyValueEntries?: KvmEntry[] };
+  return digester.digest(body.keyValueEntries ?? []);
+}
+
+/**
+ * Second pass over the dump: each expected KVM reduced to count and digest as it is decrypted, so no values are held.
+ * Where the source can, worker threads decrypt and render each KVM as an apigeecli file (as export does), and the
+ * main thread digests those bytes; else the main thread decrypts and digests.
+ */
+async function digestDump(options: { source: KvmSource; signal?: AbortSignal | undefined; threads?: number | undefined }, expected: PlannedKvm[], digester: ContentDigester): Promise<Map<string, DumpContent>> {
   const wanted = new Set(expected.map((p) => descriptorKey(p.descriptor)));
   const contents = new Map<string, DumpContent>();
-  for await (const item of options.source.read((d) => wanted.has(descriptorKey(d)))) {
-    if (options.signal?.aborted) throw new InterruptedError('verify interrupted');
-    const content: DumpContent = item.kind === 'failed' ? { kind: 'failed' } : { kind: 'read', content: digester.digest(item.kvm.entries) };
-    contents.set(descriptorKey(item.descriptor), content);
+  const rendered = options.source.readRendered?.([...wanted], 'apigeecli', options.threads);
+  if (rendered) {
+    const lines = new EntryLines();
+    for await (const item of rendered) {
+      if (options.signal?.aborted) throw new InterruptedError('verify interrupted');
+      const content: DumpContent = item.kind === 'failed' ? { kind: 'failed' } : { kind: 'read', content: digestRendered(item.text, digester, lines) };
+      contents.set(descriptorKey(item.descriptor), content);
+    }
+  } else {
+    for await (const item of options.source.read((d) => wanted.has(descriptorKey(d)))) {
+      if (options.signal?.aborted) throw new InterruptedError('verify interrupted');
+      const content: DumpContent = item.kind === 'failed' ? { kind: 'failed' } : { kind: 'read', content: digester.digest(item.kvm.entries) };
+      contents.set(descriptorKey(item.descriptor), content);
+    }
   }
   const lost = expected.filter((p) => !contents.has(descriptorKey(p.descriptor)));
   if (lost.length > 0) {
@@ -211,6 +239,8 @@ export interface VerifyAgainstOptions {
   signal?: AbortSignal;
   /** Key of the run's digests (default: random); only tests give one. */
   digestKey?: Buffer | undefined;
+  /** Worker threads that decrypt the dump (undefined: as export would use; 0: none). */
+  threads?: number | undefined;
 }
 
 /**

@@ -91,6 +91,10 @@ export const kvmsGroup: CommandGroup = {
         tgt: OPTION.tgt,
         'include-custom-reports': recordedDefault(OPTION['include-custom-reports'], 'false'),
         'apigeecli-naming': recordedDefault(OPTION['apigeecli-naming'], 'current'),
+        'export-threads': {
+          ...OPTION['export-threads'],
+          describe: 'Worker threads that decrypt an Edge cassandra-cli dump, as export does (default: the cores of this machine, at most 4; 0: none, all on the main thread, less memory)',
+        },
         ...pick('json', 'live'),
         ...APIGEE_OPTIONS,
       },

@@ -1,7 +1,7 @@
 // `amu kvms verify`: checks that an export tree (or, with --live, the target organization) holds what the dump holds.
 import path from 'node:path';
 import type { CommandHandler } from '../../cli/command.js';
-import { MismatchError } from '../../errors.js';
+import { MismatchError, UsageError } from '../../errors.js';
 import type { RunContext } from '../../cli/context.js';
 import type { TargetKind } from '../../export/targets/index.js';
 import type { ApigeecliNaming } from '../../export/targets/apigeecli.js';
@@ -17,7 +17,18 @@ interface VerifyValues extends SourceValues, ApigeeValues {
   tgt?: TargetKind;
   'include-custom-reports': boolean;
   'apigeecli-naming': ApigeecliNaming;
+  'export-threads'?: number;
   json: boolean;
+}
+
+/** --export-threads, checked as export checks it. */
+function threadsOf(values: VerifyValues): { threads?: number } {
+  const threads = values['export-threads'];
+  if (threads === undefined) return {};
+  if (!Number.isInteger(threads) || threads < 0 || threads > 64) {
+    throw new UsageError(`--export-threads (EXPORT_THREADS) must be a whole number from 0 to 64, not ${String(threads)}`);
+  }
+  return { threads };
 }
 
 /** The options verify can take from the export's report, with the report's value for each. */
@@ -99,6 +110,7 @@ async function verifyLive(values: VerifyValues, source: KvmSource, ctx: RunConte
         mapScope: (scope) => mapScope(scope, envMap),
         where: apigee.target,
         signal: ctx.signal,
+        ...threadsOf(values),
       },
       (plans, digester) => readLiveTree({ client: apigee.client, org: values['tgt-org']!, concurrency: values.concurrency, signal: ctx.signal, digester }, plans),
     );
@@ -110,6 +122,7 @@ async function verifyLive(values: VerifyValues, source: KvmSource, ctx: RunConte
 export const handler: CommandHandler<VerifyValues> = {
   prepare: fillFromReport,
   run: async (values, ctx) => {
+    const threads = threadsOf(values);
     const source = await openKvmSource(values);
     if (values.live) {
       await report(await verifyLive(values, source, ctx), values.json, ctx, true);
@@ -123,6 +136,7 @@ export const handler: CommandHandler<VerifyValues> = {
       includeCustomReports: values['include-custom-reports'],
       apigeecliNaming: values['apigeecli-naming'],
       signal: ctx.signal,
+      ...threads,
     });
     await report(result, values.json, ctx);
   },
