@@ -339,14 +339,28 @@ export async function readExportTree(options: ReadTreeOptions): Promise<ExportTr
   return readMavenTree(options.exportDir, digester);
 }
 
+/** The last file readTreeKvmEntries parsed: a maven file holds every KVM of its scope, and they are asked for one by one. */
+let lastParsed: { file: string; size: number; mtimeMs: number; body: unknown } | undefined;
+
+/** A file's parsed body, parsed again only when it is another file or has changed since. */
+async function parsedOnce(exportDir: string, file: string): Promise<unknown> {
+  const full = path.resolve(exportDir, file);
+  const st = await fsp.stat(full).catch(() => undefined);
+  if (st && lastParsed && lastParsed.file === full && lastParsed.size === st.size && lastParsed.mtimeMs === st.mtimeMs) return lastParsed.body;
+  const body = await readJson(exportDir, file);
+  lastParsed = st ? { file: full, size: st.size, mtimeMs: st.mtimeMs, body } : undefined;
+  return body;
+}
+
 /** The entries of one KVM of a tree read by readExportTree, read again from its file (`kvms import --export-dir`). */
 export async function readTreeKvmEntries(exportDir: string, kvm: TreeKvm): Promise<KvmEntry[]> {
-  const body = await readJson(exportDir, kvm.file);
+  const body = await parsedOnce(exportDir, kvm.file);
   if (Array.isArray(body)) {
     const index = body.findIndex((item: unknown) => isObject(item) && item.name === kvm.name);
     if (index < 0) throw new InputError(`${kvm.file}: KVM ${kvm.name} is no longer there`);
     return entryList((body[index] as JsonObject).entry, `${kvm.file}, KVM ${index + 1}`);
   }
+  lastParsed = undefined;
   if (!isObject(body)) throw new InputError(`${kvm.file}: not a JSON object with "keyValueEntries"`);
   return entryList(body.keyValueEntries, kvm.file);
 }

@@ -8,7 +8,7 @@ import { MavenConfigWriter } from '../../src/export/targets/maven.js';
 import { ContentDigester } from '../../src/verify/digest.js';
 import { EntryLines } from '../../src/verify/entryLines.js';
 import { readApigeecliLayout, readMavenLayout } from '../../src/verify/layoutReader.js';
-import { readExportTree, type TreeKvm } from '../../src/verify/readExportTree.js';
+import { readExportTree, readTreeKvmEntries, type TreeKvm } from '../../src/verify/readExportTree.js';
 
 const key = Buffer.alloc(32, 9);
 const digester = new ContentDigester(key);
@@ -207,5 +207,27 @@ describe('malformed files: the errors of before', () => {
     await mkdir(path.join(dir, 'org'));
     await writeFile(path.join(dir, 'org', 'kvms.json'), '[\n  {\n    "name": 7,\n    "entry": []\n  }\n]\n');
     await expect(tree('maven')).rejects.toThrow('org/kvms.json: KVM 1 has no string "name"');
+  });
+});
+
+describe('entries of a tree KVM read again (kvms import --export-dir)', () => {
+  test('every KVM of a maven file, the file parsed once while unchanged and again once changed', async () => {
+    const kvms = [
+      { scope: org, name: 'a', entries: awkward },
+      { scope: org, name: 'b', entries: many(20, 'b') },
+      { scope: org, name: 'c', entries: [] },
+    ];
+    await writeMaven(kvms);
+    const read = await tree('maven');
+    for (const [i, k] of read.entries()) expect(await readTreeKvmEntries(dir, k)).toEqual(kvms[i]!.entries);
+    const file = path.join(dir, 'org', 'kvms.json');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('"b-', '"B-'));
+    expect((await readTreeKvmEntries(dir, read[1]!))[0]!.name).toMatch(/^B-/);
+  });
+
+  test('an apigeecli file', async () => {
+    await writeFile(path.join(dir, 'org__kvm__kvmfile__0.json'), apigeecliFileText(awkward));
+    const [k] = await tree('apigeecli');
+    expect(await readTreeKvmEntries(dir, k!)).toEqual(awkward);
   });
 });
