@@ -93,7 +93,7 @@ export const kvmsGroup: CommandGroup = {
         'apigeecli-naming': recordedDefault(OPTION['apigeecli-naming'], 'current'),
         'export-threads': {
           ...OPTION['export-threads'],
-          describe: 'Worker threads that decrypt an Edge cassandra-cli dump, as export does (default: the cores of this machine, at most 4; 0: none, all on the main thread, less memory)',
+          describe: 'Worker threads that decrypt an Edge cassandra-cli dump, as export does (default: 0, all on the main thread, which takes less CPU time and memory in all)',
         },
         ...pick('json', 'live'),
         ...APIGEE_OPTIONS,
