@@ -111,10 +111,12 @@ async function digestDump(options: { source: KvmSource; signal?: AbortSignal | u
   const rendered = threads > 0 ? options.source.readRendered?.([...wanted], 'apigeecli', threads) : undefined;
   if (rendered) {
     const lines = new EntryLines();
-    for await (const item of rendered) {
+    for await (const batch of rendered) {
       if (options.signal?.aborted) throw new InterruptedError('verify interrupted');
-      const content: DumpContent = item.kind === 'failed' ? { kind: 'failed' } : { kind: 'read', content: digestRendered(item.text, digester, lines) };
-      contents.set(descriptorKey(item.descriptor), content);
+      for (const item of batch) {
+        const content: DumpContent = item.kind === 'failed' ? { kind: 'failed' } : { kind: 'read', content: digestRendered(item.text, digester, lines) };
+        contents.set(descriptorKey(item.descriptor), content);
+      }
     }
   } else {
     for await (const item of options.source.read((d) => wanted.has(descriptorKey(d)))) {
