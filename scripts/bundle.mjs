@@ -68,12 +68,12 @@ function checkImports(metafile) {
 }
 
 /**
- * The license notices of the compressed libraries as line comments, in ASCII (`\\u00e4`): a script of one-byte
- * characters only is read and scanned faster by Node.js.
+ * The license notices of the compressed libraries as line comments in printable ASCII (`\\u00e4`, so nothing can
+ * end a comment line): a script of one-byte characters only is read and scanned faster by Node.js.
  */
 function legalLines(legal) {
   if (legal.trim() === '') return '';
-  const ascii = legal.replace(/[^\t\n\r\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const ascii = legal.replace(/\r\n/g, '\n').replace(/[^\n\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return `// Bundled license information:\n${ascii.trimEnd().split('\n').map((line) => `// ${line}`.trimEnd()).join('\n')}\n`;
 }
 

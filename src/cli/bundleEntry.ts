@@ -45,7 +45,9 @@ function filePayload(): string {
   }
 }
 
-const answer = fastAnswer(process.argv.slice(2), process.env, process.stdout.columns, () => AMU_HELP_TEXTS, amuVersion);
+// yargs' translations are files it reads beside itself, which the bundle does not hold: the bundled CLI speaks
+// English whatever the locale, so the locale is not looked at here (the environment passed is empty).
+const answer = fastAnswer(process.argv.slice(2), {}, process.stdout.columns, () => AMU_HELP_TEXTS, amuVersion);
 if (answer !== undefined) process.stdout.write(answer);
 else {
   // This runs as the bundle's CommonJS module: the CLI part gets that module's require, module and file name.
