@@ -54,7 +54,19 @@ async function commonOptions() {
   };
 }
 
-/** Starts the last line of the npm bundle: a comment holding the rest of the CLI, compressed (src/cli/bundleFront.ts). */
+/** The export's worker thread (src/export/parallel/edgeWorker.ts) as one CommonJS script, embedded in the CLI part as a string. */
+async function edgeWorkerSource(base) {
+  const result = await build({
+    ...base,
+    entryPoints: [path.join(root, 'src', 'export', 'parallel', 'edgeWorker.ts')],
+    outfile: 'amu-export-worker.cjs',
+    banner: { js: '"use strict";\nvar __amu_bundle_url = "file:///amu-export-worker.cjs";' },
+  });
+  checkImports(result.metafile);
+  return outputText(result);
+}
+
+/** Starts the last line of the npm bundle: a comment holding the rest of the CLI, compressed (src/cli/bundleEntry.ts). */
 const PAYLOAD_MARK = '//amu-payload:';
 /** The single executable's asset holding the CLI part (scripts/package.mjs). */
 export const PAYLOAD_ASSET = 'amu-cli.cjs';
@@ -112,6 +124,7 @@ export async function bundle(outfile = BUNDLE, { payloadFile } = {}) {
     ...base,
     entryPoints: [path.join(root, 'src', 'cli', 'bundleMain.ts')],
     outfile,
+    define: { ...base.define, AMU_EDGE_WORKER_SOURCE: JSON.stringify(await edgeWorkerSource(base)) },
     minifyWhitespace: true,
     legalComments: 'external',
     banner: { js: `"use strict";\n${URL_BANNER}` },
