@@ -3,7 +3,7 @@ import type * as Fs from 'node:fs';
 import type * as Vm from 'node:vm';
 import type * as Zlib from 'node:zlib';
 import { amuVersion } from '../version.js';
-import { fastAnswer, type HelpTexts } from './fastPath.js';
+import { fastAnswer, printAnswer, type HelpTexts } from './fastPath.js';
 
 /** Set by the bundler: every help text at every width, rendered by the bundled CLI itself (src/cli/helpTexts.ts). */
 declare const AMU_HELP_TEXTS: HelpTexts;
@@ -48,7 +48,7 @@ function filePayload(): string {
 // yargs' translations are files it reads beside itself, which the bundle does not hold: the bundled CLI speaks
 // English whatever the locale, so the locale is not looked at here (the environment passed is empty).
 const answer = fastAnswer(process.argv.slice(2), {}, process.stdout.columns, () => AMU_HELP_TEXTS, amuVersion);
-if (answer !== undefined) process.stdout.write(answer);
+if (answer !== undefined) printAnswer(process.stdout, answer);
 else {
   // This runs as the bundle's CommonJS module: the CLI part gets that module's require, module and file name.
   const { compileFunction } = require('node:vm') as typeof Vm;

@@ -3,6 +3,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { amuVersion } from '../version.js';
 import { fastAnswer, type HelpTexts } from './fastPath.js';
 
+export { printAnswer } from './fastPath.js';
+
 export const HELP_TEXTS_FILE = new URL('./help-texts.json', import.meta.url);
 const MAIN_FILE = new URL('./main.js', import.meta.url);
 

@@ -46,3 +46,9 @@ export function fastAnswer(
   if (path === undefined || !englishHelp(env)) return undefined;
   return texts()?.[String(helpWidth(columns))]?.[path];
 }
+
+/** Prints a fast answer on stdout; a reader that went away (`amu --help | head -0`) is no error, as main.ts has it. */
+export function printAnswer(stdout: NodeJS.WritableStream & { destroy(): void }, answer: string): void {
+  stdout.on('error', () => stdout.destroy());
+  stdout.write(answer);
+}

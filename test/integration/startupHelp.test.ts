@@ -1,5 +1,6 @@
 // bin/amu and the bundle answer --version and help from texts rendered at build time: the same bytes the full CLI prints, or the full CLI answers.
 import { execa } from 'execa';
+import { spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +24,18 @@ const zlibLoaded = (stderr: string) => /^zlib loaded: true$/m.test(stderr);
 /** Runs a script with node, in a clean environment (no locale unless given), with the module-tracing hook and the zlib probe. */
 function run(script: string, args: string[], env: Record<string, string> = {}) {
   return execa(process.execPath, ['--import', HOOK, '--import', `data:text/javascript,${encodeURIComponent(ZLIB_PROBE)}`, script, ...args], { reject: false, extendEnv: false, env: { PATH: process.env.PATH ?? '', ...env } });
+}
+
+/** Runs a script with stdout closed before it writes (`amu --help | head -0`): exit code and stderr. */
+function runClosedStdout(script: string, args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stdout.destroy();
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
 }
 
 const imports = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('import: '));
@@ -65,6 +78,10 @@ describe('bin/amu', () => {
     const [r, full] = await Promise.all([run(AMU, argsOf(helpPath)), fullCli(argsOf(helpPath))]);
     expect({ code: r.exitCode, stdout: `${r.stdout}\n`, stderr: withoutImports(r.stderr) }).toEqual({ code: 0, stdout: full.stdout, stderr: '' });
     expect(imports(r.stderr).filter((l) => /\/dist\/cli\/main\.js$|\/node_modules\/yargs\//.test(l))).toEqual([]);
+  });
+
+  test.each([[['--version']], [['kvms', '--help']]])('%j with stdout closed before it writes: exit 0, nothing on stderr', async (args) => {
+    expect(await runClosedStdout(AMU, args)).toEqual({ code: 0, stderr: '' });
   });
 
   test('in another language the full CLI answers, in that language', async () => {
@@ -149,6 +166,10 @@ describe('the bundle (npm run bundle)', () => {
     const cliPart = await run(bundle, ['kvms', '--quiet', '--help'], { LANG: 'de_DE.UTF-8' });
     expect([`${fast.stdout}\n`, `${cliPart.stdout}\n`]).toEqual([english, english]);
     expect([zlibLoaded(fast.stderr), zlibLoaded(cliPart.stderr)]).toEqual([false, true]);
+  });
+
+  test.each([[['--version']], [['--help']]])('%j with stdout closed before it writes: exit 0, nothing on stderr', async (args) => {
+    expect(await runClosedStdout(bundle, args)).toEqual({ code: 0, stderr: '' });
   });
 
   test('a bundle whose last line was cut off says it is damaged', async () => {
