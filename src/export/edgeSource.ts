@@ -65,7 +65,7 @@ export class EdgeKvmSource implements KvmSource {
 
   readRendered(wanted: string[], render: RenderKind, threads?: number): AsyncIterable<RenderedItem> | undefined {
     const count = exportThreads(threads);
-    if (this.cliFile === undefined || count === 0) return undefined;
+    if (this.cliFile === undefined) return undefined;
     const keys = [...this.keys].map(([scope, key]): [string, { dek?: Uint8Array; failure?: string }] => [
       scope,
       { ...(key.dek ? { dek: new Uint8Array(key.dek) } : {}), ...(key.failure !== undefined ? { failure: key.failure } : {}) },

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { InputError, KeyError } from '../../errors.js';
 import type { KvmDescriptor } from '../source.js';
-import type { ChunkJob, ChunkResult, WorkerError, WorkerSetup } from './protocol.js';
+import type { ChunkJob, ChunkResult, RenderedRow, WorkerError, WorkerSetup } from './protocol.js';
+import { chunkContext, renderChunk } from './renderChunk.js';
 
 /** Set by the bundler (scripts/bundle.mjs) to the worker's own bundled code; undefined when running from dist/. */
 declare const AMU_EDGE_WORKER_SOURCE: string | undefined;
@@ -26,7 +27,7 @@ function workerScript(): { script: string | URL; eval: boolean } | undefined {
   return url.protocol === 'file:' && existsSync(fileURLToPath(url)) ? { script: url, eval: false } : undefined;
 }
 
-/** Worker threads to start: `requested`, else as many as pay on this machine (0: do the pass on the main thread). */
+/** Worker threads to start: `requested`, else as many as pay on this machine (0: the pass runs on the main thread). */
 export function exportThreads(requested?: number): number {
   if (workerScript() === undefined || requested === 0) return 0;
   if (requested !== undefined) return requested;
@@ -102,6 +103,10 @@ function countLines(bytes: Buffer, end: number): number {
  * decrypted and rendered for the target, in dump order. An error a worker meets is thrown as the same kind of error.
  */
 export async function* renderEdgeDump(file: string, setup: WorkerSetup, threads: number): AsyncGenerator<RenderedItem> {
+  if (threads === 0) {
+    yield* renderOnThisThread(file, setup);
+    return;
+  }
   const spec = workerScript();
   if (spec === undefined) throw new Error('internal: no export worker code in this build');
   const workers = Array.from({ length: threads }, () => new Worker(spec.script, { eval: spec.eval, workerData: setup }));
@@ -156,13 +161,28 @@ export async function* renderEdgeDump(file: string, setup: WorkerSetup, threads:
       next++;
       if (result.buffer.byteLength === CHUNK_BYTES) free.push(result.buffer);
       if (result.error) throw rebuild(result.error);
-      for (const row of result.rows) {
-        if (row.kind === 'failed') yield { kind: 'failed', descriptor: row.descriptor, reason: row.reason ?? 'failed' };
-        else yield { kind: 'kvm', descriptor: row.descriptor, entries: row.entries, text: new Uint8Array(result.text, row.start, row.end - row.start) };
-      }
+      yield* itemsOf(result.rows, result.text);
     }
   } finally {
     finished = true;
     await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
+function* itemsOf(rows: RenderedRow[], text: ArrayBuffer): Generator<RenderedItem> {
+  for (const row of rows) {
+    if (row.kind === 'failed') yield { kind: 'failed', descriptor: row.descriptor, reason: row.reason ?? 'failed' };
+    else yield { kind: 'kvm', descriptor: row.descriptor, entries: row.entries, text: new Uint8Array(text, row.start, row.end - row.start) };
+  }
+}
+
+/** The same pass without worker threads (one core, `--export-threads 0`, or no worker code in this build). */
+async function* renderOnThisThread(file: string, setup: WorkerSetup): AsyncGenerator<RenderedItem> {
+  const context = chunkContext(setup);
+  let spare: ArrayBuffer | undefined;
+  for await (const chunk of lineChunks(file, () => spare ?? new ArrayBuffer(CHUNK_BYTES))) {
+    const { rows, text } = renderChunk(context, Buffer.from(chunk.buffer, 0, chunk.length), chunk.firstLine);
+    spare = chunk.buffer.byteLength === CHUNK_BYTES ? chunk.buffer : undefined;
+    yield* itemsOf(rows, text);
   }
 }

@@ -1,90 +1,14 @@
-// Worker thread of the export's second pass: whole lines of an Edge cassandra-cli dump in, each wanted KVM decrypted and rendered out.
-//
-// The first pass has read and checked the whole dump (structure, trailer, names, data keys), and the dump is checked
-// unchanged after this pass, so a worker reads only the record lines and passes over the rest.
-import { isUtf8 } from 'node:buffer';
+// Worker thread of the export's second pass: chunks of whole lines of an Edge cassandra-cli dump in, each wanted KVM decrypted and rendered out.
 import { parentPort, workerData } from 'node:worker_threads';
-import { AmuError, InputError, KeyError } from '../../errors.js';
-import { parseRecord } from '../../dumps/edgeCliDump.js';
-import { location } from '../../dumps/lines.js';
-import { edgeItemOf, type ScopeKey } from '../edgeSource.js';
-import { descriptorKey } from '../source.js';
-import { apigeecliFileText } from '../targets/apigeecli.js';
-import { mavenKvmText } from '../targets/maven.js';
-import type { ChunkJob, ChunkResult, RenderedRow, WorkerError, WorkerSetup } from './protocol.js';
+import { chunkContext, errorOf, renderChunk } from './renderChunk.js';
+import type { ChunkJob, ChunkResult, WorkerSetup } from './protocol.js';
 
-const setup = workerData as WorkerSetup;
-const keys = new Map<string, ScopeKey>(
-  setup.keys.map(([scope, key]) => [scope, { ...(key.dek ? { dek: Buffer.from(key.dek) } : {}), ...(key.failure !== undefined ? { failure: key.failure } : {}) }]),
-);
-const wanted = new Set(setup.wanted);
-const isWanted = (d: { scope: import('../../kvm/model.js').Scope; name: string }) => wanted.has(descriptorKey(d));
-const RECORD_START = '=> (';
-const LF = 0x0a;
-const CR = 0x0d;
-
-function errorOf(err: unknown): WorkerError {
-  if (err instanceof InputError || err instanceof KeyError) return { kind: err.name as WorkerError['kind'], message: err.message, details: err.details };
-  if (err instanceof AmuError) return { kind: 'InputError', message: err.message, details: err.details };
-  const e = err instanceof Error ? err : new Error(String(err));
-  return { kind: 'internal', message: e.message, details: [], ...(e.stack !== undefined ? { stack: e.stack } : {}) };
-}
-
-function renderChunk(job: ChunkJob): { rows: RenderedRow[]; text: ArrayBuffer } {
-  const bytes = Buffer.from(job.buffer, 0, job.length);
-  const valid = isUtf8(bytes);
-  const rows: RenderedRow[] = [];
-  const texts: string[] = [];
-  let lineNo = job.firstLine;
-  let start = 0;
-  while (start < bytes.length) {
-    let end = bytes.indexOf(LF, start);
-    if (end < 0) end = bytes.length;
-    // Only record lines matter; `=` (0x3d) is the cheap first test.
-    if (bytes[start] === 0x3d) {
-      const stop = end > start && bytes[end - 1] === CR ? end - 1 : end;
-      if (!valid && !isUtf8(bytes.subarray(start, stop))) throw new InputError(`${location(setup.label, lineNo)}: not valid UTF-8 text`);
-      const text = bytes.toString('utf8', start, stop);
-      if (text.startsWith(RECORD_START)) {
-        const column = parseRecord(text, setup.label, lineNo);
-        const item = edgeItemOf({ name: column.name, value: column.value, where: location(setup.label, lineNo) }, keys, isWanted);
-        if (item !== undefined) {
-          if (item.kind === 'failed') rows.push({ descriptor: item.descriptor, kind: 'failed', entries: 0, reason: item.reason, start: 0, end: 0 });
-          else {
-            const rendered = setup.render === 'apigeecli' ? apigeecliFileText(item.kvm.entries) : mavenKvmText(item.kvm);
-            texts.push(rendered);
-            rows.push({ descriptor: item.descriptor, kind: 'kvm', entries: item.kvm.entries.length, start: 0, end: 0 });
-          }
-        }
-      }
-    }
-    lineNo++;
-    start = end + 1;
-  }
-  let total = 0;
-  const lengths = texts.map((t) => {
-    const n = Buffer.byteLength(t, 'utf8');
-    total += n;
-    return n;
-  });
-  const out = Buffer.from(new ArrayBuffer(total));
-  let at = 0;
-  let next = 0;
-  for (const row of rows) {
-    if (row.kind !== 'kvm') continue;
-    row.start = at;
-    at += out.write(texts[next]!, at, 'utf8');
-    row.end = at;
-    if (at - row.start !== lengths[next]) throw new Error('internal: rendered text length changed while encoding');
-    next++;
-  }
-  return { rows, text: out.buffer as ArrayBuffer };
-}
+const context = chunkContext(workerData as WorkerSetup);
 
 parentPort!.on('message', (job: ChunkJob) => {
   let result: ChunkResult;
   try {
-    const { rows, text } = renderChunk(job);
+    const { rows, text } = renderChunk(context, Buffer.from(job.buffer, 0, job.length), job.firstLine);
     result = { seq: job.seq, rows, text, buffer: job.buffer };
   } catch (err) {
     result = { seq: job.seq, rows: [], text: new ArrayBuffer(0), buffer: job.buffer, error: errorOf(err) };
