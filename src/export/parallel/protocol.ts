@@ -25,6 +25,8 @@ export interface ChunkJob {
   firstLine: number;
   buffer: ArrayBuffer;
   length: number;
+  /** A text buffer of an earlier result, given back to render into. */
+  reuse?: ArrayBuffer;
 }
 
 /** One KVM of a chunk: its text is `text[start, end)` of the chunk's result. */

@@ -50,12 +50,12 @@ export function errorOf(err: unknown): WorkerError {
   return { kind: 'internal', message: e.message, details: [], ...(e.stack !== undefined ? { stack: e.stack } : {}) };
 }
 
-/** The wanted KVMs of `bytes` (whole lines, the first numbered `firstLine`): rows, and their texts in one buffer. */
-export function renderChunk(context: ChunkContext, bytes: Buffer, firstLine: number): { rows: RenderedRow[]; text: ArrayBuffer } {
+/** The wanted KVMs of `bytes` (whole lines, the first numbered `firstLine`): rows, and their texts in one buffer (`reuse`, when large enough). */
+export function renderChunk(context: ChunkContext, bytes: Buffer, firstLine: number, reuse?: ArrayBuffer): { rows: RenderedRow[]; text: ArrayBuffer } {
   const { setup, keys, isWanted } = context;
   const valid = isUtf8(bytes);
   const rows: RenderedRow[] = [];
-  const out = new ByteOut(bytes.length + (bytes.length >> 1));
+  const out = new ByteOut(bytes.length + (bytes.length >> 1), reuse);
   let lineNo = firstLine;
   let start = 0;
   while (start < bytes.length) {
