@@ -33,12 +33,13 @@ async function syncDir(dir: string): Promise<void> {
   await handle.close();
 }
 
-/** Writes `data` to a temporary name (0600 unless told), flushes it and renames it to `finalPath`. */
-export async function writeFileAtomic(finalPath: string, data: string | Uint8Array, mode = FILE_MODE): Promise<void> {
+/** Writes `data` (or its pieces, in order) to a temporary name (0600 unless told), flushes it and renames it to `finalPath`. */
+export async function writeFileAtomic(finalPath: string, data: string | Uint8Array | Iterable<string>, mode = FILE_MODE): Promise<void> {
   const tmp = temporaryNameFor(finalPath);
   const handle = await fsp.open(tmp, 'wx', mode);
   try {
-    await handle.writeFile(data);
+    if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
+    else for (const piece of data) await handle.write(piece);
     await handle.sync();
   } catch (err) {
     await handle.close();

@@ -20,8 +20,9 @@ export class ByteOut {
   bytes: Buffer;
   length = 0;
 
-  constructor(initial = 1024 * 1024) {
-    this.bytes = Buffer.from(new ArrayBuffer(initial));
+  /** Starts in `reuse` when it is given and has `initial` bytes (a buffer given back after an earlier chunk). */
+  constructor(initial = 1024 * 1024, reuse?: ArrayBuffer) {
+    this.bytes = Buffer.from(reuse !== undefined && reuse.byteLength >= initial ? reuse : new ArrayBuffer(initial));
   }
 
   /** Room for `n` more bytes. */

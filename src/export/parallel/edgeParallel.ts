@@ -17,6 +17,11 @@ export type RenderedItem =
   | { kind: 'kvm'; descriptor: KvmDescriptor; entries: number; text: Uint8Array }
   | { kind: 'failed'; descriptor: KvmDescriptor; reason: string };
 
+/** One KVM of the second pass of `kvms verify`: its entry count and keyed content digest, or why it could not be decrypted. */
+export type DigestedItem =
+  | { kind: 'digest'; descriptor: KvmDescriptor; entries: number; digest: string }
+  | { kind: 'failed'; descriptor: KvmDescriptor; reason: string };
+
 const CHUNK_BYTES = 1024 * 1024;
 const LF = 0x0a;
 
@@ -47,15 +52,14 @@ function rebuild(error: WorkerError): Error {
  * Reads `file` in chunks that end at a line end, into buffers from `take`; a line longer than a buffer grows it.
  * Each chunk comes with its first line's number.
  */
-async function* lineChunks(file: string, take: () => ArrayBuffer): AsyncGenerator<Omit<ChunkJob, 'seq'>> {
+async function* lineChunks(file: string, take: (bytes: number) => ArrayBuffer): AsyncGenerator<Omit<ChunkJob, 'seq'>> {
   const handle = await open(file, 'r');
   try {
     /** Bytes after the last line end of the previous chunk. */
     let carry = Buffer.alloc(0);
     let lineNo = 1;
     for (;;) {
-      let bytes = Buffer.from(take());
-      if (bytes.length < carry.length * 2) bytes = Buffer.from(new ArrayBuffer(Math.max(CHUNK_BYTES, carry.length * 2)));
+      let bytes = Buffer.from(take(Math.max(CHUNK_BYTES, carry.length * 2)));
       carry.copy(bytes, 0);
       let filled = carry.length;
       let eof = false;
@@ -88,6 +92,31 @@ async function* lineChunks(file: string, take: () => ArrayBuffer): AsyncGenerato
   }
 }
 
+/** Buffers given back for reuse (at most `keep`, the largest kept): memory stays that of the chunks in flight. */
+class BufferPool {
+  private readonly free: ArrayBuffer[] = [];
+
+  constructor(private readonly keep: number) {}
+
+  /** A buffer of at least `bytes` (a new one when none is free and `create`). */
+  take(bytes: number): ArrayBuffer;
+  take(bytes: number, create: false): ArrayBuffer | undefined;
+  take(bytes: number, create = true): ArrayBuffer | undefined {
+    const i = this.free.findIndex((b) => b.byteLength >= bytes);
+    if (i >= 0) return this.free.splice(i, 1)[0];
+    return create ? new ArrayBuffer(bytes) : undefined;
+  }
+
+  give(buffer: ArrayBuffer): void {
+    if (buffer.byteLength === 0) return;
+    this.free.push(buffer);
+    if (this.free.length > this.keep) {
+      this.free.sort((a, b) => b.byteLength - a.byteLength);
+      this.free.length = this.keep;
+    }
+  }
+}
+
 function countLines(bytes: Buffer, end: number): number {
   let n = 0;
   let at = bytes.indexOf(LF, 0);
@@ -102,7 +131,7 @@ function countLines(bytes: Buffer, end: number): number {
  * The second pass of an Edge cassandra-cli dump on `threads` worker threads: every KVM `setup.wanted` names,
  * decrypted and rendered for the target, in dump order, a batch per chunk. An error a worker meets is thrown as the same kind of error.
  */
-export async function* renderEdgeDump(file: string, setup: WorkerSetup, threads: number): AsyncGenerator<RenderedItem[]> {
+export async function* renderEdgeDump(file: string, setup: WorkerSetup, threads: number): AsyncGenerator<(RenderedItem | DigestedItem)[]> {
   if (threads === 0) {
     yield* renderOnThisThread(file, setup);
     return;
@@ -110,7 +139,9 @@ export async function* renderEdgeDump(file: string, setup: WorkerSetup, threads:
   const spec = workerScript();
   if (spec === undefined) throw new Error('internal: no export worker code in this build');
   const workers = Array.from({ length: threads }, () => new Worker(spec.script, { eval: spec.eval, workerData: setup }));
-  const free: ArrayBuffer[] = [];
+  const maxInFlight = threads * 2;
+  const chunkBuffers = new BufferPool(maxInFlight + 1);
+  const textBuffers = new BufferPool(maxInFlight + 1);
   const results = new Map<number, ChunkResult>();
   let failure: unknown;
   let finished = false;
@@ -135,8 +166,7 @@ export async function* renderEdgeDump(file: string, setup: WorkerSetup, threads:
     });
   }
   try {
-    const chunks = lineChunks(file, () => free.pop() ?? new ArrayBuffer(CHUNK_BYTES));
-    const maxInFlight = threads * 2;
+    const chunks = lineChunks(file, (bytes) => chunkBuffers.take(bytes));
     let sent = 0;
     let next = 0;
     let readAll = false;
@@ -147,8 +177,9 @@ export async function* renderEdgeDump(file: string, setup: WorkerSetup, threads:
           readAll = true;
           break;
         }
-        const job: ChunkJob = { seq: sent, ...chunk.value };
-        workers[sent % threads]!.postMessage(job, [job.buffer]);
+        const reuse = textBuffers.take(chunk.value.length + (chunk.value.length >> 1), false);
+        const job: ChunkJob = { seq: sent, ...chunk.value, ...(reuse ? { reuse } : {}) };
+        workers[sent % threads]!.postMessage(job, reuse ? [job.buffer, reuse] : [job.buffer]);
         sent++;
       }
       if (next === sent) return;
@@ -159,9 +190,11 @@ export async function* renderEdgeDump(file: string, setup: WorkerSetup, threads:
       const result = results.get(next)!;
       results.delete(next);
       next++;
-      if (result.buffer.byteLength === CHUNK_BYTES) free.push(result.buffer);
+      chunkBuffers.give(result.buffer);
       if (result.error) throw rebuild(result.error);
       yield itemsOf(result.rows, result.text);
+      // The batch has been written (copied to the writer): its text buffer can take another chunk's.
+      textBuffers.give(result.text);
     }
   } finally {
     finished = true;
@@ -169,21 +202,23 @@ export async function* renderEdgeDump(file: string, setup: WorkerSetup, threads:
   }
 }
 
-function itemsOf(rows: RenderedRow[], text: ArrayBuffer): RenderedItem[] {
-  return rows.map((row) =>
-    row.kind === 'failed'
-      ? { kind: 'failed', descriptor: row.descriptor, reason: row.reason ?? 'failed' }
-      : { kind: 'kvm', descriptor: row.descriptor, entries: row.entries, text: new Uint8Array(text, row.start, row.end - row.start) },
-  );
+function itemsOf(rows: RenderedRow[], text: ArrayBuffer): (RenderedItem | DigestedItem)[] {
+  return rows.map((row) => {
+    if (row.kind === 'failed') return { kind: 'failed', descriptor: row.descriptor, reason: row.reason ?? 'failed' };
+    if (row.digest !== undefined) return { kind: 'digest', descriptor: row.descriptor, entries: row.entries, digest: row.digest };
+    return { kind: 'kvm', descriptor: row.descriptor, entries: row.entries, text: new Uint8Array(text, row.start, row.end - row.start) };
+  });
 }
 
 /** The same pass without worker threads (one core, `--export-threads 0`, or no worker code in this build). */
-async function* renderOnThisThread(file: string, setup: WorkerSetup): AsyncGenerator<RenderedItem[]> {
+async function* renderOnThisThread(file: string, setup: WorkerSetup): AsyncGenerator<(RenderedItem | DigestedItem)[]> {
   const context = chunkContext(setup);
-  let spare: ArrayBuffer | undefined;
-  for await (const chunk of lineChunks(file, () => spare ?? new ArrayBuffer(CHUNK_BYTES))) {
-    const { rows, text } = renderChunk(context, Buffer.from(chunk.buffer, 0, chunk.length), chunk.firstLine);
-    spare = chunk.buffer.byteLength === CHUNK_BYTES ? chunk.buffer : undefined;
+  const chunkBuffers = new BufferPool(2);
+  let spareText: ArrayBuffer | undefined;
+  for await (const chunk of lineChunks(file, (bytes) => chunkBuffers.take(bytes))) {
+    const { rows, text } = renderChunk(context, Buffer.from(chunk.buffer, 0, chunk.length), chunk.firstLine, spareText);
+    chunkBuffers.give(chunk.buffer);
     yield itemsOf(rows, text);
+    spareText = text;
   }
 }

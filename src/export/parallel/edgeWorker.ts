@@ -8,7 +8,7 @@ const context = chunkContext(workerData as WorkerSetup);
 parentPort!.on('message', (job: ChunkJob) => {
   let result: ChunkResult;
   try {
-    const { rows, text } = renderChunk(context, Buffer.from(job.buffer, 0, job.length), job.firstLine);
+    const { rows, text } = renderChunk(context, Buffer.from(job.buffer, 0, job.length), job.firstLine, job.reuse);
     result = { seq: job.seq, rows, text, buffer: job.buffer };
   } catch (err) {
     result = { seq: job.seq, rows: [], text: new ArrayBuffer(0), buffer: job.buffer, error: errorOf(err) };
