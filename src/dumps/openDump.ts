@@ -5,7 +5,7 @@ import path from 'node:path';
 import { InputError } from '../errors.js';
 import { DUMP_READ_BYTES, readLines } from './lines.js';
 import { isCqlDump, readCqlDump, type CqlDumpHeader } from './cqlDumpFormat.js';
-import { parseCliDump } from './edgeCliDump.js';
+import { parseCliDump, shortenRecordLine } from './edgeCliDump.js';
 import { descriptorRowFrom, entryRowFrom, readDescriptorRows, readEntryRows, type HybridDescriptorRow, type HybridEntryRow } from './hybridRows.js';
 import { checkDumpExists, descriptorDumpPath, kvmDumpPath } from './layout.js';
 
@@ -16,8 +16,11 @@ export interface EdgeColumn {
   where: string;
 }
 
-/** Reads the dump from the start each time it is called (the source makes two passes). */
-export type EdgeColumnReader = () => AsyncIterable<EdgeColumn>;
+/**
+ * Reads the dump from the start each time it is called (the source makes two passes). With `headersOnly`, a long
+ * value may come shortened to what names its KVM and flag (Edge's layout read from its ends): enough for a first pass.
+ */
+export type EdgeColumnReader = (options?: { headersOnly?: boolean }) => AsyncIterable<EdgeColumn>;
 
 /** One `kvm_map_entry` row, whatever reader produced it (cqlsh table, CQL line dump). */
 export type EntryRowLike = HybridEntryRow;
@@ -80,8 +83,12 @@ export async function isCqlDumpFile(file: string): Promise<boolean> {
 /** Edge columns from a cassandra-cli text dump (`get keyvaluemaps_r21['<org>'];`). */
 export function cassandraCliColumns(file: string): EdgeColumnReader {
   const label = path.basename(file);
-  return async function* columns(): AsyncIterable<EdgeColumn> {
-    for await (const column of parseCliDump(readLines(createReadStream(file, { highWaterMark: DUMP_READ_BYTES }), { source: label }), label)) {
+  return async function* columns(options?: { headersOnly?: boolean }): AsyncIterable<EdgeColumn> {
+    const lines = readLines(createReadStream(file, { highWaterMark: DUMP_READ_BYTES }), {
+      source: label,
+      ...(options?.headersOnly ? { shorten: shortenRecordLine } : {}),
+    });
+    for await (const column of parseCliDump(lines, label)) {
       yield { name: column.name, value: column.value, where: `${label}:${column.lineNo}` };
     }
   };
