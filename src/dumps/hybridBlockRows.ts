@@ -50,6 +50,7 @@ const DESCRIPTOR_SHAPE: RowShape<HybridDescriptorRow> = {
 };
 
 /** Control characters (but newline) or a backslash: a block whose JSON lines need the full parser. */
+// eslint-disable-next-line no-control-regex -- finding raw control characters is the point
 const NOT_PLAIN_JSON_RE = /[\x00-\x09\x0b-\x1f\\]/;
 
 // ---------------------------------------------------------------------------------------------
