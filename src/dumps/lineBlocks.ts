@@ -7,7 +7,7 @@
 // themselves (as readLines does).
 
 import { isAscii, isUtf8 } from 'node:buffer';
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { InputError } from '../errors.js';
 import { DUMP_READ_BYTES, location, MAX_LINE_BYTES } from './lines.js';
 
@@ -30,13 +30,36 @@ export interface LineBlockOptions {
 
 const LF = 0x0a;
 const CR = 0x0d;
+/**
+ * Bytes decoded per block: its string stays in V8's young generation (short-lived, cheap to collect),
+ * where a string of a whole read chunk would go to the large-object space and force full collections.
+ */
+const BLOCK_BYTES = 64 * 1024;
 
-/** Streams a file as line blocks (one per read chunk of DUMP_READ_BYTES). */
+/** Streams a file as line blocks, read in chunks of DUMP_READ_BYTES into one reused buffer. */
 export function fileLineBlocks(file: string, source: string): AsyncIterable<LineBlock> {
-  return lineBlocks(createReadStream(file, { highWaterMark: DUMP_READ_BYTES }), { source });
+  return lineBlocks(fileChunks(file), { source });
 }
 
-/** Splits a byte stream into blocks of whole lines (see the header). */
+/** The bytes of a file, each chunk valid only until the next is asked for (one buffer, reused). */
+async function* fileChunks(file: string): AsyncIterable<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(DUMP_READ_BYTES);
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) return;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Splits a byte stream into blocks of whole lines (see the header). A chunk may be reused by the stream once
+ * the next one is asked for: nothing of it is kept (a line's start is copied).
+ */
 export async function* lineBlocks(input: AsyncIterable<Uint8Array>, options: LineBlockOptions): AsyncIterable<LineBlock> {
   const { source } = options;
   const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
@@ -47,20 +70,24 @@ export async function* lineBlocks(input: AsyncIterable<Uint8Array>, options: Lin
     const chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
     const lastLf = chunk.lastIndexOf(LF);
     if (lastLf < 0) {
-      pending.push(chunk);
+      pending.push(Buffer.from(chunk));
       pendingBytes += chunk.length;
       if (pendingBytes > maxLineBytes) throw tooLong(source, lineNo + 1, maxLineBytes);
       continue;
     }
     const firstLf = chunk.indexOf(LF);
     if (pendingBytes + firstLf > maxLineBytes) throw tooLong(source, lineNo + 1, maxLineBytes);
-    const bytes = pending.length > 0 ? Buffer.concat([...pending, chunk.subarray(0, lastLf + 1)]) : chunk.subarray(0, lastLf + 1);
-    pending = lastLf + 1 < chunk.length ? [chunk.subarray(lastLf + 1)] : [];
+    let from = 0;
+    if (pending.length > 0) {
+      // The line begun in earlier chunks is joined alone (copying the whole chunk would cost more).
+      lineNo = yield* checkedBlock(Buffer.concat([...pending, chunk.subarray(0, firstLf + 1)]), lineNo, source);
+      from = firstLf + 1;
+    }
+    const bytes = chunk.subarray(from, lastLf + 1);
+    pending = lastLf + 1 < chunk.length ? [Buffer.from(chunk.subarray(lastLf + 1))] : [];
     pendingBytes = chunk.length - lastLf - 1;
     const problem = maxLineBytes < bytes.length ? firstLongLine(bytes, maxLineBytes) : -1;
-    const checked = problem < 0 ? bytes : bytes.subarray(0, problem);
-    const block = yield* checkedBlock(checked, lineNo, source);
-    lineNo = block;
+    lineNo = yield* checkedBlock(problem < 0 ? bytes : bytes.subarray(0, problem), lineNo, source);
     if (problem >= 0) throw tooLong(source, lineNo + 1, maxLineBytes);
     if (pendingBytes > maxLineBytes) throw tooLong(source, lineNo + 1, maxLineBytes);
   }
@@ -72,11 +99,26 @@ export async function* lineBlocks(input: AsyncIterable<Uint8Array>, options: Lin
   }
 }
 
+/** Hands out `bytes` (whole lines) in blocks of about BLOCK_BYTES; returns the number of lines handed out so far. */
+function* checkedBlock(bytes: Buffer, linesBefore: number, source: string): Generator<LineBlock, number, undefined> {
+  let lines = linesBefore;
+  let start = 0;
+  while (start < bytes.length) {
+    const cut = start + BLOCK_BYTES >= bytes.length ? bytes.length : bytes.lastIndexOf(LF, start + BLOCK_BYTES - 1) + 1;
+    // A line longer than a block makes a block of its own.
+    const nl = bytes.indexOf(LF, start);
+    const end = cut > start ? cut : nl < 0 ? bytes.length : nl + 1;
+    lines = yield* checkedPiece(bytes.subarray(start, end), lines, source);
+    start = end;
+  }
+  return lines;
+}
+
 /**
  * Hands out `bytes` (whole lines) as one block when valid UTF-8; otherwise the lines before the first bad one,
  * then the error naming it. Returns the number of lines handed out so far.
  */
-function* checkedBlock(bytes: Buffer, linesBefore: number, source: string): Generator<LineBlock, number, undefined> {
+function* checkedPiece(bytes: Buffer, linesBefore: number, source: string): Generator<LineBlock, number, undefined> {
   if (bytes.length === 0) return linesBefore;
   if (isUtf8(bytes)) {
     yield decoded(bytes, linesBefore + 1);

@@ -29,7 +29,7 @@ import { decryptLaidOut } from '../keys/ecbBatch.js';
 import { ScopeDecoder, type HybridScopeKind } from '../kvm/hybridScope.js';
 import type { DescriptorRowLike, EntryRowLike, HybridDumpReaders } from '../dumps/openDump.js';
 import { bucketCount, bucketOf, SpillBuckets } from './spillBuckets.js';
-import { maxRecordBytes, readRecords, recordValue, VAL_CIPHER, VAL_NULL, writeRecord, type SpillRecord } from './spillRecords.js';
+import { BucketRecords, maxRecordBytes, recordValue, VAL_CIPHER, VAL_NULL, writeRecord, type SpillRecord } from './spillRecords.js';
 import type { KvmDescriptor, KvmSource, SourceIndex, SourceItem, SourceNote } from './source.js';
 
 /** The AES keys of the hybrid org. */
@@ -84,10 +84,15 @@ interface MapState {
   /** Selected by the current read, and its spill bucket. */
   wanted: boolean;
   bucket: number;
+  /** The next map of the same name (in another scope). */
+  sameName: MapState | undefined;
 }
 
-/** The maps of a dump by a_scp, then by map name (no string built per row to look one up). */
-type MapIndex = Map<string, Map<string, MapState>>;
+/**
+ * The maps of a dump by map name; maps of the same name in other scopes chained by `sameName` (one lookup
+ * per row, and no string built to make a key).
+ */
+type MapIndex = Map<string, MapState>;
 
 /** A copy of a string that holds no reference to the (large) text it was cut from. */
 function own(text: string): string {
@@ -377,8 +382,8 @@ export class HybridKvmSource implements KvmSource {
       for (let b = 0; b < count; b++) {
         const bytes = await buckets.bytes(b);
         await buckets.remove(b);
-        const records = readRecords(bytes, b);
-        for (const state of mapsByBucket[b]!) yield this.decryptKvm(state, records.get(state.id) ?? [], tally, bytes);
+        const records = new BucketRecords(bytes, b);
+        for (const state of mapsByBucket[b]!) yield this.decryptKvm(state, records.of(state.id), tally, bytes);
       }
     } finally {
       await buckets.dispose();
@@ -390,7 +395,7 @@ export class HybridKvmSource implements KvmSource {
     const index = this.index_;
     for await (const batch of this.readers.entries()) {
       for (const row of batch) {
-        const state = index.get(row.aScp)?.get(row.map);
+        const state = this.lookUp(index, row.aScp, row.map);
         if (!state || !state.wanted || row.ver !== state.chosenVer) continue;
         const b = state.bucket;
         const writing = buckets.reserve(b, maxRecordBytes(row.key, row.val));
@@ -432,11 +437,18 @@ export class HybridKvmSource implements KvmSource {
     return { kind: 'kvm', descriptor, kvm: kvm(plain) };
   }
 
+  /** The map of a row, if known. */
+  private lookUp(index: MapIndex, aScp: string, map: string): MapState | undefined {
+    let state = index.get(map);
+    while (state !== undefined && state.aScp !== aScp) state = state.sameName;
+    return state;
+  }
+
   private addDescriptorRow(index: MapIndex, maps: MapState[], decoder: ScopeDecoder, row: DescriptorRowLike): void {
     const origin = `${this.descriptorName}:${row.lineNo}`;
     const scope = decoder.decode(row.aScp, origin);
     if (scope === null) return;
-    const seen = index.get(row.aScp)?.get(row.map);
+    const seen = this.lookUp(index, row.aScp, row.map);
     if (seen) {
       throw new InputError(`${origin}: a second descriptor row for ${mapLabel(seen)} (first at ${seen.origin})`, [
         'kvm_map_descriptor holds one row per map: the dump is damaged or holds several dumps',
@@ -446,7 +458,7 @@ export class HybridKvmSource implements KvmSource {
   }
 
   private addEntryRow(index: MapIndex, maps: MapState[], decoder: ScopeDecoder, row: EntryRowLike): void {
-    let state = index.get(row.aScp)?.get(row.map);
+    let state = this.lookUp(index, row.aScp, row.map);
     if (!state) {
       // A row of a known map needs neither its origin text nor its scope decoded again.
       const origin = `${this.entryName}:${row.lineNo}`;
@@ -495,14 +507,19 @@ function newMapState(id: number, aScp: string, map: string, scope: Scope, origin
     descriptor: { scope, name: map, encrypted: true, origin },
     wanted: false,
     bucket: 0,
+    sameName: undefined,
   };
 }
 
 /** Adds a map to the index and the list (first seen order); returns it. */
 function addMap(index: MapIndex, maps: MapState[], state: MapState): MapState {
-  let byName = index.get(state.aScp);
-  if (byName === undefined) index.set(state.aScp, (byName = new Map()));
-  byName.set(state.map, state);
+  const first = index.get(state.map);
+  if (first === undefined) index.set(state.map, state);
+  else {
+    let last = first;
+    while (last.sameName !== undefined) last = last.sameName;
+    last.sameName = state;
+  }
   maps.push(state);
   return state;
 }

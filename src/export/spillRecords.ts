@@ -55,42 +55,75 @@ export function writeRecord(buf: Buffer, at: number, id: number, lineNo: number,
       valBytes = buf.write(val, valAt, 'utf8');
     }
   }
-  buf.writeUInt32LE(id, at);
-  buf.writeUInt32LE(lineNo % LINE_HIGH, at + 4);
-  buf.writeUInt32LE(Math.floor(lineNo / LINE_HIGH), at + 8);
+  putU32(buf, at, id);
+  putU32(buf, at + 4, lineNo % LINE_HIGH);
+  putU32(buf, at + 8, Math.floor(lineNo / LINE_HIGH));
   buf[at + 12] = keyBytes === key.length ? kind | ASCII_KEY : kind;
-  buf.writeUInt32LE(keyBytes, at + 13);
-  buf.writeUInt32LE(valBytes, at + 17);
+  putU32(buf, at + 13, keyBytes);
+  putU32(buf, at + 17, valBytes);
   return HEADER_BYTES + keyBytes + valBytes;
 }
 
-/** Reads every record of a bucket, grouped by map id (in bucket order within a map). */
-export function readRecords(buf: Buffer, bucket: number): Map<number, SpillRecord[]> {
-  const byMap = new Map<number, SpillRecord[]>();
-  let at = 0;
-  while (at < buf.length) {
-    if (at + HEADER_BYTES > buf.length) throw damaged(bucket, at);
-    const id = u32(buf, at);
-    const lineNo = u32(buf, at + 4) + u32(buf, at + 8) * LINE_HIGH;
-    const kind = buf[at + 12]! & KIND_MASK;
-    const keyEnd = at + HEADER_BYTES + u32(buf, at + 13);
-    const valEnd = keyEnd + u32(buf, at + 17);
-    if (kind > VAL_TEXT || valEnd > buf.length) throw damaged(bucket, at);
-    // An ASCII name (flagged when written) is decoded as such: the UTF-8 decoder costs more per call.
-    const key = buf.toString(buf[at + 12]! & ASCII_KEY ? 'latin1' : 'utf8', at + HEADER_BYTES, keyEnd);
-    const record: SpillRecord = { id, lineNo, key, kind: kind as ValKind, valStart: keyEnd, valEnd };
-    const list = byMap.get(id);
-    if (list === undefined) byMap.set(id, [record]);
-    else list.push(record);
-    at = valEnd;
+/**
+ * The records of one bucket, grouped by map id. Only their offsets are kept for the whole bucket; a map's
+ * records become objects when asked for (short-lived: no garbage that outlives its KVM).
+ */
+export class BucketRecords {
+  private readonly byMap = new Map<number, number[]>();
+
+  constructor(
+    readonly bytes: Buffer,
+    bucket: number,
+  ) {
+    let at = 0;
+    while (at < bytes.length) {
+      if (at + HEADER_BYTES > bytes.length) throw damaged(bucket, at);
+      const id = u32(bytes, at);
+      const next = at + HEADER_BYTES + u32(bytes, at + 13) + u32(bytes, at + 17);
+      if ((bytes[at + 12]! & KIND_MASK) > VAL_TEXT || next > bytes.length) throw damaged(bucket, at);
+      const list = this.byMap.get(id);
+      if (list === undefined) this.byMap.set(id, [at]);
+      else list.push(at);
+      at = next;
+    }
   }
-  return byMap;
+
+  /** The records of a map, in bucket (dump) order. */
+  of(id: number): SpillRecord[] {
+    const offsets = this.byMap.get(id);
+    if (offsets === undefined) return [];
+    const bytes = this.bytes;
+    const records = new Array<SpillRecord>(offsets.length);
+    for (let i = 0; i < offsets.length; i++) {
+      const at = offsets[i]!;
+      const keyEnd = at + HEADER_BYTES + u32(bytes, at + 13);
+      // An ASCII name (flagged when written) is decoded as such: the UTF-8 decoder costs more per call.
+      const key = bytes.toString(bytes[at + 12]! & ASCII_KEY ? 'latin1' : 'utf8', at + HEADER_BYTES, keyEnd);
+      records[i] = {
+        id,
+        lineNo: u32(bytes, at + 4) + u32(bytes, at + 8) * LINE_HIGH,
+        key,
+        kind: (bytes[at + 12]! & KIND_MASK) as ValKind,
+        valStart: keyEnd,
+        valEnd: keyEnd + u32(bytes, at + 17),
+      };
+    }
+    return records;
+  }
 }
 
 /** The value of a record as it was read from the dump (ciphertext re-encoded: strict base64 is canonical). */
 export function recordValue(buf: Buffer, record: SpillRecord): string | null {
   if (record.kind === VAL_NULL) return null;
   return buf.toString(record.kind === VAL_CIPHER ? 'base64' : 'utf8', record.valStart, record.valEnd);
+}
+
+/** Stores a u32 (little-endian) at `at` (no range checks: the caller reserved the room). */
+function putU32(buf: Buffer, at: number, value: number): void {
+  buf[at] = value & 0xff;
+  buf[at + 1] = (value >>> 8) & 0xff;
+  buf[at + 2] = (value >>> 16) & 0xff;
+  buf[at + 3] = value >>> 24;
 }
 
 /** The u32 (little-endian) at `at`. */
