@@ -22,7 +22,7 @@ import {
 import { fileLineBlocks, type LineBlock } from './lineBlocks.js';
 
 /** What a table's rows are made of: the columns read (in this order) and how a row is built from them. */
-interface RowShape<T> {
+export interface RowShape<T> {
   table: 'kvm_map_entry' | 'kvm_map_descriptor';
   columns: readonly string[];
   /** Index (in `columns`) of the one column that may be null, or -1. */
@@ -33,7 +33,7 @@ interface RowShape<T> {
   fromRecord(row: { cells: Record<string, string | null>; lineNo: number }, fileName: string): T;
 }
 
-const ENTRY_SHAPE: RowShape<HybridEntryRow> = {
+export const ENTRY_SHAPE: RowShape<HybridEntryRow> = {
   table: 'kvm_map_entry',
   columns: ENTRY_COLUMNS,
   nullable: ENTRY_COLUMNS.indexOf('val'),
@@ -41,7 +41,7 @@ const ENTRY_SHAPE: RowShape<HybridEntryRow> = {
   fromRecord: entryRowFrom,
 };
 
-const DESCRIPTOR_SHAPE: RowShape<HybridDescriptorRow> = {
+export const DESCRIPTOR_SHAPE: RowShape<HybridDescriptorRow> = {
   table: 'kvm_map_descriptor',
   columns: DESCRIPTOR_COLUMNS,
   nullable: -1,
@@ -66,14 +66,18 @@ export function cqlshDescriptorBatches(file: string): AsyncIterable<HybridDescri
   return cqlshBatches(file, DESCRIPTOR_SHAPE);
 }
 
-async function* cqlshBatches<T>(file: string, shape: RowShape<T>): AsyncIterable<T[]> {
-  const parser = new CqlshTableParser(file, checkingObserver(shape.columns, shape.table, file, {}));
-  yield* cqlshBlockRows(fileLineBlocks(file, file), parser, shape, file);
+function cqlshBatches<T>(file: string, shape: RowShape<T>): AsyncIterable<T[]> {
+  return cqlshBlockRows(fileLineBlocks(file, file), shape, file);
+}
+
+/** The rows of a cqlsh table read as line blocks, in batches (one per block holding rows). */
+export async function* cqlshBlockRows<T>(blocks: AsyncIterable<LineBlock>, shape: RowShape<T>, fileName: string): AsyncIterable<T[]> {
+  const parser = new CqlshTableParser(fileName, checkingObserver(shape.columns, shape.table, fileName, {}));
+  yield* cqlshRowsOf(blocks, parser, shape, fileName);
   parser.end();
 }
 
-/** The rows of each block of a cqlsh table (exported for tests, over any blocks). */
-export async function* cqlshBlockRows<T>(
+async function* cqlshRowsOf<T>(
   blocks: AsyncIterable<LineBlock>,
   parser: CqlshTableParser,
   shape: RowShape<T>,
@@ -153,14 +157,25 @@ export function cqlDescriptorBatches(file: string, label: string, onHeader: (h: 
   return cqlBatches(file, label, onHeader, DESCRIPTOR_SHAPE);
 }
 
-async function* cqlBatches<T>(file: string, label: string, onHeader: (h: CqlDumpHeader) => void, shape: RowShape<T>): AsyncIterable<T[]> {
-  const reader = new CqlDumpReader(label, onHeader);
-  yield* cqlBlockRows(fileLineBlocks(file, label), reader, shape, file);
+function cqlBatches<T>(file: string, label: string, onHeader: (h: CqlDumpHeader) => void, shape: RowShape<T>): AsyncIterable<T[]> {
+  return cqlBlockRows(fileLineBlocks(file, label), shape, { label, fileName: file, onHeader });
+}
+
+/**
+ * The rows of an amu CQL dump read as line blocks, in batches. `label` names the dump in the reader's messages,
+ * `fileName` in the rows' (as the per-row readers do).
+ */
+export async function* cqlBlockRows<T>(
+  blocks: AsyncIterable<LineBlock>,
+  shape: RowShape<T>,
+  names: { label: string; fileName: string; onHeader?: (h: CqlDumpHeader) => void },
+): AsyncIterable<T[]> {
+  const reader = new CqlDumpReader(names.label, names.onHeader);
+  yield* cqlRowsOf(blocks, reader, shape, names.fileName);
   reader.end();
 }
 
-/** The rows of each block of a CQL dump (exported for tests, over any blocks). */
-export async function* cqlBlockRows<T>(
+async function* cqlRowsOf<T>(
   blocks: AsyncIterable<LineBlock>,
   reader: CqlDumpReader,
   shape: RowShape<T>,
