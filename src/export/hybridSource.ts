@@ -1,9 +1,11 @@
 // The Apigee hybrid KVM source: kvm_map_entry/kvm_map_descriptor rows, regrouped through spill buckets, decrypted per scope key.
 //
-// Rows come one per entry in Cassandra token order, so a map's entries are scattered through the
-// dump. `index()` makes one streaming pass keeping per-map counters only; `read()` streams the
-// entries again into spill buckets (ciphertext only, private temp folder) and decrypts one bucket
-// at a time, so memory follows the largest bucket (about `bucketBytes`, or the largest KVM).
+// Rows come one per entry in Cassandra token order (every entry is its own partition), so a map's
+// entries are scattered through the dump. `index()` makes one streaming pass keeping per-map counters
+// only; `read()` streams the entries again into spill buckets (binary records of ciphertext only,
+// spillRecords.ts, in a private temp folder) and decrypts one bucket at a time, one AES call per KVM,
+// so memory follows the largest bucket (about `bucketBytes`, or the largest KVM). Rows arrive in
+// batches from the block readers (dumps/hybridBlockRows.ts).
 //
 // Decisions (see also the README of the export):
 // - A map's current version is its descriptor row's `ver`; rows of other versions are stale
