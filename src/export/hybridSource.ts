@@ -31,6 +31,7 @@ import { decryptLaidOut } from '../keys/ecbBatch.js';
 import { ScopeDecoder, type HybridScopeKind } from '../kvm/hybridScope.js';
 import type { DescriptorRowLike, EntryRowLike, HybridDumpReaders } from '../dumps/openDump.js';
 import { bucketCount, bucketOf, SpillBuckets } from './spillBuckets.js';
+import { MapTable } from './mapTable.js';
 import { BucketRecords, maxRecordBytes, recordValue, VAL_CIPHER, VAL_NULL, writeRecord, type SpillRecord } from './spillRecords.js';
 import type { KvmDescriptor, KvmSource, SourceIndex, SourceItem, SourceNote } from './source.js';
 
@@ -86,15 +87,12 @@ interface MapState {
   /** Selected by the current read, and its spill bucket. */
   wanted: boolean;
   bucket: number;
-  /** The next map of the same name (in another scope). */
-  sameName: MapState | undefined;
+  /** The next map of its slot in the map table. */
+  nextInSlot: MapState | undefined;
 }
 
-/**
- * The maps of a dump by map name; maps of the same name in other scopes chained by `sameName` (one lookup
- * per row, and no string built to make a key).
- */
-type MapIndex = Map<string, MapState>;
+/** The maps of a dump by scope text and name. */
+type MapIndex = MapTable<MapState>;
 
 /** A copy of a string that holds no reference to the (large) text it was cut from. */
 function own(text: string): string {
@@ -312,7 +310,7 @@ function decryptFailure(err: unknown, what: string, choice: { id: string; label:
 
 export class HybridKvmSource implements KvmSource {
   private maps: MapState[] | null = null;
-  private index_: MapIndex = new Map();
+  private index_: MapIndex = new MapTable();
   private readonly entryName: string;
   private readonly descriptorName: string;
 
@@ -330,7 +328,7 @@ export class HybridKvmSource implements KvmSource {
   async index(): Promise<SourceIndex> {
     const decoder = new ScopeDecoder(this.options.scopeKinds ?? {});
     const tids = new Set<string>();
-    const index: MapIndex = new Map();
+    const index: MapIndex = new MapTable();
     const maps: MapState[] = [];
     let rowsRead = 0;
     let lastTid: string | null = null;
@@ -441,9 +439,7 @@ export class HybridKvmSource implements KvmSource {
 
   /** The map of a row, if known. */
   private lookUp(index: MapIndex, aScp: string, map: string): MapState | undefined {
-    let state = index.get(map);
-    while (state !== undefined && state.aScp !== aScp) state = state.sameName;
-    return state;
+    return index.get(aScp, map);
   }
 
   private addDescriptorRow(index: MapIndex, maps: MapState[], decoder: ScopeDecoder, row: DescriptorRowLike): void {
@@ -509,19 +505,13 @@ function newMapState(id: number, aScp: string, map: string, scope: Scope, origin
     descriptor: { scope, name: map, encrypted: true, origin },
     wanted: false,
     bucket: 0,
-    sameName: undefined,
+    nextInSlot: undefined,
   };
 }
 
 /** Adds a map to the index and the list (first seen order); returns it. */
 function addMap(index: MapIndex, maps: MapState[], state: MapState): MapState {
-  const first = index.get(state.map);
-  if (first === undefined) index.set(state.map, state);
-  else {
-    let last = first;
-    while (last.sameName !== undefined) last = last.sameName;
-    last.sameName = state;
-  }
+  index.add(state);
   maps.push(state);
   return state;
 }
