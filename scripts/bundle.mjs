@@ -35,7 +35,25 @@ function foreignImports(metafile) {
  */
 const OPTIONAL_ABSENT = ['encoding', 'kerberos', 'bufferutil', 'utf-8-validate'];
 
+/** The export's worker thread (src/export/parallel/edgeWorker.ts) as one CommonJS script, embedded in the bundle as a string. */
+async function edgeWorkerSource(assets) {
+  const result = await build({
+    entryPoints: [path.join(root, 'src', 'export', 'parallel', 'edgeWorker.ts')],
+    write: false,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minifySyntax: true,
+    define: { AMU_EMBEDDED_ASSETS: assets, 'import.meta.url': '__amu_bundle_url' },
+    banner: { js: '"use strict";\nvar __amu_bundle_url = "file:///amu-export-worker.cjs";' },
+    logLevel: 'warning',
+  });
+  return result.outputFiles[0].text;
+}
+
 export async function bundle(outfile = BUNDLE) {
+  const assets = JSON.stringify(await embeddedAssets());
   const result = await build({
     entryPoints: [path.join(root, 'src', 'cli', 'bundleEntry.ts')],
     outfile,
@@ -47,7 +65,8 @@ export async function bundle(outfile = BUNDLE) {
     legalComments: 'eof',
     external: OPTIONAL_ABSENT,
     define: {
-      AMU_EMBEDDED_ASSETS: JSON.stringify(await embeddedAssets()),
+      AMU_EMBEDDED_ASSETS: assets,
+      AMU_EDGE_WORKER_SOURCE: JSON.stringify(await edgeWorkerSource(assets)),
       'import.meta.url': '__amu_bundle_url',
     },
     banner: { js: '#!/usr/bin/env node\n"use strict";\nvar __amu_bundle_url = require("node:url").pathToFileURL(__filename).href;' },

@@ -43,7 +43,15 @@ async function writeLines(file, lines) {
   await once(out, 'finish');
 }
 
-/** Path -> mode and SHA-256 of every file under dir. */
+/** The report records when it was written: that one field is left out of the comparison. */
+function comparable(relative, bytes) {
+  if (relative !== 'amu-export-report.json') return bytes;
+  const report = JSON.parse(bytes.toString('utf8'));
+  delete report.createdAt;
+  return JSON.stringify(report, null, 2);
+}
+
+/** Path -> mode and SHA-256 of every file under dir (the report without its time). */
 function treeOf(dir) {
   const tree = {};
   const walk = (rel) => {
@@ -54,7 +62,7 @@ function treeOf(dir) {
       if (entry.isDirectory()) {
         tree[`${r}/`] = mode;
         walk(r);
-      } else tree[r] = `${mode} ${createHash('sha256').update(readFileSync(full)).digest('hex')}`;
+      } else tree[r] = `${mode} ${createHash('sha256').update(comparable(r, readFileSync(full))).digest('hex')}`;
     }
   };
   walk('');

@@ -74,6 +74,11 @@ export const OPTION = {
     describe: 'apigeecli file names: current (org__<kvm>__kvmfile__0.json) or legacy, before March 2024 (org_<kvm>_kvmfile_0.json)',
   },
   'maven-project': { group: GROUP.OUTPUT_TREE, appliesTo: { tgt: 'maven' }, type: 'boolean', default: false, describe: 'maven: write a whole project (pom.xml, resources/edge/) instead of the bare config tree' },
+  'export-threads': {
+    group: GROUP.OUTPUT_TREE,
+    type: 'number',
+    describe: 'Worker threads that decrypt and format an Edge cassandra-cli dump (default: the cores of this machine, at most 4; 0: none, all on the main thread)',
+  },
   json: { group: GROUP.REPORTING, type: 'boolean', default: false, describe: 'Print the summary as JSON on stdout' },
   'maven-plugin-version': { group: GROUP.OUTPUT_TREE, appliesTo: { tgt: 'maven' }, type: 'string', default: '2.9.3', describe: 'maven: apigee-config-maven-plugin version in the pom' },
   kubeconfig: { group: GROUP.KUBE, appliesTo: { src: 'hybrid' }, type: 'string', describe: 'Kubernetes config file (default: ~/.kube/config, else the in-cluster service account)' },

@@ -35,11 +35,12 @@ export interface HybridDumpReaders {
   descriptorName?: string;
 }
 
-/** The Edge dump of `org`: its file and a reader of its columns. */
-export async function openEdgeDump(emigrateDir: string, org: string): Promise<{ file: string; columns: EdgeColumnReader }> {
+/** The Edge dump of `org`: its file, a reader of its columns, and whether it is cassandra-cli text (else an amu CQL dump). */
+export async function openEdgeDump(emigrateDir: string, org: string): Promise<{ file: string; columns: EdgeColumnReader; cassandraCliText: boolean }> {
   const file = kvmDumpPath(emigrateDir, org);
   await checkDumpExists(file, `amu kvms emigrate --src opdk --org ${org} --emigrate-dir ${emigrateDir}`);
-  return { file, columns: (await isCqlDumpFile(file)) ? cqlEdgeColumns(file) : cassandraCliColumns(file) };
+  const cql = await isCqlDumpFile(file);
+  return { file, columns: cql ? cqlEdgeColumns(file) : cassandraCliColumns(file), cassandraCliText: !cql };
 }
 
 /** The hybrid dumps of `org`: the entry dump's file and readers of its rows (and of the descriptors, when dumped). */

@@ -1,6 +1,8 @@
 // A KVM source guarded by the dumps' integrity records: checked before the first pass, unchanged through the second.
 import { InputError } from '../errors.js';
 import type { KvmDescriptor, KvmSource, SourceIndex, SourceItem } from './source.js';
+import type { RenderedItem } from './parallel/edgeParallel.js';
+import type { RenderKind } from './parallel/protocol.js';
 import { checkDumpAgainstRecord, checkUnchanged, noRecordNote, type DumpCheck } from '../dumps/integrity.js';
 
 export class CheckedKvmSource implements KvmSource {
@@ -36,6 +38,17 @@ export class CheckedKvmSource implements KvmSource {
     await this.unchanged();
     yield* this.inner.read(wanted);
     await this.unchanged();
+  }
+
+  readRendered(wanted: string[], render: RenderKind, threads?: number): AsyncIterable<RenderedItem> | undefined {
+    const inner = this.inner.readRendered?.(wanted, render, threads);
+    if (inner === undefined) return undefined;
+    const unchanged = () => this.unchanged();
+    return (async function* checked() {
+      await unchanged();
+      yield* inner;
+      await unchanged();
+    })();
   }
 
   private async unchanged(): Promise<void> {

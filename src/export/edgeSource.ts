@@ -6,9 +6,13 @@ import { decodeRowHeader, decodeRowValue, KEYSTORE_KVM_NAME } from '../dumps/edg
 import { DecryptFailure, decryptEdgeValues, unwrapEdgeDek } from '../keys/aesEcb.js';
 import { InputError, KeyError } from '../errors.js';
 import { type KvmDescriptor, type KvmSource, type SourceIndex, type SourceItem } from './source.js';
-import type { EdgeColumnReader } from '../dumps/openDump.js';
+import type { EdgeColumn, EdgeColumnReader } from '../dumps/openDump.js';
+import path from 'node:path';
+import { exportThreads, renderEdgeDump, type RenderedItem } from './parallel/edgeParallel.js';
+import type { RenderKind } from './parallel/protocol.js';
 
-interface ScopeKey {
+/** A scope's unwrapped data key, or why it could not be unwrapped. */
+export interface ScopeKey {
   dek?: Buffer;
   failure?: string;
 }
@@ -32,6 +36,8 @@ export class EdgeKvmSource implements KvmSource {
     readonly description: string,
     private readonly readColumns: EdgeColumnReader,
     private readonly kek: Buffer,
+    /** The dump's file when it is cassandra-cli text: the second pass of an export can then run on worker threads. */
+    private readonly cliFile?: string,
   ) {}
 
   async index(): Promise<SourceIndex> {
@@ -52,14 +58,24 @@ export class EdgeKvmSource implements KvmSource {
 
   async *read(wanted: (d: KvmDescriptor) => boolean): AsyncIterable<SourceItem> {
     for await (const column of this.readColumns()) {
-      const { scope, kvmKey } = decodeColumnName(column.name, column.where);
-      const row = decodeRowValue(column.value, column.where);
-      checkNameMatches(kvmKey, row.kind === 'keystore' ? KEYSTORE_KVM_NAME : row.name, scope, column.where);
-      if (row.kind === 'keystore') continue;
-      const descriptor: KvmDescriptor = { scope, name: row.name, encrypted: row.encrypted, origin: column.where };
-      if (!wanted(descriptor)) continue;
-      yield this.decrypt(descriptor, row.entries);
+      const item = edgeItemOf(column, this.keys, wanted);
+      if (item !== undefined) yield item;
     }
+  }
+
+  readRendered(wanted: string[], render: RenderKind, threads?: number): AsyncIterable<RenderedItem> | undefined {
+    const count = exportThreads(threads);
+    if (this.cliFile === undefined) return undefined;
+    const keys = [...this.keys].map(([scope, key]): [string, { dek?: Uint8Array; failure?: string }] => [
+      scope,
+      { ...(key.dek ? { dek: new Uint8Array(key.dek) } : {}), ...(key.failure !== undefined ? { failure: key.failure } : {}) },
+    ]);
+    return renderEdgeDump(this.cliFile, { label: path.basename(this.cliFile), keys, wanted, render }, count);
+  }
+
+  /** The scopes' data keys (after index()), by scopeKey: what a worker thread needs to decrypt rows itself. */
+  scopeKeys(): ReadonlyMap<string, ScopeKey> {
+    return this.keys;
   }
 
   /** Unwraps each scope's DEK; when none unwraps, the KEK is wrong and nothing can be exported. */
@@ -82,28 +98,42 @@ export class EdgeKvmSource implements KvmSource {
     }
   }
 
-  private decrypt(descriptor: KvmDescriptor, entries: KvmEntry[]): SourceItem {
-    const kvm: Kvm = { scope: descriptor.scope, name: descriptor.name, encrypted: descriptor.encrypted, entries };
-    if (!descriptor.encrypted) return { kind: 'kvm', descriptor, kvm };
-    const key = this.keys.get(scopeKey(descriptor.scope));
-    if (!key?.dek) {
-      const reason = key?.failure ?? `no data key (keystore pseudo-KVM) for ${scopeLabel(descriptor.scope)} in the dump`;
-      return { kind: 'failed', descriptor, reason };
-    }
-    let values: string[];
-    const ciphertexts = new Array<string>(entries.length);
-    for (let i = 0; i < entries.length; i++) ciphertexts[i] = entries[i]!.value;
-    try {
-      values = decryptEdgeValues(key.dek, ciphertexts);
-    } catch (err) {
-      if (!(err instanceof DecryptFailure)) throw err;
-      const entry = err.index === undefined ? 'an entry' : `entry "${entries[err.index]!.name}"`;
-      const reason = `the value of ${entry} does not decrypt with the scope's data key: ${err.reason} check failed (corrupt value, or a wrong KEK)`;
-      return { kind: 'failed', descriptor, reason };
-    }
-    // The entries were parsed for this KVM alone: their values are replaced in place.
-    for (let i = 0; i < entries.length; i++) entries[i]!.value = values[i]!;
-    return { kind: 'kvm', descriptor, kvm };
-  }
 }
 
+/**
+ * One column of the second pass: the KVM it holds, decrypted (or why not), or undefined for a keystore or a KVM
+ * `wanted` leaves out. The same for the main thread and the export's worker threads.
+ */
+export function edgeItemOf(column: EdgeColumn, keys: ReadonlyMap<string, ScopeKey>, wanted: (d: KvmDescriptor) => boolean): SourceItem | undefined {
+  const { scope, kvmKey } = decodeColumnName(column.name, column.where);
+  const row = decodeRowValue(column.value, column.where);
+  checkNameMatches(kvmKey, row.kind === 'keystore' ? KEYSTORE_KVM_NAME : row.name, scope, column.where);
+  if (row.kind === 'keystore') return undefined;
+  const descriptor: KvmDescriptor = { scope, name: row.name, encrypted: row.encrypted, origin: column.where };
+  if (!wanted(descriptor)) return undefined;
+  return decryptKvm(descriptor, row.entries, keys);
+}
+
+function decryptKvm(descriptor: KvmDescriptor, entries: KvmEntry[], keys: ReadonlyMap<string, ScopeKey>): SourceItem {
+  const kvm: Kvm = { scope: descriptor.scope, name: descriptor.name, encrypted: descriptor.encrypted, entries };
+  if (!descriptor.encrypted) return { kind: 'kvm', descriptor, kvm };
+  const key = keys.get(scopeKey(descriptor.scope));
+  if (!key?.dek) {
+    const reason = key?.failure ?? `no data key (keystore pseudo-KVM) for ${scopeLabel(descriptor.scope)} in the dump`;
+    return { kind: 'failed', descriptor, reason };
+  }
+  let values: string[];
+  const ciphertexts = new Array<string>(entries.length);
+  for (let i = 0; i < entries.length; i++) ciphertexts[i] = entries[i]!.value;
+  try {
+    values = decryptEdgeValues(key.dek, ciphertexts);
+  } catch (err) {
+    if (!(err instanceof DecryptFailure)) throw err;
+    const entry = err.index === undefined ? 'an entry' : `entry "${entries[err.index]!.name}"`;
+    const reason = `the value of ${entry} does not decrypt with the scope's data key: ${err.reason} check failed (corrupt value, or a wrong KEK)`;
+    return { kind: 'failed', descriptor, reason };
+  }
+  // The entries were parsed for this KVM alone: their values are replaced in place.
+  for (let i = 0; i < entries.length; i++) entries[i]!.value = values[i]!;
+  return { kind: 'kvm', descriptor, kvm };
+}

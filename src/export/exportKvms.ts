@@ -30,6 +30,8 @@ export interface ExportOptions extends TargetOptions {
   cwd?: string;
   /** The user's home folder: --overwrite never replaces it. */
   home?: string;
+  /** Worker threads for the second pass (undefined: as many as pay on this machine; 0: none). */
+  threads?: number;
   /** Things done on the way the user should know (a killed run's leftovers removed, a stale lock taken over). */
   onNote?: (text: string) => void;
 }
@@ -68,7 +70,9 @@ async function writeAll(options: ExportOptions, writer: TargetWriter, plans: Pla
   await writer.begin(planned);
   let done = 0;
   let entries = 0;
-  for await (const item of options.source.read((d) => pending.has(descriptorKey(d)))) {
+  // Worker threads decrypt and render when the source and machine allow it; the main thread otherwise.
+  const items = options.source.readRendered?.([...pending.keys()], writer.renderKind, options.threads) ?? options.source.read((d) => pending.has(descriptorKey(d)));
+  for await (const item of items) {
     if (options.signal?.aborted) throw new InterruptedError('export interrupted; nothing was written to the export folder');
     const key = descriptorKey(item.descriptor);
     const plan = pending.get(key);
@@ -80,13 +84,20 @@ async function writeAll(options: ExportOptions, writer: TargetWriter, plans: Pla
       Object.assign(reports.get(key)!, { status: 'decrypt-failed', reason: item.reason });
       continue;
     }
-    await writer.write({ ...item.kvm, scope: plan.target.scope, name: plan.target.name });
+    let count: number;
+    if ('text' in item) {
+      count = item.entries;
+      await writer.writeRendered(plan.target, count, item.text);
+    } else {
+      count = item.kvm.entries.length;
+      await writer.write({ ...item.kvm, scope: plan.target.scope, name: plan.target.name });
+    }
     const counts = summary.byScope[item.descriptor.scope.kind];
     counts.exportedKvms += 1;
-    reports.get(key)!.entries = item.kvm.entries.length;
-    counts.exportedEntries += item.kvm.entries.length;
+    reports.get(key)!.entries = count;
+    counts.exportedEntries += count;
     done += 1;
-    entries += item.kvm.entries.length;
+    entries += count;
     options.onProgress?.({ kvms: done, entries, total });
   }
   if (pending.size > 0) {

@@ -1,5 +1,7 @@
 // What the export stage needs from a dump, whatever read it (cassandra-cli text, cqlsh tables, CQL line dumps).
 import type { Kvm, Scope } from '../kvm/model.js';
+import type { RenderedItem } from './parallel/edgeParallel.js';
+import type { RenderKind } from './parallel/protocol.js';
 
 /** A KVM known from the first pass over a dump, before its values are read. */
 export interface KvmDescriptor {
@@ -38,6 +40,11 @@ export interface KvmSource {
   index(): Promise<SourceIndex>;
   /** Second pass: the KVMs `wanted` selects, decrypted, in dump order. */
   read(wanted: (d: KvmDescriptor) => boolean): AsyncIterable<SourceItem>;
+  /**
+   * Second pass done by worker threads, each KVM already in the target's text: the KVMs whose descriptorKey is in
+   * `wanted`, in dump order. Undefined when this source or machine cannot (then `read` is used).
+   */
+  readRendered?(wanted: string[], render: RenderKind, threads?: number): AsyncIterable<RenderedItem> | undefined;
 }
 
 /** Identifies a KVM within a dump: scope and exact name. */

@@ -51,7 +51,7 @@ export const kvmsGroup: CommandGroup = {
       describe: 'Decrypt the dumped KVMs and write them for apigeecli or the apigee-config-maven-plugin',
       options: {
         ...SOURCE_OPTIONS,
-        ...pick('export-dir', 'tgt', 'overwrite', 'include-custom-reports', 'apigeecli-naming', 'maven-project', 'maven-plugin-version', 'json'),
+        ...pick('export-dir', 'tgt', 'overwrite', 'include-custom-reports', 'apigeecli-naming', 'maven-project', 'maven-plugin-version', 'export-threads', 'json'),
       },
       examples: [
         ['KEK=$(amu kek export ...) amu kvms export --src opdk --org myorg --emigrate-dir ./emigrate --export-dir ./export --tgt apigeecli', 'Edge org to apigeecli files and import-kvms.sh'],

@@ -1,8 +1,8 @@
 // The apigeecli target: one `<scope>__<kvm>__kvmfile__0.json` file per KVM, as `apigeecli kvms import -f DIR` reads them, and import-kvms.sh.
-import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Kvm, KvmEntry } from '../../kvm/model.js';
 import { FILE_MODE, writeFileAtomic } from '../../fs/secureFs.js';
+import { BackgroundWriter } from '../../fs/backgroundWriter.js';
 import { NAME_MAX, PIECE_CHARS, unsafePathSegment, type PlacedKvm, type TargetWriter } from './target.js';
 import type { ScriptKvm } from './apigeecliScript.js';
 
@@ -91,9 +91,12 @@ function bulkImportCollisions(planned: PlacedKvm[]): string[] {
 
 export class ApigeecliWriter implements TargetWriter {
   readonly label = 'apigeecli';
+  readonly renderKind = 'apigeecli';
   private readonly written: string[] = [];
   /** The KVMs written, with their entry counts, for import-kvms.sh (a KVM that failed to decrypt has no file). */
   private readonly scripted: ScriptKvm[] = [];
+  /** Creates the files off this thread (started with the first file). */
+  private files: BackgroundWriter | undefined;
 
   constructor(
     private readonly root: string,
@@ -127,41 +130,56 @@ export class ApigeecliWriter implements TargetWriter {
   async begin(_planned: PlacedKvm[]): Promise<void> {}
 
   async write(kvm: Kvm): Promise<void> {
+    this.files ??= new BackgroundWriter();
+    const files = this.files;
     const name = apigeecliFileName(kvm, this.naming);
-    // Synchronous on purpose: KVMs are written one after the other anyway, and a thread-pool round trip per
-    // open, write and close costs more than the write itself for the many small files of a large org.
-    // A small file (nearly all) is written by writeFileSync, Node's one-call path; a huge one in pieces.
+    // Files are created and filled by the writer thread while this one goes on; a small file (nearly all) is one
+    // operation, a huge one is appended in pieces of about a megabyte (never one string of the whole file).
     const file = path.join(this.root, name);
     let pieces: string[] = [];
     let chars = 0;
-    let fd: number | undefined;
-    try {
-      emitApigeecliText(kvm.entries, (piece) => {
-        pieces.push(piece);
-        chars += piece.length;
-        if (chars < PIECE_CHARS) return;
-        fd ??= openSync(file, 'wx', FILE_MODE);
-        writeSync(fd, pieces.join(''));
-        pieces = [];
-        chars = 0;
-      });
-      if (fd === undefined) writeFileSync(file, pieces.join(''), { mode: FILE_MODE, flag: 'wx' });
-      else if (pieces.length > 0) writeSync(fd, pieces.join(''));
-    } finally {
-      if (fd !== undefined) closeSync(fd);
+    let handle: number | undefined;
+    emitApigeecliText(kvm.entries, (piece) => {
+      pieces.push(piece);
+      chars += piece.length;
+      if (chars < PIECE_CHARS) return;
+      handle ??= files.open(file, FILE_MODE);
+      files.append(handle, pieces.join(''));
+      pieces = [];
+      chars = 0;
+    });
+    if (handle === undefined) files.writeFile(file, pieces.join(''), FILE_MODE);
+    else {
+      if (pieces.length > 0) files.append(handle, pieces.join(''));
+      files.close(handle);
     }
     this.written.push(name);
     this.scripted.push({ scope: kvm.scope, name: kvm.name, entries: kvm.entries.length });
+    await files.ready();
+  }
+
+  /** The file's whole text, rendered by a worker thread (apigeecliFileText). */
+  async writeRendered(kvm: PlacedKvm, entries: number, text: Uint8Array): Promise<void> {
+    this.files ??= new BackgroundWriter();
+    const name = apigeecliFileName(kvm, this.naming);
+    this.files.writeFileBytes(path.join(this.root, name), text, FILE_MODE);
+    this.written.push(name);
+    this.scripted.push({ scope: kvm.scope, name: kvm.name, entries });
+    await this.files.ready();
   }
 
   async skip(): Promise<void> {}
 
   /** The KVM files, sorted; import-kvms.sh (for every KVM written) is written beside them but not listed. */
   async finish(): Promise<string[]> {
+    await this.files?.flush();
+    await this.files?.stop();
     const { buildImportScript, IMPORT_SCRIPT } = await import('./apigeecliScript.js');
     await writeFileAtomic(path.join(this.root, IMPORT_SCRIPT), buildImportScript(this.scripted, this.naming), 0o700);
     return [...this.written].sort();
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.files?.stop();
+  }
 }

@@ -1,8 +1,8 @@
 // The apigee-config-maven-plugin target: `org/kvms.json`, `env/<env>/kvms.json`, `api/<proxy>/kvms.json`, streamed KVM by KVM; pom.xml for a project.
-import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import type { Kvm, Scope } from '../../kvm/model.js';
 import { DIR_MODE, FILE_MODE, writeFileAtomic } from '../../fs/secureFs.js';
+import { BackgroundWriter, type FileHandle } from '../../fs/backgroundWriter.js';
 import { PieceWriter, unsafePathSegment, type PlacedKvm, type TargetWriter } from './target.js';
 
 /** The config file of a scope, relative to the config root (`resources/edge` in a maven project). */
@@ -19,9 +19,9 @@ export function mavenConfigFile(scope: Scope): string {
   }
 }
 
-/** Files are written with synchronous calls: KVMs come one after the other, and a thread-pool round trip per write costs more than the write. */
+/** A config file being written (by the writer thread) while its scope's KVMs come. */
 interface OpenFile {
-  fd: number;
+  handle: FileHandle;
   remaining: number;
   first: boolean;
   /** Text not yet written: small KVMs are written in batches, huge ones in pieces. */
@@ -61,10 +61,12 @@ export interface MavenProject {
 
 export class MavenConfigWriter implements TargetWriter {
   readonly label: string;
+  readonly renderKind = 'maven';
   private readonly expected = new Map<string, number>();
   private readonly open = new Map<string, OpenFile>();
   private readonly written: string[] = [];
   private readonly environments = new Set<string>();
+  private background: BackgroundWriter | undefined;
   /** The folder under the root the plugin reads: `''`, or `resources/edge` in a project. */
   private readonly configDir: string;
 
@@ -110,6 +112,19 @@ export class MavenConfigWriter implements TargetWriter {
     open.first = false;
     emitMavenKvmText(kvm, (piece) => open.out.add(piece));
     await this.countDown(file, open);
+    await this.files().ready();
+  }
+
+  /** One KVM's text (mavenKvmText), rendered by a worker thread. */
+  async writeRendered(kvm: PlacedKvm, _entries: number, text: Uint8Array): Promise<void> {
+    const file = this.relative(kvm.scope);
+    const open = this.open.get(file) ?? (await this.openFile(file));
+    open.out.add(open.first ? '  ' : ',\n  ');
+    open.first = false;
+    open.out.flush();
+    this.files().appendBytes(open.handle, text);
+    await this.countDown(file, open);
+    await this.files().ready();
   }
 
   async skip(kvm: PlacedKvm): Promise<void> {
@@ -126,7 +141,7 @@ export class MavenConfigWriter implements TargetWriter {
     if (open.remaining > 0) return;
     open.out.add(open.first ? ']\n' : '\n]\n');
     open.out.flush();
-    closeSync(open.fd);
+    this.files().close(open.handle);
     this.open.delete(file);
     this.written.push(file);
   }
@@ -137,6 +152,8 @@ export class MavenConfigWriter implements TargetWriter {
       await this.close();
       throw new Error(`internal: export ended before all planned KVMs of ${files} were written`);
     }
+    await this.background?.flush();
+    await this.background?.stop();
     const files = [...this.written].sort();
     if (!this.project) return files;
     const { buildPom } = await import('./mavenPom.js');
@@ -146,8 +163,14 @@ export class MavenConfigWriter implements TargetWriter {
   }
 
   async close(): Promise<void> {
-    for (const open of this.open.values()) closeSync(open.fd);
     this.open.clear();
+    await this.background?.stop();
+  }
+
+  /** The writer thread, started with the first file. */
+  private files(): BackgroundWriter {
+    this.background ??= new BackgroundWriter();
+    return this.background;
   }
 
   private relative(scope: Scope): string {
@@ -158,9 +181,10 @@ export class MavenConfigWriter implements TargetWriter {
     const remaining = this.expected.get(file);
     if (!remaining) throw new Error(`internal: ${file} was not planned`);
     const full = path.join(this.root, file);
-    mkdirSync(path.dirname(full), { recursive: true, mode: DIR_MODE });
-    const fd = openSync(full, 'wx', FILE_MODE);
-    const open: OpenFile = { fd, remaining, first: true, out: new PieceWriter(fd) };
+    const files = this.files();
+    files.mkdir(path.dirname(full), DIR_MODE);
+    const handle = files.open(full, FILE_MODE);
+    const open: OpenFile = { handle, remaining, first: true, out: new PieceWriter((text) => files.append(handle, text)) };
     open.out.add('[\n');
     this.open.set(file, open);
     return open;

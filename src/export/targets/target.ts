@@ -1,6 +1,6 @@
 // The interface every export target (apigeecli files, maven config tree) implements, extras (import script, pom.xml) included.
-import { writeSync } from 'node:fs';
 import type { Kvm, Scope } from '../../kvm/model.js';
+import type { RenderKind } from '../parallel/protocol.js';
 
 /** A KVM as placed in the target: scope after revision mapping, and its name. */
 export interface PlacedKvm {
@@ -18,6 +18,10 @@ export interface TargetWriter {
   /** Called once with every KVM that will be written, before the first `write`, so files can be closed as they complete. */
   begin(planned: PlacedKvm[]): Promise<void>;
   write(kvm: Kvm): Promise<void>;
+  /** How a worker thread renders a KVM for this target (the text `writeRendered` takes). */
+  readonly renderKind: RenderKind;
+  /** Like `write`, for a KVM a worker thread decrypted and rendered: `text` is its UTF-8 text in this target. */
+  writeRendered(kvm: PlacedKvm, entries: number, text: Uint8Array): Promise<void>;
   /** A planned KVM that will not come after all (its values failed to decrypt). */
   skip(kvm: PlacedKvm): Promise<void>;
   /**
@@ -32,13 +36,13 @@ export interface TargetWriter {
 /** Text of a file is written once this many characters are gathered. */
 export const PIECE_CHARS = 1024 * 1024;
 
-/** Text gathered in pieces and written to a file descriptor about a megabyte at a time (one write for a small file). */
+/** Text gathered in pieces and passed on about a megabyte at a time (once for a small file). */
 export class PieceWriter {
   private pieces: string[] = [];
   private chars = 0;
 
   constructor(
-    private readonly fd: number,
+    private readonly write: (text: string) => void,
     private readonly writeChars = PIECE_CHARS,
   ) {}
 
@@ -50,7 +54,7 @@ export class PieceWriter {
 
   flush(): void {
     if (this.pieces.length === 0) return;
-    writeSync(this.fd, this.pieces.join(''));
+    this.write(this.pieces.join(''));
     this.pieces = [];
     this.chars = 0;
   }

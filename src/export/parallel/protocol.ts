@@ -1,0 +1,51 @@
+// Messages between the export's main thread and its worker threads (second pass over an Edge cassandra-cli dump).
+import type { KvmDescriptor } from '../source.js';
+
+/** How a worker renders each KVM: the target's text for one KVM. */
+export type RenderKind = 'apigeecli' | 'maven';
+
+/** Sent once, as workerData: everything a worker needs besides the chunks. */
+export interface WorkerSetup {
+  /** Names the dump in locations (`file:line`). */
+  label: string;
+  /** The scopes' data keys by scopeKey (or why a scope has none). */
+  keys: [string, { dek?: Uint8Array; failure?: string }][];
+  /** descriptorKey of every KVM to render; the others are passed over. */
+  wanted: string[];
+  render: RenderKind;
+}
+
+/** Whole lines of the dump: `bytes[0, length)`, starting at line `firstLine` (1-based). */
+export interface ChunkJob {
+  seq: number;
+  firstLine: number;
+  buffer: ArrayBuffer;
+  length: number;
+}
+
+/** One KVM of a chunk: its text is `text[start, end)` of the chunk's result. */
+export interface RenderedRow {
+  descriptor: KvmDescriptor;
+  kind: 'kvm' | 'failed';
+  entries: number;
+  reason?: string;
+  start: number;
+  end: number;
+}
+
+/** An error a worker met, rebuilt on the main thread as the same kind of error. */
+export interface WorkerError {
+  kind: 'InputError' | 'KeyError' | 'internal';
+  message: string;
+  details: string[];
+  stack?: string;
+}
+
+export interface ChunkResult {
+  seq: number;
+  rows: RenderedRow[];
+  text: ArrayBuffer;
+  /** The chunk's buffer, given back for the next read. */
+  buffer: ArrayBuffer;
+  error?: WorkerError;
+}

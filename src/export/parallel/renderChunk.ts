@@ -1,0 +1,94 @@
+// Decrypts and renders the wanted KVMs of a chunk of whole lines of an Edge cassandra-cli dump: the work of the export's second pass, on any thread.
+//
+// The first pass has read and checked the whole dump (structure, trailer, names, data keys), and the dump is checked
+// unchanged after this pass, so only the record lines are read here and the rest is passed over.
+import { isUtf8 } from 'node:buffer';
+import { AmuError, InputError, KeyError } from '../../errors.js';
+import { parseRecord } from '../../dumps/edgeCliDump.js';
+import { location } from '../../dumps/lines.js';
+import type { Scope } from '../../kvm/model.js';
+import { edgeItemOf, type ScopeKey } from '../edgeSource.js';
+import { descriptorKey } from '../source.js';
+import { apigeecliFileText } from '../targets/apigeecli.js';
+import { mavenKvmText } from '../targets/maven.js';
+import type { RenderedRow, WorkerError, WorkerSetup } from './protocol.js';
+
+const RECORD_START = '=> (';
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** What renderChunk needs, built once from the setup. */
+export interface ChunkContext {
+  setup: WorkerSetup;
+  keys: Map<string, ScopeKey>;
+  isWanted: (d: { scope: Scope; name: string }) => boolean;
+}
+
+export function chunkContext(setup: WorkerSetup): ChunkContext {
+  const keys = new Map<string, ScopeKey>(
+    setup.keys.map(([scope, key]) => [scope, { ...(key.dek ? { dek: Buffer.from(key.dek) } : {}), ...(key.failure !== undefined ? { failure: key.failure } : {}) }]),
+  );
+  const wanted = new Set(setup.wanted);
+  return { setup, keys, isWanted: (d) => wanted.has(descriptorKey(d)) };
+}
+
+/** An error met while rendering, as it crosses to the main thread. */
+export function errorOf(err: unknown): WorkerError {
+  if (err instanceof InputError || err instanceof KeyError) return { kind: err.name as WorkerError['kind'], message: err.message, details: err.details };
+  if (err instanceof AmuError) return { kind: 'InputError', message: err.message, details: err.details };
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { kind: 'internal', message: e.message, details: [], ...(e.stack !== undefined ? { stack: e.stack } : {}) };
+}
+
+/** The wanted KVMs of `bytes` (whole lines, the first numbered `firstLine`): rows, and their texts in one buffer. */
+export function renderChunk(context: ChunkContext, bytes: Buffer, firstLine: number): { rows: RenderedRow[]; text: ArrayBuffer } {
+  const { setup, keys, isWanted } = context;
+  const valid = isUtf8(bytes);
+  const rows: RenderedRow[] = [];
+  const texts: string[] = [];
+  let lineNo = firstLine;
+  let start = 0;
+  while (start < bytes.length) {
+    let end = bytes.indexOf(LF, start);
+    if (end < 0) end = bytes.length;
+    // Only record lines matter; `=` (0x3d) is the cheap first test.
+    if (bytes[start] === 0x3d) {
+      const stop = end > start && bytes[end - 1] === CR ? end - 1 : end;
+      if (!valid && !isUtf8(bytes.subarray(start, stop))) throw new InputError(`${location(setup.label, lineNo)}: not valid UTF-8 text`);
+      const text = bytes.toString('utf8', start, stop);
+      if (text.startsWith(RECORD_START)) {
+        const column = parseRecord(text, setup.label, lineNo);
+        const item = edgeItemOf({ name: column.name, value: column.value, where: location(setup.label, lineNo) }, keys, isWanted);
+        if (item !== undefined) {
+          if (item.kind === 'failed') rows.push({ descriptor: item.descriptor, kind: 'failed', entries: 0, reason: item.reason, start: 0, end: 0 });
+          else {
+            const rendered = setup.render === 'apigeecli' ? apigeecliFileText(item.kvm.entries) : mavenKvmText(item.kvm);
+            texts.push(rendered);
+            rows.push({ descriptor: item.descriptor, kind: 'kvm', entries: item.kvm.entries.length, start: 0, end: 0 });
+          }
+        }
+      }
+    }
+    lineNo++;
+    start = end + 1;
+  }
+  let total = 0;
+  const lengths = texts.map((t) => {
+    const n = Buffer.byteLength(t, 'utf8');
+    total += n;
+    return n;
+  });
+  const out = Buffer.from(new ArrayBuffer(total));
+  let at = 0;
+  let next = 0;
+  for (const row of rows) {
+    if (row.kind !== 'kvm') continue;
+    row.start = at;
+    at += out.write(texts[next]!, at, 'utf8');
+    row.end = at;
+    if (at - row.start !== lengths[next]) throw new Error('internal: rendered text length changed while encoding');
+    next++;
+  }
+  return { rows, text: out.buffer as ArrayBuffer };
+}
+
