@@ -40,7 +40,7 @@ export class CheckedKvmSource implements KvmSource {
     await this.unchanged();
   }
 
-  readRendered(wanted: string[], render: RenderKind, threads?: number): AsyncIterable<RenderedItem> | undefined {
+  readRendered(wanted: string[], render: RenderKind, threads?: number): AsyncIterable<RenderedItem[]> | undefined {
     const inner = this.inner.readRendered?.(wanted, render, threads);
     if (inner === undefined) return undefined;
     const unchanged = () => this.unchanged();

@@ -63,7 +63,7 @@ export class EdgeKvmSource implements KvmSource {
     }
   }
 
-  readRendered(wanted: string[], render: RenderKind, threads?: number): AsyncIterable<RenderedItem> | undefined {
+  readRendered(wanted: string[], render: RenderKind, threads?: number): AsyncIterable<RenderedItem[]> | undefined {
     const count = exportThreads(threads);
     if (this.cliFile === undefined) return undefined;
     const keys = [...this.keys].map(([scope, key]): [string, { dek?: Uint8Array; failure?: string }] => [

@@ -8,7 +8,7 @@ import { mkdirPrivate, StagingDir, writeFileAtomic } from '../fs/secureFs.js';
 import { createTarget, type TargetKind, type TargetOptions } from './targets/index.js';
 import type { TargetWriter } from './targets/target.js';
 import { planExport, type PlannedKvm } from './plan.js';
-import { descriptorKey, type KvmSource } from './source.js';
+import { descriptorKey, type KvmDescriptor, type KvmSource } from './source.js';
 import { emptyCounts, isLoss, skippedEntry, type ExportSummary, type KvmReport } from './summary.js';
 import { amuVersion } from '../version.js';
 import { scopeLabel } from '../kvm/model.js';
@@ -62,46 +62,71 @@ function countFound(plans: PlannedKvm[], summary: ExportSummary): void {
 }
 
 async function writeAll(options: ExportOptions, writer: TargetWriter, plans: PlannedKvm[], summary: ExportSummary): Promise<void> {
-  const pending = new Map(plans.filter((p) => !p.skip).map((p) => [descriptorKey(p.descriptor), p]));
-  const reports = new Map(plans.map((p, i) => [descriptorKey(p.descriptor), summary.kvms[i]!]));
-  const total = pending.size;
-  const planned = [...pending.values()].map((p) => p.target);
+  /** Planned KVM by descriptorKey -> its index in plans (and in summary.kvms); `found` marks those read again. */
+  const wanted = new Map<string, number>();
+  plans.forEach((p, i) => {
+    if (!p.skip) wanted.set(descriptorKey(p.descriptor), i);
+  });
+  const found = new Uint8Array(plans.length);
+  const total = wanted.size;
+  const planned = plans.filter((p) => !p.skip).map((p) => p.target);
   summary.warnings.push(...writer.warnings(planned));
   await writer.begin(planned);
   let done = 0;
   let entries = 0;
-  // Worker threads decrypt and render when the source and machine allow it; the main thread otherwise.
-  const items = options.source.readRendered?.([...pending.keys()], writer.renderKind, options.threads) ?? options.source.read((d) => pending.has(descriptorKey(d)));
-  for await (const item of items) {
+  /** The plan of a KVM read in the second pass, once; undefined for one not planned (or read twice). */
+  const planOf = (descriptor: KvmDescriptor): number | undefined => {
     if (options.signal?.aborted) throw new InterruptedError('export interrupted; nothing was written to the export folder');
-    const key = descriptorKey(item.descriptor);
-    const plan = pending.get(key);
-    if (!plan) continue;
-    pending.delete(key);
-    if (item.kind === 'failed') {
-      await writer.skip(plan.target);
-      summary.skipped.push(skippedEntry(item.descriptor.scope, item.descriptor.name, 'decrypt-failed', item.reason));
-      Object.assign(reports.get(key)!, { status: 'decrypt-failed', reason: item.reason });
-      continue;
-    }
-    let count: number;
-    if ('text' in item) {
-      count = item.entries;
-      await writer.writeRendered(plan.target, count, item.text);
-    } else {
-      count = item.kvm.entries.length;
-      await writer.write({ ...item.kvm, scope: plan.target.scope, name: plan.target.name });
-    }
-    const counts = summary.byScope[item.descriptor.scope.kind];
+    const i = wanted.get(descriptorKey(descriptor));
+    if (i === undefined || found[i]) return undefined;
+    found[i] = 1;
+    return i;
+  };
+  const failed = async (i: number, reason: string) => {
+    const d = plans[i]!.descriptor;
+    await writer.skip(plans[i]!.target);
+    summary.skipped.push(skippedEntry(d.scope, d.name, 'decrypt-failed', reason));
+    Object.assign(summary.kvms[i]!, { status: 'decrypt-failed', reason });
+  };
+  const exported = (i: number, count: number) => {
+    const counts = summary.byScope[plans[i]!.descriptor.scope.kind];
     counts.exportedKvms += 1;
-    reports.get(key)!.entries = count;
+    summary.kvms[i]!.entries = count;
     counts.exportedEntries += count;
     done += 1;
     entries += count;
-    options.onProgress?.({ kvms: done, entries, total });
+  };
+  // Worker threads decrypt and render when the source and machine allow it (a batch per chunk of the dump); else KVM by KVM.
+  const batches = options.source.readRendered?.([...wanted.keys()], writer.renderKind, options.threads);
+  if (batches !== undefined) {
+    for await (const batch of batches) {
+      for (const item of batch) {
+        const i = planOf(item.descriptor);
+        if (i === undefined) continue;
+        if (item.kind === 'failed') await failed(i, item.reason);
+        else {
+          writer.placeRendered(plans[i]!.target, item.entries, item.text);
+          exported(i, item.entries);
+        }
+      }
+      await writer.drain();
+      options.onProgress?.({ kvms: done, entries, total });
+    }
+  } else {
+    for await (const item of options.source.read((d) => wanted.has(descriptorKey(d)))) {
+      const i = planOf(item.descriptor);
+      if (i === undefined) continue;
+      if (item.kind === 'failed') await failed(i, item.reason);
+      else {
+        await writer.write({ ...item.kvm, scope: plans[i]!.target.scope, name: plans[i]!.target.name });
+        exported(i, item.kvm.entries.length);
+        options.onProgress?.({ kvms: done, entries, total });
+      }
+    }
   }
-  if (pending.size > 0) {
-    const names = [...pending.values()].map((p) => `${p.descriptor.name} (${p.descriptor.origin})`).join(', ');
+  const missing = plans.filter((p, i) => !p.skip && !found[i]);
+  if (missing.length > 0) {
+    const names = missing.map((p) => `${p.descriptor.name} (${p.descriptor.origin})`).join(', ');
     throw new InputError(`the dump changed between the two passes of the export: not found again: ${names}`);
   }
 }

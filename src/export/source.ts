@@ -42,9 +42,9 @@ export interface KvmSource {
   read(wanted: (d: KvmDescriptor) => boolean): AsyncIterable<SourceItem>;
   /**
    * Second pass done by worker threads, each KVM already in the target's text: the KVMs whose descriptorKey is in
-   * `wanted`, in dump order. Undefined when this source or machine cannot (then `read` is used).
+   * `wanted`, in dump order, a batch per chunk of the dump. Undefined when this source cannot (then `read` is used).
    */
-  readRendered?(wanted: string[], render: RenderKind, threads?: number): AsyncIterable<RenderedItem> | undefined;
+  readRendered?(wanted: string[], render: RenderKind, threads?: number): AsyncIterable<RenderedItem[]> | undefined;
 }
 
 /** Identifies a KVM within a dump: scope and exact name. */

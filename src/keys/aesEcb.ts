@@ -48,6 +48,14 @@ export function aesEcbDecrypt(key: Buffer, data: Buffer): Buffer {
   return blocks.subarray(0, blocks.length - paddingLength(blocks, blocks.length));
 }
 
+/**
+ * Whole blocks decrypted with `key`, padding left in place (the caller checks it): for callers that decrypt many
+ * values at once and check each one's padding and text themselves.
+ */
+export function aesEcbDecryptBlocks(key: Buffer, data: Buffer): Buffer {
+  return decipherFor(key).update(data);
+}
+
 /** AES-ECB encrypt with PKCS#7 padding (tests and the test kit; Edge's own format). */
 export function aesEcbEncrypt(key: Buffer, data: Buffer): Buffer {
   const pad = BLOCK - (data.length % BLOCK);

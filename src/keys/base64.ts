@@ -34,3 +34,20 @@ export function isStrictBase64(text: string): boolean {
 export function strictBase64(text: string): Buffer | null {
   return isStrictBase64(text) ? Buffer.from(text, 'base64') : null;
 }
+
+/** isStrictBase64 of the ASCII text `bytes[start, end)`, without making a string of it. */
+export function isStrictBase64Bytes(bytes: Uint8Array, start: number, end: number): boolean {
+  const n = end - start;
+  if (n % 4 !== 0) return false;
+  if (n === 0) return true;
+  let pad = 0;
+  if (bytes[end - 1] === PAD) pad = bytes[end - 2] === PAD ? 2 : 1;
+  const data = end - pad;
+  for (let i = start; i < data; i++) {
+    const c = bytes[i]!;
+    if (c >= 128 || VALUE[c]! < 0) return false;
+  }
+  if (pad === 0) return true;
+  const last = VALUE[bytes[data - 1]!]!;
+  return pad === 2 ? (last & 0x0f) === 0 : (last & 0x03) === 0;
+}

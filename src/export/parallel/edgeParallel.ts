@@ -100,9 +100,9 @@ function countLines(bytes: Buffer, end: number): number {
 
 /**
  * The second pass of an Edge cassandra-cli dump on `threads` worker threads: every KVM `setup.wanted` names,
- * decrypted and rendered for the target, in dump order. An error a worker meets is thrown as the same kind of error.
+ * decrypted and rendered for the target, in dump order, a batch per chunk. An error a worker meets is thrown as the same kind of error.
  */
-export async function* renderEdgeDump(file: string, setup: WorkerSetup, threads: number): AsyncGenerator<RenderedItem> {
+export async function* renderEdgeDump(file: string, setup: WorkerSetup, threads: number): AsyncGenerator<RenderedItem[]> {
   if (threads === 0) {
     yield* renderOnThisThread(file, setup);
     return;
@@ -161,7 +161,7 @@ export async function* renderEdgeDump(file: string, setup: WorkerSetup, threads:
       next++;
       if (result.buffer.byteLength === CHUNK_BYTES) free.push(result.buffer);
       if (result.error) throw rebuild(result.error);
-      yield* itemsOf(result.rows, result.text);
+      yield itemsOf(result.rows, result.text);
     }
   } finally {
     finished = true;
@@ -169,20 +169,21 @@ export async function* renderEdgeDump(file: string, setup: WorkerSetup, threads:
   }
 }
 
-function* itemsOf(rows: RenderedRow[], text: ArrayBuffer): Generator<RenderedItem> {
-  for (const row of rows) {
-    if (row.kind === 'failed') yield { kind: 'failed', descriptor: row.descriptor, reason: row.reason ?? 'failed' };
-    else yield { kind: 'kvm', descriptor: row.descriptor, entries: row.entries, text: new Uint8Array(text, row.start, row.end - row.start) };
-  }
+function itemsOf(rows: RenderedRow[], text: ArrayBuffer): RenderedItem[] {
+  return rows.map((row) =>
+    row.kind === 'failed'
+      ? { kind: 'failed', descriptor: row.descriptor, reason: row.reason ?? 'failed' }
+      : { kind: 'kvm', descriptor: row.descriptor, entries: row.entries, text: new Uint8Array(text, row.start, row.end - row.start) },
+  );
 }
 
 /** The same pass without worker threads (one core, `--export-threads 0`, or no worker code in this build). */
-async function* renderOnThisThread(file: string, setup: WorkerSetup): AsyncGenerator<RenderedItem> {
+async function* renderOnThisThread(file: string, setup: WorkerSetup): AsyncGenerator<RenderedItem[]> {
   const context = chunkContext(setup);
   let spare: ArrayBuffer | undefined;
   for await (const chunk of lineChunks(file, () => spare ?? new ArrayBuffer(CHUNK_BYTES))) {
     const { rows, text } = renderChunk(context, Buffer.from(chunk.buffer, 0, chunk.length), chunk.firstLine);
     spare = chunk.buffer.byteLength === CHUNK_BYTES ? chunk.buffer : undefined;
-    yield* itemsOf(rows, text);
+    yield itemsOf(rows, text);
   }
 }

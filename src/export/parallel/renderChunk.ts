@@ -12,6 +12,8 @@ import { descriptorKey } from '../source.js';
 import { apigeecliFileText } from '../targets/apigeecli.js';
 import { mavenKvmText } from '../targets/maven.js';
 import type { RenderedRow, WorkerError, WorkerSetup } from './protocol.js';
+import { ByteOut } from './byteOut.js';
+import { renderRowFast } from './fastRow.js';
 
 const RECORD_START = '=> (';
 const LF = 0x0a;
@@ -45,7 +47,7 @@ export function renderChunk(context: ChunkContext, bytes: Buffer, firstLine: num
   const { setup, keys, isWanted } = context;
   const valid = isUtf8(bytes);
   const rows: RenderedRow[] = [];
-  const texts: string[] = [];
+  const out = new ByteOut(bytes.length + (bytes.length >> 1));
   let lineNo = firstLine;
   let start = 0;
   while (start < bytes.length) {
@@ -55,16 +57,18 @@ export function renderChunk(context: ChunkContext, bytes: Buffer, firstLine: num
     if (bytes[start] === 0x3d) {
       const stop = end > start && bytes[end - 1] === CR ? end - 1 : end;
       if (!valid && !isUtf8(bytes.subarray(start, stop))) throw new InputError(`${location(setup.label, lineNo)}: not valid UTF-8 text`);
-      const text = bytes.toString('utf8', start, stop);
-      if (text.startsWith(RECORD_START)) {
-        const column = parseRecord(text, setup.label, lineNo);
-        const item = edgeItemOf({ name: column.name, value: column.value, where: location(setup.label, lineNo) }, keys, isWanted);
-        if (item !== undefined) {
-          if (item.kind === 'failed') rows.push({ descriptor: item.descriptor, kind: 'failed', entries: 0, reason: item.reason, start: 0, end: 0 });
-          else {
-            const rendered = setup.render === 'apigeecli' ? apigeecliFileText(item.kvm.entries) : mavenKvmText(item.kvm);
-            texts.push(rendered);
-            rows.push({ descriptor: item.descriptor, kind: 'kvm', entries: item.kvm.entries.length, start: 0, end: 0 });
+      const fast = renderRowFast(context, bytes, start, stop, lineNo, out);
+      if (fast !== 'general') rows.push(fast);
+      else {
+        const text = bytes.toString('utf8', start, stop);
+        if (text.startsWith(RECORD_START)) {
+          const column = parseRecord(text, setup.label, lineNo);
+          const item = edgeItemOf({ name: column.name, value: column.value, where: location(setup.label, lineNo) }, keys, isWanted);
+          if (item?.kind === 'failed') rows.push({ descriptor: item.descriptor, kind: 'failed', entries: 0, reason: item.reason, start: 0, end: 0 });
+          else if (item !== undefined) {
+            const from = out.length;
+            out.text(setup.render === 'apigeecli' ? apigeecliFileText(item.kvm.entries) : mavenKvmText(item.kvm));
+            rows.push({ descriptor: item.descriptor, kind: 'kvm', entries: item.kvm.entries.length, start: from, end: out.length });
           }
         }
       }
@@ -72,23 +76,5 @@ export function renderChunk(context: ChunkContext, bytes: Buffer, firstLine: num
     lineNo++;
     start = end + 1;
   }
-  let total = 0;
-  const lengths = texts.map((t) => {
-    const n = Buffer.byteLength(t, 'utf8');
-    total += n;
-    return n;
-  });
-  const out = Buffer.from(new ArrayBuffer(total));
-  let at = 0;
-  let next = 0;
-  for (const row of rows) {
-    if (row.kind !== 'kvm') continue;
-    row.start = at;
-    at += out.write(texts[next]!, at, 'utf8');
-    row.end = at;
-    if (at - row.start !== lengths[next]) throw new Error('internal: rendered text length changed while encoding');
-    next++;
-  }
-  return { rows, text: out.buffer as ArrayBuffer };
+  return { rows, text: out.bytes.buffer as ArrayBuffer };
 }
-

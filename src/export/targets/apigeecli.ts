@@ -159,13 +159,16 @@ export class ApigeecliWriter implements TargetWriter {
   }
 
   /** The file's whole text, rendered by a worker thread (apigeecliFileText). */
-  async writeRendered(kvm: PlacedKvm, entries: number, text: Uint8Array): Promise<void> {
+  placeRendered(kvm: PlacedKvm, entries: number, text: Uint8Array): void {
     this.files ??= new BackgroundWriter();
     const name = apigeecliFileName(kvm, this.naming);
     this.files.writeFileBytes(path.join(this.root, name), text, FILE_MODE);
     this.written.push(name);
     this.scripted.push({ scope: kvm.scope, name: kvm.name, entries });
-    await this.files.ready();
+  }
+
+  async drain(): Promise<void> {
+    await this.files?.ready();
   }
 
   async skip(): Promise<void> {}

@@ -107,24 +107,27 @@ export class MavenConfigWriter implements TargetWriter {
 
   async write(kvm: Kvm): Promise<void> {
     const file = this.relative(kvm.scope);
-    const open = this.open.get(file) ?? (await this.openFile(file));
+    const open = this.open.get(file) ?? this.openFile(file);
     open.out.add(open.first ? '  ' : ',\n  ');
     open.first = false;
     emitMavenKvmText(kvm, (piece) => open.out.add(piece));
-    await this.countDown(file, open);
+    this.countDown(file, open);
     await this.files().ready();
   }
 
   /** One KVM's text (mavenKvmText), rendered by a worker thread. */
-  async writeRendered(kvm: PlacedKvm, _entries: number, text: Uint8Array): Promise<void> {
+  placeRendered(kvm: PlacedKvm, _entries: number, text: Uint8Array): void {
     const file = this.relative(kvm.scope);
-    const open = this.open.get(file) ?? (await this.openFile(file));
+    const open = this.open.get(file) ?? this.openFile(file);
     open.out.add(open.first ? '  ' : ',\n  ');
     open.first = false;
     open.out.flush();
     this.files().appendBytes(open.handle, text);
-    await this.countDown(file, open);
-    await this.files().ready();
+    this.countDown(file, open);
+  }
+
+  async drain(): Promise<void> {
+    await this.background?.ready();
   }
 
   async skip(kvm: PlacedKvm): Promise<void> {
@@ -136,7 +139,7 @@ export class MavenConfigWriter implements TargetWriter {
   }
 
   /** One planned KVM of `file` is done; the file is closed when none is left. */
-  private async countDown(file: string, open: OpenFile): Promise<void> {
+  private countDown(file: string, open: OpenFile): void {
     open.remaining -= 1;
     if (open.remaining > 0) return;
     open.out.add(open.first ? ']\n' : '\n]\n');
@@ -177,7 +180,7 @@ export class MavenConfigWriter implements TargetWriter {
     return path.join(this.configDir, mavenConfigFile(scope));
   }
 
-  private async openFile(file: string): Promise<OpenFile> {
+  private openFile(file: string): OpenFile {
     const remaining = this.expected.get(file);
     if (!remaining) throw new Error(`internal: ${file} was not planned`);
     const full = path.join(this.root, file);

@@ -20,8 +20,10 @@ export interface TargetWriter {
   write(kvm: Kvm): Promise<void>;
   /** How a worker thread renders a KVM for this target (the text `writeRendered` takes). */
   readonly renderKind: RenderKind;
-  /** Like `write`, for a KVM a worker thread decrypted and rendered: `text` is its UTF-8 text in this target. */
-  writeRendered(kvm: PlacedKvm, entries: number, text: Uint8Array): Promise<void>;
+  /** Like `write`, for a KVM already decrypted and rendered (`text`: its UTF-8 text in this target); call `drain` after a batch. */
+  placeRendered(kvm: PlacedKvm, entries: number, text: Uint8Array): void;
+  /** Resolves once the files given so far leave room for more (bounds the memory held for writing). */
+  drain(): Promise<void>;
   /** A planned KVM that will not come after all (its values failed to decrypt). */
   skip(kvm: PlacedKvm): Promise<void>;
   /**
