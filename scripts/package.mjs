@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { copyFile, chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundle } from './bundle.mjs';
+import { bundle, PAYLOAD_ASSET } from './bundle.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const SENTINEL_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
@@ -42,11 +42,13 @@ export async function buildExecutable(release = path.join(root, 'release')) {
     throw new Error(`the single executable is built for linux-x64 with the Node.js running this script; this is ${process.platform}-${process.arch}`);
   }
   await mkdir(release, { recursive: true });
-  const { file: bundleFile } = await bundle(path.join(release, 'amu.cjs'));
+  // The CLI part as an asset, read only to run a command: --help and --version start as fast as a bare node.
+  const payload = path.join(release, 'amu-cli.cjs');
+  const { file: bundleFile } = await bundle(path.join(release, 'amu.cjs'), { payloadFile: payload });
   const exe = path.join(release, 'amu-linux-x64');
   const blob = path.join(release, 'amu.blob');
   const seaConfig = path.join(release, 'sea-config.json');
-  await writeFile(seaConfig, JSON.stringify({ main: bundleFile, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: true }, null, 2));
+  await writeFile(seaConfig, JSON.stringify({ main: bundleFile, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: true, assets: { [PAYLOAD_ASSET]: payload } }, null, 2));
   execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { stdio: 'inherit' });
   await rm(exe, { force: true });
   await copyFile(process.execPath, exe);
@@ -56,6 +58,7 @@ export async function buildExecutable(release = path.join(root, 'release')) {
   });
   await rm(blob, { force: true });
   await rm(bundleFile, { force: true });
+  await rm(payload, { force: true });
   await rm(seaConfig, { force: true });
   const digest = createHash('sha256').update(await readFile(exe)).digest('hex');
   await writeFile(`${exe}.sha256`, `${digest}  ${path.basename(exe)}\n`);

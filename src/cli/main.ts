@@ -10,6 +10,7 @@ import { resolveOptions } from './options.js';
 import { fsErrorToAmu } from '../fsErrors.js';
 import { scrubProcessEnv } from './childEnv.js';
 import { maskArguments } from './quoteInput.js';
+import { helpWidth } from './fastPath.js';
 
 interface ParseOutcome {
   error?: Error | undefined;
@@ -18,8 +19,7 @@ interface ParseOutcome {
 }
 
 function parse(args: string[], io: CliIo, pending: PendingRun): Promise<ParseOutcome> {
-  const width = (io.stdout as { columns?: number }).columns ?? 100;
-  const parser = buildCli(commandGroups, io.env, pending, Math.min(width, 120));
+  const parser = buildCli(commandGroups, io.env, pending, helpWidth((io.stdout as { columns?: number }).columns));
   return new Promise((resolve) => {
     void parser.parse(args, {}, (error, argv, output) => {
       resolve({ error: error ?? undefined, output, argv: argv as Record<string, unknown> });

@@ -1,7 +1,7 @@
 // A KVM source guarded by the dumps' integrity records: checked before the first pass, unchanged through the second.
 import { InputError } from '../errors.js';
 import type { KvmDescriptor, KvmSource, SourceIndex, SourceItem } from './source.js';
-import type { RenderedItem } from './parallel/edgeParallel.js';
+import type { DigestedItem, RenderedItem } from './parallel/edgeParallel.js';
 import type { RenderKind } from './parallel/protocol.js';
 import { checkDumpAgainstRecord, checkUnchanged, noRecordNote, type DumpCheck } from '../dumps/integrity.js';
 
@@ -41,7 +41,15 @@ export class CheckedKvmSource implements KvmSource {
   }
 
   readRendered(wanted: string[], render: RenderKind, threads?: number): AsyncIterable<RenderedItem[]> | undefined {
-    const inner = this.inner.readRendered?.(wanted, render, threads);
+    return this.guarded(this.inner.readRendered?.(wanted, render, threads));
+  }
+
+  readDigested(wanted: string[], digestKey: Buffer, threads?: number): AsyncIterable<DigestedItem[]> | undefined {
+    return this.guarded(this.inner.readDigested?.(wanted, digestKey, threads));
+  }
+
+  /** `inner`, with the dumps checked unchanged before and after it is read. */
+  private guarded<T>(inner: AsyncIterable<T> | undefined): AsyncIterable<T> | undefined {
     if (inner === undefined) return undefined;
     const unchanged = () => this.unchanged();
     return (async function* checked() {

@@ -8,7 +8,7 @@ import { InputError, KeyError } from '../errors.js';
 import { type KvmDescriptor, type KvmSource, type SourceIndex, type SourceItem } from './source.js';
 import type { EdgeColumn, EdgeColumnReader } from '../dumps/openDump.js';
 import path from 'node:path';
-import { exportThreads, renderEdgeDump, type RenderedItem } from './parallel/edgeParallel.js';
+import { exportThreads, renderEdgeDump, type DigestedItem, type RenderedItem } from './parallel/edgeParallel.js';
 import type { RenderKind } from './parallel/protocol.js';
 
 /** A scope's unwrapped data key, or why it could not be unwrapped. */
@@ -64,13 +64,24 @@ export class EdgeKvmSource implements KvmSource {
   }
 
   readRendered(wanted: string[], render: RenderKind, threads?: number): AsyncIterable<RenderedItem[]> | undefined {
-    const count = exportThreads(threads);
     if (this.cliFile === undefined) return undefined;
-    const keys = [...this.keys].map(([scope, key]): [string, { dek?: Uint8Array; failure?: string }] => [
+    // A target's render kind gives rendered (or failed) KVMs only.
+    return renderEdgeDump(this.cliFile, { label: path.basename(this.cliFile), keys: this.sharedKeys(), wanted, render }, exportThreads(threads)) as AsyncIterable<RenderedItem[]>;
+  }
+
+  readDigested(wanted: string[], digestKey: Buffer, threads?: number): AsyncIterable<DigestedItem[]> | undefined {
+    if (this.cliFile === undefined) return undefined;
+    const setup = { label: path.basename(this.cliFile), keys: this.sharedKeys(), wanted, render: 'digest' as const, digestKey: new Uint8Array(digestKey) };
+    // The digest kind gives digested (or failed) KVMs only.
+    return renderEdgeDump(this.cliFile, setup, exportThreads(threads)) as AsyncIterable<DigestedItem[]>;
+  }
+
+  /** The scopes' keys as they cross to worker threads. */
+  private sharedKeys(): [string, { dek?: Uint8Array; failure?: string }][] {
+    return [...this.keys].map(([scope, key]) => [
       scope,
       { ...(key.dek ? { dek: new Uint8Array(key.dek) } : {}), ...(key.failure !== undefined ? { failure: key.failure } : {}) },
     ]);
-    return renderEdgeDump(this.cliFile, { label: path.basename(this.cliFile), keys, wanted, render }, count);
   }
 
   /** The scopes' data keys (after index()), by scopeKey: what a worker thread needs to decrypt rows itself. */

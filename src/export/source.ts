@@ -1,6 +1,6 @@
 // What the export stage needs from a dump, whatever read it (cassandra-cli text, cqlsh tables, CQL line dumps).
 import type { Kvm, Scope } from '../kvm/model.js';
-import type { RenderedItem } from './parallel/edgeParallel.js';
+import type { DigestedItem, RenderedItem } from './parallel/edgeParallel.js';
 import type { RenderKind } from './parallel/protocol.js';
 
 /** A KVM known from the first pass over a dump, before its values are read. */
@@ -45,6 +45,8 @@ export interface KvmSource {
    * `wanted`, in dump order, a batch per chunk of the dump. Undefined when this source cannot (then `read` is used).
    */
   readRendered?(wanted: string[], render: RenderKind, threads?: number): AsyncIterable<RenderedItem[]> | undefined;
+  /** The same for `kvms verify`: each wanted KVM's entry count and content digest under `digestKey` (see ContentDigester). */
+  readDigested?(wanted: string[], digestKey: Buffer, threads?: number): AsyncIterable<DigestedItem[]> | undefined;
 }
 
 /** Identifies a KVM within a dump: scope and exact name. */

@@ -35,19 +35,46 @@ export function strictBase64(text: string): Buffer | null {
   return isStrictBase64(text) ? Buffer.from(text, 'base64') : null;
 }
 
-/** isStrictBase64 of the ASCII text `bytes[start, end)`, without making a string of it. */
-export function isStrictBase64Bytes(bytes: Uint8Array, start: number, end: number): boolean {
+/**
+ * Decodes the strict base64 text `bytes[start, end)` into `out` at `at`; returns the number of bytes written, or -1
+ * (nothing to rely on in `out`) when the text is not strict base64 (as isStrictBase64 decides). `out` must have room
+ * for (end - start) / 4 * 3 bytes.
+ */
+export function decodeStrictBase64Bytes(bytes: Uint8Array, start: number, end: number, out: Uint8Array, at: number): number {
   const n = end - start;
-  if (n % 4 !== 0) return false;
-  if (n === 0) return true;
+  if (n % 4 !== 0) return -1;
+  if (n === 0) return 0;
   let pad = 0;
   if (bytes[end - 1] === PAD) pad = bytes[end - 2] === PAD ? 2 : 1;
-  const data = end - pad;
-  for (let i = start; i < data; i++) {
-    const c = bytes[i]!;
-    if (c >= 128 || VALUE[c]! < 0) return false;
+  const whole = end - (pad === 0 ? 0 : 4);
+  let o = at;
+  let i = start;
+  for (; i < whole; i += 4) {
+    const a = bytes[i]!;
+    const b = bytes[i + 1]!;
+    const c = bytes[i + 2]!;
+    const d = bytes[i + 3]!;
+    if ((a | b | c | d) >= 128) return -1;
+    const va = VALUE[a]!;
+    const vb = VALUE[b]!;
+    const vc = VALUE[c]!;
+    const vd = VALUE[d]!;
+    if ((va | vb | vc | vd) < 0) return -1;
+    out[o++] = (va << 2) | (vb >> 4);
+    out[o++] = ((vb & 15) << 4) | (vc >> 2);
+    out[o++] = ((vc & 3) << 6) | vd;
   }
-  if (pad === 0) return true;
-  const last = VALUE[bytes[data - 1]!]!;
-  return pad === 2 ? (last & 0x0f) === 0 : (last & 0x03) === 0;
+  if (pad === 0) return o - at;
+  const a = bytes[i]!;
+  const b = bytes[i + 1]!;
+  if ((a | b) >= 128 || (VALUE[a]! | VALUE[b]!) < 0) return -1;
+  const va = VALUE[a]!;
+  const vb = VALUE[b]!;
+  out[o++] = (va << 2) | (vb >> 4);
+  if (pad === 2) return (vb & 15) === 0 ? o - at : -1;
+  const c = bytes[i + 2]!;
+  if (c >= 128 || VALUE[c]! < 0) return -1;
+  const vc = VALUE[c]!;
+  out[o++] = ((vb & 15) << 4) | (vc >> 2);
+  return (vc & 3) === 0 ? o - at : -1;
 }

@@ -10,6 +10,7 @@ import { decodeRowValue } from '../../src/dumps/edgeRowValue.js';
 import { scopeKey, type KvmEntry, type Scope } from '../../src/kvm/model.js';
 import { buildEdgeColumns, formatCliDump, seededRandomBytes, type EdgeKvmSpec } from '../support/edgeDump.js';
 import { decodeColumnName } from '../../src/kvm/edgeColumnNames.js';
+import { ContentDigester } from '../../src/verify/digest.js';
 
 const kek = Buffer.from('00a1b2c3d4e5f60718293a4b5c6d7e8f', 'hex');
 const org: Scope = { kind: 'org' };
@@ -72,6 +73,16 @@ describe('renderChunk', () => {
       const lineNo = Number(row.descriptor.origin.split(':')[1]);
       expect(lines[lineNo - 1]).toContain(`, value={"${row.descriptor.name.replace(/["\\]/g, (c) => `\\${c}`)}"`);
     }
+  });
+
+  test('digest: each KVM\'s count and keyed digest, as ContentDigester gives them from the entries', () => {
+    const keys: [string, { dek?: Uint8Array }][] = [...deks].map(([scope, dek]) => [scope, { dek: new Uint8Array(dek) }]);
+    const digestKey = Buffer.alloc(32, 5);
+    const wanted = specs.map((s) => descriptorKey(s));
+    const { rows } = renderChunk(chunkContext({ label: 'acme-kvms.out', keys, wanted, render: 'digest', digestKey: new Uint8Array(digestKey) }), dump, 1);
+    const digests = new Map(rows.map((r) => [descriptorKey(r.descriptor), { entries: r.entries, digest: r.digest }]));
+    expect(digests.size).toBe(specs.length);
+    for (const spec of specs) expect(digests.get(descriptorKey(spec))).toEqual(new ContentDigester(digestKey).digest(spec.entries));
   });
 
   test('a value that does not decrypt is a failed KVM with the general path\'s reason', () => {

@@ -17,6 +17,11 @@ export type RenderedItem =
   | { kind: 'kvm'; descriptor: KvmDescriptor; entries: number; text: Uint8Array }
   | { kind: 'failed'; descriptor: KvmDescriptor; reason: string };
 
+/** One KVM of the second pass of `kvms verify`: its entry count and keyed content digest, or why it could not be decrypted. */
+export type DigestedItem =
+  | { kind: 'digest'; descriptor: KvmDescriptor; entries: number; digest: string }
+  | { kind: 'failed'; descriptor: KvmDescriptor; reason: string };
+
 const CHUNK_BYTES = 1024 * 1024;
 const LF = 0x0a;
 
@@ -102,7 +107,7 @@ function countLines(bytes: Buffer, end: number): number {
  * The second pass of an Edge cassandra-cli dump on `threads` worker threads: every KVM `setup.wanted` names,
  * decrypted and rendered for the target, in dump order, a batch per chunk. An error a worker meets is thrown as the same kind of error.
  */
-export async function* renderEdgeDump(file: string, setup: WorkerSetup, threads: number): AsyncGenerator<RenderedItem[]> {
+export async function* renderEdgeDump(file: string, setup: WorkerSetup, threads: number): AsyncGenerator<(RenderedItem | DigestedItem)[]> {
   if (threads === 0) {
     yield* renderOnThisThread(file, setup);
     return;
@@ -169,16 +174,16 @@ export async function* renderEdgeDump(file: string, setup: WorkerSetup, threads:
   }
 }
 
-function itemsOf(rows: RenderedRow[], text: ArrayBuffer): RenderedItem[] {
-  return rows.map((row) =>
-    row.kind === 'failed'
-      ? { kind: 'failed', descriptor: row.descriptor, reason: row.reason ?? 'failed' }
-      : { kind: 'kvm', descriptor: row.descriptor, entries: row.entries, text: new Uint8Array(text, row.start, row.end - row.start) },
-  );
+function itemsOf(rows: RenderedRow[], text: ArrayBuffer): (RenderedItem | DigestedItem)[] {
+  return rows.map((row) => {
+    if (row.kind === 'failed') return { kind: 'failed', descriptor: row.descriptor, reason: row.reason ?? 'failed' };
+    if (row.digest !== undefined) return { kind: 'digest', descriptor: row.descriptor, entries: row.entries, digest: row.digest };
+    return { kind: 'kvm', descriptor: row.descriptor, entries: row.entries, text: new Uint8Array(text, row.start, row.end - row.start) };
+  });
 }
 
 /** The same pass without worker threads (one core, `--export-threads 0`, or no worker code in this build). */
-async function* renderOnThisThread(file: string, setup: WorkerSetup): AsyncGenerator<RenderedItem[]> {
+async function* renderOnThisThread(file: string, setup: WorkerSetup): AsyncGenerator<(RenderedItem | DigestedItem)[]> {
   const context = chunkContext(setup);
   let spare: ArrayBuffer | undefined;
   for await (const chunk of lineChunks(file, () => spare ?? new ArrayBuffer(CHUNK_BYTES))) {

@@ -7,7 +7,7 @@ import { isUtf8 } from 'node:buffer';
 import { location } from '../../dumps/lines.js';
 import { ENCRYPTED_FLAG, KEYSTORE_KVM_NAME } from '../../dumps/edgeRowValue.js';
 import { aesEcbDecryptBlocks } from '../../keys/aesEcb.js';
-import { isStrictBase64Bytes } from '../../keys/base64.js';
+import { decodeStrictBase64Bytes } from '../../keys/base64.js';
 import { decodeColumnName } from '../../kvm/edgeColumnNames.js';
 import { scopeKey } from '../../kvm/model.js';
 import type { KvmDescriptor } from '../source.js';
@@ -76,7 +76,14 @@ function plainText(bytes: Buffer, start: number, end: number): boolean {
 }
 
 /** Scratch for the ciphertext of one KVM, grown to the largest. */
-let scratch = Buffer.allocUnsafe(64 * 1024);
+let scratch: Buffer = Buffer.allocUnsafe(64 * 1024);
+
+/** A bigger scratch holding the first `used` bytes of `old`. */
+function grown(old: Buffer, used: number, need: number): Buffer {
+  const bigger = Buffer.allocUnsafe(Math.max(need, old.length * 2));
+  old.copy(bigger, 0, 0, used);
+  return bigger;
+}
 
 /** Renders the record line `bytes[start, stop)` (line `lineNo`) into `out`, or says the general path must take it. */
 export function renderRowFast(context: ChunkContext, bytes: Buffer, start: number, stop: number, lineNo: number, out: ByteOut): FastResult {
@@ -118,11 +125,12 @@ export function renderRowFast(context: ChunkContext, bytes: Buffer, start: numbe
       if (ne < 0 || ne >= le || !startsWithAt(bytes, ne, VALUE_START, le) || !plainText(bytes, ns, ne)) return 'general';
       const bs = ne + VALUE_START.length;
       const be = bytes.indexOf(BACKSLASH, bs);
-      if (be < 0 || be >= le || !startsWithAt(bytes, be, ENTRY_END, le) || !isStrictBase64Bytes(bytes, bs, be)) return 'general';
-      const n = be - bs;
-      const size = (n >> 2) * 3 - (n > 0 && bytes[be - 1] === 0x3d ? (bytes[be - 2] === 0x3d ? 2 : 1) : 0);
-      if (size === 0 || size % 16 !== 0) return 'general';
-      ranges.push(ns, ne, bs, be, size);
+      if (be < 0 || be >= le || !startsWithAt(bytes, be, ENTRY_END, le)) return 'general';
+      // Decoded straight into the ciphertext scratch (strictness checked on the way).
+      if (scratch.length < cipherBytes + ((be - bs) >> 2) * 3) scratch = grown(scratch, cipherBytes, cipherBytes + ((be - bs) >> 2) * 3);
+      const size = decodeStrictBase64Bytes(bytes, bs, be, scratch, cipherBytes);
+      if (size <= 0 || size % 16 !== 0) return 'general';
+      ranges.push(ns, ne, size);
       cipherBytes += size;
       i = be + ENTRY_END.length;
       if (bytes[i] === 0x2c) {
@@ -135,15 +143,11 @@ export function renderRowFast(context: ChunkContext, bytes: Buffer, start: numbe
   }
 
   // Decrypt every value at once; each one's padding and the text checked before anything is written.
-  if (scratch.length < cipherBytes) scratch = Buffer.allocUnsafe(Math.max(cipherBytes, scratch.length * 2));
-  let at = 0;
-  for (let r = 0; r < ranges.length; r += 5) at += scratch.write(bytes.toString('latin1', ranges[r + 2]!, ranges[r + 3]!), at, 'base64');
-  if (at !== cipherBytes) return 'general';
   const plain = cipherBytes === 0 ? scratch.subarray(0, 0) : aesEcbDecryptBlocks(dek, scratch.subarray(0, cipherBytes));
   const stops: number[] = [];
   let end = 0;
-  for (let r = 0; r < ranges.length; r += 5) {
-    end += ranges[r + 4]!;
+  for (let r = 0; r < ranges.length; r += 3) {
+    end += ranges[r + 2]!;
     const pad = plain[end - 1]!;
     if (pad < 1 || pad > 16) return 'general';
     for (let p = end - pad; p < end - 1; p++) if (plain[p] !== pad) return 'general';
@@ -152,7 +156,7 @@ export function renderRowFast(context: ChunkContext, bytes: Buffer, start: numbe
   if (!isUtf8(plain)) return 'general';
 
   const first = out.length;
-  const count = ranges.length / 5;
+  const count = ranges.length / 3;
   const layout = context.setup.render === 'maven' ? MAVEN : APIGEECLI;
   if (layout === MAVEN) {
     out.constant(MAVEN_HEAD);
@@ -164,13 +168,13 @@ export function renderRowFast(context: ChunkContext, bytes: Buffer, start: numbe
     out.constant(layout.open);
     let valueStart = 0;
     for (let e = 0; e < count; e++) {
-      const r = e * 5;
+      const r = e * 3;
       out.constant(e === 0 ? layout.firstEntry : layout.nextEntry);
       out.raw(bytes, ranges[r]!, ranges[r + 1]!);
       out.constant(layout.value);
       out.jsonString(plain, valueStart, stops[e]!);
       out.constant(layout.entryEnd);
-      valueStart += ranges[r + 4]!;
+      valueStart += ranges[r + 2]!;
     }
     out.constant(layout.close);
   }

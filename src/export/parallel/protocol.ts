@@ -3,6 +3,8 @@ import type { KvmDescriptor } from '../source.js';
 
 /** How a worker renders each KVM: the target's text for one KVM. */
 export type RenderKind = 'apigeecli' | 'maven';
+/** What a worker makes of each KVM: its text in a target, or (for `kvms verify`) its keyed content digest. */
+export type WorkerOutput = RenderKind | 'digest';
 
 /** Sent once, as workerData: everything a worker needs besides the chunks. */
 export interface WorkerSetup {
@@ -12,7 +14,9 @@ export interface WorkerSetup {
   keys: [string, { dek?: Uint8Array; failure?: string }][];
   /** descriptorKey of every KVM to render; the others are passed over. */
   wanted: string[];
-  render: RenderKind;
+  render: WorkerOutput;
+  /** With render 'digest': the run's HMAC key (see ContentDigester). */
+  digestKey?: Uint8Array;
 }
 
 /** Whole lines of the dump: `bytes[0, length)`, starting at line `firstLine` (1-based). */
@@ -29,6 +33,8 @@ export interface RenderedRow {
   kind: 'kvm' | 'failed';
   entries: number;
   reason?: string;
+  /** With render 'digest': the KVM's content digest (hex), and no text. */
+  digest?: string;
   start: number;
   end: number;
 }

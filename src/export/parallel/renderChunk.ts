@@ -14,6 +14,7 @@ import { mavenKvmText } from '../targets/maven.js';
 import type { RenderedRow, WorkerError, WorkerSetup } from './protocol.js';
 import { ByteOut } from './byteOut.js';
 import { renderRowFast } from './fastRow.js';
+import { ContentDigester } from '../../verify/digest.js';
 
 const RECORD_START = '=> (';
 const LF = 0x0a;
@@ -22,6 +23,8 @@ const CR = 0x0d;
 /** What renderChunk needs, built once from the setup. */
 export interface ChunkContext {
   setup: WorkerSetup;
+  /** With render 'digest'. */
+  digester?: ContentDigester;
   keys: Map<string, ScopeKey>;
   isWanted: (d: { scope: Scope; name: string }) => boolean;
 }
@@ -31,7 +34,12 @@ export function chunkContext(setup: WorkerSetup): ChunkContext {
     setup.keys.map(([scope, key]) => [scope, { ...(key.dek ? { dek: Buffer.from(key.dek) } : {}), ...(key.failure !== undefined ? { failure: key.failure } : {}) }]),
   );
   const wanted = new Set(setup.wanted);
-  return { setup, keys, isWanted: (d) => wanted.has(descriptorKey(d)) };
+  return {
+    setup,
+    keys,
+    isWanted: (d) => wanted.has(descriptorKey(d)),
+    ...(setup.render === 'digest' ? { digester: new ContentDigester(Buffer.from(setup.digestKey ?? [])) } : {}),
+  };
 }
 
 /** An error met while rendering, as it crosses to the main thread. */
@@ -57,7 +65,7 @@ export function renderChunk(context: ChunkContext, bytes: Buffer, firstLine: num
     if (bytes[start] === 0x3d) {
       const stop = end > start && bytes[end - 1] === CR ? end - 1 : end;
       if (!valid && !isUtf8(bytes.subarray(start, stop))) throw new InputError(`${location(setup.label, lineNo)}: not valid UTF-8 text`);
-      const fast = renderRowFast(context, bytes, start, stop, lineNo, out);
+      const fast = context.digester ? 'general' : renderRowFast(context, bytes, start, stop, lineNo, out);
       if (fast !== 'general') rows.push(fast);
       else {
         const text = bytes.toString('utf8', start, stop);
@@ -65,7 +73,10 @@ export function renderChunk(context: ChunkContext, bytes: Buffer, firstLine: num
           const column = parseRecord(text, setup.label, lineNo);
           const item = edgeItemOf({ name: column.name, value: column.value, where: location(setup.label, lineNo) }, keys, isWanted);
           if (item?.kind === 'failed') rows.push({ descriptor: item.descriptor, kind: 'failed', entries: 0, reason: item.reason, start: 0, end: 0 });
-          else if (item !== undefined) {
+          else if (item !== undefined && context.digester) {
+            const { entries, digest } = context.digester.digest(item.kvm.entries);
+            rows.push({ descriptor: item.descriptor, kind: 'kvm', entries, digest, start: 0, end: 0 });
+          } else if (item !== undefined) {
             const from = out.length;
             out.text(setup.render === 'apigeecli' ? apigeecliFileText(item.kvm.entries) : mavenKvmText(item.kvm));
             rows.push({ descriptor: item.descriptor, kind: 'kvm', entries: item.kvm.entries.length, start: from, end: out.length });
