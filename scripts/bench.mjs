@@ -119,7 +119,10 @@ async function runCqlEmigrate(name) {
   const entries = Array.from({ length: rowCount }, (_, i) => ['bench', `environments###env${i % 4}`, `map${Math.floor(i / 100)}`, 1, `key${i}`, when, 'amu', null, null, value]);
   const descriptors = Array.from({ length: Math.ceil(rowCount / 100) }, (_, m) => ['bench', `environments###env${(m * 100) % 4}`, `map${m}`, null, when, 'amu', null, null, 1]);
   const text = (n) => ({ name: n, type: 'text' });
+  // A hybrid Cassandra always asks for a user: given here (as env, never argv), amu needs no Kubernetes for it.
+  const auth = { username: 'bench-dml', password: 'bench-dml-pw' };
   const server = await CqlProtocolServer.start({
+    auth,
     tables: [
       { keyspace: 'kvm_bench_hybrid', table: 'kvm_map_entry', partitionKey: ['tid', 'a_scp', 'map', 'ver', 'key'], columns: [text('tid'), text('a_scp'), text('map'), { name: 'ver', type: 'int' }, text('key'), { name: 'c_at', type: 'timestamp' }, text('c_by'), { name: 'u_at', type: 'timestamp' }, text('u_by'), text('val')], rows: entries },
       { keyspace: 'kvm_bench_hybrid', table: 'kvm_map_descriptor', partitionKey: ['tid', 'a_scp'], clusteringKey: ['map'], columns: [text('tid'), text('a_scp'), text('map'), text('attr'), { name: 'c_at', type: 'timestamp' }, text('c_by'), { name: 'u_at', type: 'timestamp' }, text('u_by'), { name: 'ver', type: 'int' }], rows: descriptors },
@@ -129,7 +132,7 @@ async function runCqlEmigrate(name) {
   await rm(dir, { recursive: true, force: true });
   try {
     const args = ['kvms', 'emigrate', '--src', 'hybrid', '--reader', 'cql', '--org', 'bench', '--emigrate-dir', dir, '--cass-ip', '127.0.0.1', '--cql-port', String(server.port), '--no-cass-tls', '--quiet'];
-    const r = await timeAmu(args, {});
+    const r = await timeAmu(args, { CASS_USERNAME: auth.username, CASS_PASSWORD: auth.password });
     const rows = rowCount + descriptors.length;
     return { name, target: '-', verb: 'emigr.', entries: rows, unit: 'rows', mb: 0, ...r, rate: rows / r.seconds, mbps: 0 };
   } finally {

@@ -77,7 +77,7 @@ export const OPTION = {
   'export-threads': {
     group: GROUP.OUTPUT_TREE,
     type: 'number',
-    describe: 'Worker threads that decrypt and format an Edge cassandra-cli dump (default: the cores of this machine, at most 4; 0: none, all on the main thread)',
+    describe: 'Worker threads that decrypt and format an Edge cassandra-cli dump (default: the cores of this machine less 2, at most 4; 0: none, the main thread does it)',
   },
   json: { group: GROUP.REPORTING, type: 'boolean', default: false, describe: 'Print the summary as JSON on stdout' },
   'maven-plugin-version': { group: GROUP.OUTPUT_TREE, appliesTo: { tgt: 'maven' }, type: 'string', default: '2.9.3', describe: 'maven: apigee-config-maven-plugin version in the pom' },

@@ -225,6 +225,69 @@ function checkColumns(columns: readonly CqlDumpColumn[]): void {
 }
 
 /**
+ * One read of a dump, fed line by line (readCqlDump below, and the hybrid block reader, which parses plain
+ * rows itself and hands every other line here).
+ */
+export class CqlDumpReader {
+  private header: CqlDumpHeader | undefined;
+  private rows = 0;
+  private ended = false;
+  private lastLineNo = 0;
+
+  constructor(
+    private readonly fileName: string,
+    private readonly onHeader?: (header: CqlDumpHeader) => void,
+  ) {}
+
+  /** The header's columns while rows may come (after the header, before the trailer); else null. */
+  get rowColumns(): readonly CqlDumpColumn[] | null {
+    return this.header !== undefined && !this.ended ? this.header.columns : null;
+  }
+
+  /** Counts a row the caller parsed and checked itself, exactly as `line` would have. */
+  countRow(lineNo: number): void {
+    this.rows++;
+    this.lastLineNo = lineNo;
+  }
+
+  /** Feeds one line; returns the row it holds, if any. */
+  line(text: string, lineNo: number): CqlDumpRow | null {
+    this.lastLineNo = lineNo;
+    const at = `${this.fileName}:${lineNo}`;
+    if (this.header === undefined) {
+      this.header = parseCqlDumpHeader(text, at);
+      this.onHeader?.(this.header);
+      return null;
+    }
+    if (this.ended) {
+      if (text.trim() === '') return null;
+      throw new InputError(`${at}: data after the end trailer of the CQL dump`);
+    }
+    const parsed = parseLine(text, at);
+    if (Array.isArray(parsed)) {
+      this.rows++;
+      return { cells: rowCells(this.header.columns, parsed, at), lineNo };
+    }
+    if (isRecord(parsed) && parsed['end'] === true) {
+      checkTrailer(parsed, this.rows, at);
+      this.ended = true;
+      return null;
+    }
+    throw new InputError(`${at}: neither a row (JSON array) nor the end trailer`);
+  }
+
+  /** Ends the read: an InputError when the dump was empty or has no trailer. */
+  end(): void {
+    if (this.header === undefined) throw new InputError(`${this.fileName}: empty file, not an amu CQL dump`);
+    if (!this.ended) {
+      throw new InputError(
+        `${this.fileName}:${this.lastLineNo}: truncated CQL dump: no end trailer after ${this.rows} rows (the export did not finish)`,
+      );
+    }
+  }
+}
+
+/**
  * Reads a dump line by line, yielding rows as they come; the trailer's count is checked at the end, so a
  * consumer must treat an error thrown after some rows as "the whole dump is bad".
  */
@@ -233,39 +296,12 @@ export async function* readCqlDump(
   fileName: string,
   onHeader?: (header: CqlDumpHeader) => void,
 ): AsyncGenerator<CqlDumpRow> {
-  let header: CqlDumpHeader | undefined;
-  let rows = 0;
-  let ended = false;
-  let lastLineNo = 0;
+  const reader = new CqlDumpReader(fileName, onHeader);
   for await (const { text, lineNo } of lines) {
-    lastLineNo = lineNo;
-    const at = `${fileName}:${lineNo}`;
-    if (header === undefined) {
-      header = parseCqlDumpHeader(text, at);
-      onHeader?.(header);
-      continue;
-    }
-    if (ended) {
-      if (text.trim() === '') continue;
-      throw new InputError(`${at}: data after the end trailer of the CQL dump`);
-    }
-    const parsed = parseLine(text, at);
-    if (Array.isArray(parsed)) {
-      rows++;
-      yield { cells: rowCells(header.columns, parsed, at), lineNo };
-    } else if (isRecord(parsed) && parsed['end'] === true) {
-      checkTrailer(parsed, rows, at);
-      ended = true;
-    } else {
-      throw new InputError(`${at}: neither a row (JSON array) nor the end trailer`);
-    }
+    const row = reader.line(text, lineNo);
+    if (row !== null) yield row;
   }
-  if (header === undefined) throw new InputError(`${fileName}: empty file, not an amu CQL dump`);
-  if (!ended) {
-    throw new InputError(
-      `${fileName}:${lastLineNo}: truncated CQL dump: no end trailer after ${rows} rows (the export did not finish)`,
-    );
-  }
+  reader.end();
 }
 
 /** Parses and checks line 1; `at` is "file:line" for messages. */
@@ -342,21 +378,28 @@ function parseCell(column: CqlDumpColumn, cell: unknown, at: string): string | n
   }
 }
 
-/** `YYYY-MM-DDTHH:MM:SS.mmmZ` with a 4-digit year, checked by its fields (what `new Date` would accept and print back). */
-function isPlainIso(cell: string): boolean {
-  if (cell.length !== 24) return false;
-  const sep = '--T::.Z';
-  const at = [4, 7, 10, 13, 16, 19, 23];
-  for (let k = 0; k < at.length; k++) if (cell.charCodeAt(at[k]!) !== sep.charCodeAt(k)) return false;
-  const num = (from: number, to: number): number => {
-    let n = 0;
-    for (let i = from; i < to; i++) {
-      const d = cell.charCodeAt(i) - 48;
-      if (d < 0 || d > 9) return -1;
-      n = n * 10 + d;
-    }
-    return n;
-  };
+const ISO_SEPARATORS = '--T::.Z';
+const ISO_SEPARATOR_AT = [4, 7, 10, 13, 16, 19, 23];
+
+/** The decimal number in text[from, to), or -1 when a character there is not a digit. */
+function digitsAt(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS.mmmZ` with a 4-digit year in text[start, end), checked by its fields (what `new Date`
+ * would accept and print back).
+ */
+export function isPlainIsoAt(text: string, start: number, end: number): boolean {
+  if (end - start !== 24) return false;
+  for (let k = 0; k < ISO_SEPARATOR_AT.length; k++) if (text.charCodeAt(start + ISO_SEPARATOR_AT[k]!) !== ISO_SEPARATORS.charCodeAt(k)) return false;
+  const num = (from: number, to: number): number => digitsAt(text, start + from, start + to);
   const year = num(0, 4);
   const month = num(5, 7);
   const day = num(8, 10);
@@ -370,7 +413,7 @@ function isPlainIso(cell: string): boolean {
 }
 
 function isCanonicalIso(cell: string): boolean {
-  if (isPlainIso(cell)) return true;
+  if (isPlainIsoAt(cell, 0, cell.length)) return true;
   const d = new Date(cell);
   return ISO_RE.test(cell) && !Number.isNaN(d.getTime()) && d.toISOString() === cell;
 }
@@ -393,4 +436,37 @@ function parseLine(text: string, at: string): unknown {
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const UUID_AT_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/y;
+
+/**
+ * True when the JSON string cell text[start, end) (no escapes in it) is valid for its column without a
+ * look at parseCell; false means "not sure": the caller hands the line to the full reader, which decides.
+ */
+export function plainCellValid(type: CqlDumpType, text: string, start: number, end: number): boolean {
+  switch (type) {
+    case 'text':
+      return true;
+    case 'int':
+      return plainInteger(text, start, end, 9);
+    case 'bigint':
+      return plainInteger(text, start, end, 18);
+    case 'timestamp':
+      return isPlainIsoAt(text, start, end);
+    case 'uuid':
+      UUID_AT_RE.lastIndex = start;
+      return UUID_AT_RE.test(text) && UUID_AT_RE.lastIndex === end;
+    default:
+      return false;
+  }
+}
+
+/** `-?(0|[1-9]\d*)` with at most `maxDigits` digits (so surely in range). */
+function plainInteger(text: string, start: number, end: number, maxDigits: number): boolean {
+  if (text.charCodeAt(start) === 0x2d) start++;
+  const digits = end - start;
+  if (digits < 1 || digits > maxDigits) return false;
+  if (digits > 1 && text.charCodeAt(start) === 0x30) return false;
+  return digitsAt(text, start, end) >= 0;
 }

@@ -471,6 +471,75 @@ function truncatedError(state: ParseState, fileName: string, lastLineNo: number)
 }
 
 /**
+ * The parse of one cqlsh table, fed line by line (the streaming parser below, and the hybrid dump's
+ * block reader, which cuts plain ASCII rows itself and hands every other line here).
+ */
+export class CqlshTableParser {
+  private readonly state: ParseState = {
+    phase: 'preamble', layout: null, header: null, previous: null, beforePrevious: null,
+    pagingDisabled: false, preambleLines: 0, rows: 0, separatorSplitRows: 0, summary: null, badRow: null, trailerKept: [], trailerLines: 0,
+  };
+  private lastLineNo = 0;
+
+  constructor(
+    private readonly fileName: string,
+    private readonly observer: CqlshTableObserver = {},
+  ) {}
+
+  /** The column borders, once the header was read and while rows come with nothing held back; else null. */
+  get rowLayout(): { starts: readonly number[]; ends: readonly number[]; rowWidth: number } | null {
+    const s = this.state;
+    return s.phase === 'rows' && s.badRow === null ? s.layout : null;
+  }
+
+  /** The header (null before it was read). */
+  get header(): CqlshHeader | null {
+    return this.state.header;
+  }
+
+  /**
+   * Counts a data row that the caller cut itself, exactly as `line` would have (only while `rowLayout` is
+   * not null, for a printable-ASCII line of the row width with ' | ' at every border and no backslash).
+   */
+  countRow(lineNo: number): void {
+    this.state.rows++;
+    this.lastLineNo = lineNo;
+  }
+
+  /** Feeds one line (its trailing '\r' may still be there); returns the data row it holds, if any. */
+  line(line: CqlshLine): CqlshRow | null {
+    const state = this.state;
+    this.lastLineNo = line.lineNo;
+    const text = lineText(line);
+    if (state.phase === 'preamble') {
+      const header = onPreambleLine(line, text, state, this.fileName);
+      if (header !== null) {
+        state.header = header;
+        this.observer.header?.(header);
+      }
+      return null;
+    }
+    if (state.phase === 'rows') return onRowLine(line, text, state, this.fileName);
+    if (state.phase === 'afterRows') onAfterRowsLine(line, text, state, this.fileName);
+    else onTrailerLine(text, state);
+    return null;
+  }
+
+  /** Ends the parse: the summary, or an InputError when the table was cut short. */
+  end(): CqlshSummary {
+    const state = this.state;
+    if (state.summary === null) throw truncatedError(state, this.fileName, this.lastLineNo);
+    const summary: CqlshSummary = {
+      ...state.summary,
+      warnings: warningsOf(state.trailerKept),
+      trailerLines: state.trailerLines,
+    };
+    this.observer.end?.(summary);
+    return summary;
+  }
+}
+
+/**
  * Parses cqlsh's output of one SELECT, yielding each data row as soon as it is read. The header
  * columns reach `observer.header` before the first row; `observer.end` gets the summary after the
  * `(N rows)` line was checked. Truncated or malformed input is an InputError naming file and line.
@@ -480,35 +549,10 @@ export async function* parseCqlshTable(
   fileName: string,
   observer: CqlshTableObserver = {},
 ): AsyncGenerator<CqlshRow, CqlshSummary, undefined> {
-  const state: ParseState = {
-    phase: 'preamble', layout: null, header: null, previous: null, beforePrevious: null,
-    pagingDisabled: false, preambleLines: 0, rows: 0, separatorSplitRows: 0, summary: null, badRow: null, trailerKept: [], trailerLines: 0,
-  };
-  let lastLineNo = 0;
+  const parser = new CqlshTableParser(fileName, observer);
   for await (const line of lines) {
-    lastLineNo = line.lineNo;
-    const text = lineText(line);
-    if (state.phase === 'preamble') {
-      const header = onPreambleLine(line, text, state, fileName);
-      if (header !== null) {
-        state.header = header;
-        observer.header?.(header);
-      }
-    } else if (state.phase === 'rows') {
-      const row = onRowLine(line, text, state, fileName);
-      if (row !== null) yield row;
-    } else if (state.phase === 'afterRows') {
-      onAfterRowsLine(line, text, state, fileName);
-    } else {
-      onTrailerLine(text, state);
-    }
+    const row = parser.line(line);
+    if (row !== null) yield row;
   }
-  if (state.summary === null) throw truncatedError(state, fileName, lastLineNo);
-  const summary: CqlshSummary = {
-    ...state.summary,
-    warnings: warningsOf(state.trailerKept),
-    trailerLines: state.trailerLines,
-  };
-  observer.end?.(summary);
-  return summary;
+  return parser.end();
 }

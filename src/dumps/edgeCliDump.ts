@@ -7,6 +7,7 @@
 import { InputError } from '../errors.js';
 import { cutInput } from '../cli/quoteInput.js';
 import { location, type Line } from './lines.js';
+import { edgeLayoutHeader } from './edgeRowValue.js';
 
 /** One column of the row, as printed by cassandra-cli. */
 export interface CliColumn {
@@ -166,4 +167,37 @@ function badRecord(fileName: string, lineNo: number, why: string): InputError {
 
 function inputError(fileName: string, lineNo: number, message: string): InputError {
   return new InputError(`${location(fileName, lineNo)}: ${message}`);
+}
+
+/** Bytes of a record line kept at its end when it is shortened: the value's flag and the record's tail, with room to spare. */
+const KEPT_TAIL_BYTES = 512;
+const NAME_START_BYTES = Buffer.from(NAME_START);
+const VALUE_SEP_BYTES = Buffer.from(VALUE_SEP);
+
+/**
+ * For a pass that needs only each record's column name, KVM name and encryption flag: a long record line in Edge's
+ * own row layout, shortened to its head (through the KVM name) and its last bytes. parseRecord and decodeRowHeader
+ * give the same name, flag and timestamp for it as for the whole line; any other line is left whole (undefined).
+ */
+export function shortenRecordLine(bytes: Buffer, start: number, end: number): string | undefined {
+  if (bytes.compare(NAME_START_BYTES, 0, NAME_START_BYTES.length, start, start + NAME_START_BYTES.length) !== 0) return undefined;
+  const sep = bytes.indexOf(VALUE_SEP_BYTES, start + NAME_START_BYTES.length);
+  const value = sep + VALUE_SEP_BYTES.length;
+  if (sep < 0 || value + 2 >= end || bytes[value] !== 0x7b || bytes[value + 1] !== 0x22) return undefined;
+  const nameEnd = bytes.indexOf(0x22, value + 2);
+  if (nameEnd < 0 || nameEnd + 3 >= end) return undefined;
+  let tail = end - KEPT_TAIL_BYTES;
+  while (tail < end && (bytes[tail]! & 0xc0) === 0x80) tail++;
+  if (tail <= nameEnd + 4) return undefined;
+  const head = bytes.toString('utf8', start, nameEnd + 3);
+  const short = `${head}~${bytes.toString('utf8', tail, end)}`;
+  // Kept only when it reads as the whole line would: the record's tail within the kept end, Edge's row layout.
+  if (short.lastIndexOf(TIMESTAMP_SEP) <= head.length) return undefined;
+  let column: CliColumn;
+  try {
+    column = parseRecord(short, '', 0);
+  } catch {
+    return undefined;
+  }
+  return edgeLayoutHeader(column.value) === undefined ? undefined : short;
 }

@@ -54,6 +54,12 @@ export function decodeRowValue(json: string, where: string): RowValue {
   return { kind: 'kvm', name, encrypted, entries };
 }
 
+/** Name and flag of a row in Edge's own layout read from its ends only (undefined for a keystore or any other layout). */
+export function edgeLayoutHeader(json: string): { name: string; encrypted: boolean } | undefined {
+  const shape = edgeRowShape(json);
+  return shape === undefined || shape.name === KEYSTORE_KVM_NAME ? undefined : { name: shape.name, encrypted: shape.encrypted };
+}
+
 /** A KVM row without its entries parsed: what the export's first pass needs. */
 export type RowHeader = KeystoreRow | { kind: 'kvm'; name: string; encrypted: boolean };
 

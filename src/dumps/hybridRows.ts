@@ -85,7 +85,7 @@ export function descriptorRowFrom(row: CqlshRow, fileName: string): HybridDescri
 }
 
 /** An observer that checks the header's columns before passing it on. */
-function checkingObserver(
+export function checkingObserver(
   required: readonly string[],
   table: string,
   fileName: string,

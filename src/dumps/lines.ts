@@ -17,7 +17,15 @@ export interface ReadLinesOptions {
   source?: string;
   /** Longest line accepted, in bytes; a longer one is an InputError as soon as it passes the limit. */
   maxLineBytes?: number;
+  /**
+   * For lines of over SHORTEN_MIN_BYTES (checked UTF-8): a shorter text that stands for the line, or undefined to
+   * decode it whole. A reader that needs only a line's ends saves decoding (and holding) megabytes it never reads.
+   */
+  shorten?: (bytes: Buffer, start: number, end: number) => string | undefined;
 }
+
+/** Lines at least this long are offered to `shorten`. */
+export const SHORTEN_MIN_BYTES = 64 * 1024;
 
 /**
  * Edge KVMs go up to 15 MB; escaped once more in a CQL line dump, or as base64 of a blob, a row line stays
@@ -59,14 +67,14 @@ export async function* readLines(input: AsyncIterable<Uint8Array>, options: Read
       lineNo++;
       if (pendingBytes + nl - start > maxLineBytes) throw tooLong(source, lineNo, maxLineBytes);
       if (pending.length === 0) {
-        yield { text: decodeRange(chunk, start, nl, source, lineNo, nl < checked), lineNo, terminated: true };
+        yield { text: decodeRange(chunk, start, nl, source, lineNo, nl < checked, options.shorten), lineNo, terminated: true };
       } else {
         pending.push(chunk.subarray(start, nl));
         const length = pendingBytes + nl - start;
         scratch = joinInto(scratch, pending, length);
         pending = [];
         pendingBytes = 0;
-        yield { text: decodeRange(scratch, 0, length, source, lineNo), lineNo, terminated: true };
+        yield { text: decodeRange(scratch, 0, length, source, lineNo, false, options.shorten), lineNo, terminated: true };
       }
       start = nl + 1;
       nl = chunk.indexOf(LF, start);
@@ -104,13 +112,17 @@ function asBuffer(chunk: Uint8Array): Buffer {
   return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
-/** Decodes bytes [start, end) as UTF-8, dropping one trailing `\r`; `valid` when already checked. */
-function decodeRange(buf: Buffer, start: number, end: number, source: string, lineNo: number, valid = false): string {
+/** Decodes bytes [start, end) as UTF-8, dropping one trailing `\r`; `valid` when already checked; a long line `shorten`ed when it can be. */
+function decodeRange(buf: Buffer, start: number, end: number, source: string, lineNo: number, valid = false, shorten?: ReadLinesOptions['shorten']): string {
   if (end > start && buf[end - 1] === CR) end--;
   if (!valid && !isUtf8(buf.subarray(start, end))) {
     throw new InputError(`${location(source, lineNo)}: not valid UTF-8 text`, [
       'cassandra-cli output must be saved as UTF-8 (run it with LANG=C.UTF-8 or en_US.UTF-8).',
     ]);
+  }
+  if (shorten !== undefined && end - start >= SHORTEN_MIN_BYTES) {
+    const short = shorten(buf, start, end);
+    if (short !== undefined) return short;
   }
   return buf.toString('utf8', start, end);
 }

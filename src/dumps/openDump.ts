@@ -5,8 +5,9 @@ import path from 'node:path';
 import { InputError } from '../errors.js';
 import { DUMP_READ_BYTES, readLines } from './lines.js';
 import { isCqlDump, readCqlDump, type CqlDumpHeader } from './cqlDumpFormat.js';
-import { parseCliDump } from './edgeCliDump.js';
-import { descriptorRowFrom, entryRowFrom, readDescriptorRows, readEntryRows, type HybridDescriptorRow, type HybridEntryRow } from './hybridRows.js';
+import { parseCliDump, shortenRecordLine } from './edgeCliDump.js';
+import { type HybridDescriptorRow, type HybridEntryRow } from './hybridRows.js';
+import { cqlDescriptorBatches, cqlEntryBatches, cqlshDescriptorBatches, cqlshEntryBatches } from './hybridBlockRows.js';
 import { checkDumpExists, descriptorDumpPath, kvmDumpPath } from './layout.js';
 
 /** One column of the org's row: the Thrift column name and its JSON value, with where it was read. */
@@ -16,18 +17,21 @@ export interface EdgeColumn {
   where: string;
 }
 
-/** Reads the dump from the start each time it is called (the source makes two passes). */
-export type EdgeColumnReader = () => AsyncIterable<EdgeColumn>;
+/**
+ * Reads the dump from the start each time it is called (the source makes two passes). With `headersOnly`, a long
+ * value may come shortened to what names its KVM and flag (Edge's layout read from its ends): enough for a first pass.
+ */
+export type EdgeColumnReader = (options?: { headersOnly?: boolean }) => AsyncIterable<EdgeColumn>;
 
 /** One `kvm_map_entry` row, whatever reader produced it (cqlsh table, CQL line dump). */
 export type EntryRowLike = HybridEntryRow;
 /** One `kvm_map_descriptor` row, whatever reader produced it. */
 export type DescriptorRowLike = HybridDescriptorRow;
 
-/** Row sources; each function reads its dump from the start (the source makes two passes). */
+/** Row sources; each function reads its dump from the start (the source makes two passes), in batches of rows in dump order. */
 export interface HybridDumpReaders {
-  entries: () => AsyncIterable<EntryRowLike>;
-  descriptors?: () => AsyncIterable<DescriptorRowLike>;
+  entries: () => AsyncIterable<readonly EntryRowLike[]>;
+  descriptors?: () => AsyncIterable<readonly DescriptorRowLike[]>;
   /** Names the entry dump in origins and messages (`<name>:<line>`); default "kvm_map_entry". */
   entryName?: string;
   /** Names the descriptor dump; default "kvm_map_descriptor". */
@@ -80,8 +84,12 @@ export async function isCqlDumpFile(file: string): Promise<boolean> {
 /** Edge columns from a cassandra-cli text dump (`get keyvaluemaps_r21['<org>'];`). */
 export function cassandraCliColumns(file: string): EdgeColumnReader {
   const label = path.basename(file);
-  return async function* columns(): AsyncIterable<EdgeColumn> {
-    for await (const column of parseCliDump(readLines(createReadStream(file, { highWaterMark: DUMP_READ_BYTES }), { source: label }), label)) {
+  return async function* columns(options?: { headersOnly?: boolean }): AsyncIterable<EdgeColumn> {
+    const lines = readLines(createReadStream(file, { highWaterMark: DUMP_READ_BYTES }), {
+      source: label,
+      ...(options?.headersOnly ? { shorten: shortenRecordLine } : {}),
+    });
+    for await (const column of parseCliDump(lines, label)) {
       yield { name: column.name, value: column.value, where: `${label}:${column.lineNo}` };
     }
   };
@@ -89,10 +97,9 @@ export function cassandraCliColumns(file: string): EdgeColumnReader {
 
 function rowsOf(file: string, expect: { source: 'edge' | 'hybrid'; table: string }, onHeader?: (header: CqlDumpHeader) => void) {
   const label = path.basename(file);
+  const refuse = expectTable(label, expect);
   const check = (header: CqlDumpHeader) => {
-    if (header.source !== expect.source || header.table !== expect.table) {
-      throw new InputError(`${label}: a CQL dump of ${header.source} ${header.keyspace}.${header.table}, not of ${expect.source} ${expect.table}`);
-    }
+    refuse(header);
     onHeader?.(header);
   };
   return readCqlDump(readLines(createReadStream(file, { highWaterMark: DUMP_READ_BYTES }), { source: label }), label, check);
@@ -126,36 +133,38 @@ export function cqlEdgeColumns(file: string): EdgeColumnReader {
   };
 }
 
-/** Streams a file's lines (UTF-8 checked). */
-function fileLines(file: string): AsyncIterable<{ text: string; lineNo: number }> {
-  return readLines(createReadStream(file, { highWaterMark: DUMP_READ_BYTES }), { source: file });
-}
-
 /** Readers of cqlsh text dumps: `SELECT * FROM kvm_map_entry` and, optionally, `kvm_map_descriptor`. */
 export function cqlshEntryReaders(entryDumpPath: string, descriptorDumpPath?: string): HybridDumpReaders {
   const readers: HybridDumpReaders = {
-    entries: () => readEntryRows(fileLines(entryDumpPath), entryDumpPath),
+    entries: () => cqlshEntryBatches(entryDumpPath),
     entryName: entryDumpPath,
   };
   if (descriptorDumpPath !== undefined) {
-    readers.descriptors = () => readDescriptorRows(fileLines(descriptorDumpPath), descriptorDumpPath);
+    readers.descriptors = () => cqlshDescriptorBatches(descriptorDumpPath);
     readers.descriptorName = descriptorDumpPath;
   }
   return readers;
 }
 
+/** Refuses a CQL dump of another source or table than expected. */
+function expectTable(label: string, expect: { source: 'edge' | 'hybrid'; table: string }): (header: CqlDumpHeader) => void {
+  return (header) => {
+    if (header.source !== expect.source || header.table !== expect.table) {
+      throw new InputError(`${label}: a CQL dump of ${header.source} ${header.keyspace}.${header.table}, not of ${expect.source} ${expect.table}`);
+    }
+  };
+}
+
 /** Hybrid kvm_map_entry and kvm_map_descriptor rows from CQL dumps: the same records the cqlsh dumps give. */
 export function cqlHybridReaders(entryDump: string, descriptorDump?: string): HybridDumpReaders {
+  const entryLabel = path.basename(entryDump);
   const readers: HybridDumpReaders = {
-    entries: async function* entries() {
-      for await (const row of rowsOf(entryDump, { source: 'hybrid', table: 'kvm_map_entry' })) yield entryRowFrom(row, entryDump);
-    },
+    entries: () => cqlEntryBatches(entryDump, entryLabel, expectTable(entryLabel, { source: 'hybrid', table: 'kvm_map_entry' })),
     entryName: entryDump,
   };
   if (descriptorDump !== undefined) {
-    readers.descriptors = async function* descriptors() {
-      for await (const row of rowsOf(descriptorDump, { source: 'hybrid', table: 'kvm_map_descriptor' })) yield descriptorRowFrom(row, descriptorDump);
-    };
+    const label = path.basename(descriptorDump);
+    readers.descriptors = () => cqlDescriptorBatches(descriptorDump, label, expectTable(label, { source: 'hybrid', table: 'kvm_map_descriptor' }));
     readers.descriptorName = descriptorDump;
   }
   return readers;

@@ -44,7 +44,7 @@ export class EdgeKvmSource implements KvmSource {
     const kvms: KvmDescriptor[] = [];
     let rowsRead = 0;
     const wrapped: { scope: Scope; key: string; where: string }[] = [];
-    for await (const column of this.readColumns()) {
+    for await (const column of this.readColumns({ headersOnly: true })) {
       rowsRead += 1;
       const { scope, kvmKey } = decodeColumnName(column.name, column.where);
       const row = decodeRowHeader(column.value, column.where);

@@ -1,9 +1,11 @@
 // The Apigee hybrid KVM source: kvm_map_entry/kvm_map_descriptor rows, regrouped through spill buckets, decrypted per scope key.
 //
-// Rows come one per entry in Cassandra token order, so a map's entries are scattered through the
-// dump. `index()` makes one streaming pass keeping per-map counters only; `read()` streams the
-// entries again into spill buckets (ciphertext only, private temp folder) and decrypts one bucket
-// at a time, so memory follows the largest bucket (about `bucketBytes`, or the largest KVM).
+// Rows come one per entry in Cassandra token order (every entry is its own partition), so a map's
+// entries are scattered through the dump. `index()` makes one streaming pass keeping per-map counters
+// only; `read()` streams the entries again into spill buckets (binary records of ciphertext only,
+// spillRecords.ts, in a private temp folder) and decrypts one bucket at a time, one AES call per KVM,
+// so memory follows the largest bucket (about `bucketBytes`, or the largest KVM). Rows arrive in
+// batches from the block readers (dumps/hybridBlockRows.ts).
 //
 // Decisions (see also the README of the export):
 // - A map's current version is its descriptor row's `ver`; rows of other versions are stale
@@ -24,10 +26,13 @@ import { InputError, KeyError } from '../errors.js';
 import type { Kvm, KvmEntry, Scope } from '../kvm/model.js';
 import { scopeLabel } from '../kvm/model.js';
 import { decryptHybridValue } from '../keys/hybridKeys.js';
-import { DecryptFailure, decryptEdgeValues, isAesKeyLength } from '../keys/aesEcb.js';
+import { isAesKeyLength } from '../keys/aesEcb.js';
+import { decryptLaidOut } from '../keys/ecbBatch.js';
 import { ScopeDecoder, type HybridScopeKind } from '../kvm/hybridScope.js';
 import type { DescriptorRowLike, EntryRowLike, HybridDumpReaders } from '../dumps/openDump.js';
 import { bucketCount, bucketOf, SpillBuckets } from './spillBuckets.js';
+import { MapTable } from './mapTable.js';
+import { BucketRecords, maxRecordBytes, recordValue, VAL_CIPHER, VAL_NULL, writeRecord, type SpillRecord } from './spillRecords.js';
 import type { KvmDescriptor, KvmSource, SourceIndex, SourceItem, SourceNote } from './source.js';
 
 /** The AES keys of the hybrid org. */
@@ -54,7 +59,7 @@ export const DEFAULT_BUCKET_BYTES = 16 * 1024 * 1024;
 const NOTE_NAMES_SHOWN = 5;
 /** Distinct tenants remembered for the error message. */
 const TIDS_SHOWN = 10;
-/** Spill line overhead beyond key and value (JSON brackets, map id, line number). */
+/** Spill overhead per row beyond key and value, in the estimate that sizes the buckets. */
 const SPILL_LINE_OVERHEAD = 24;
 
 /** Per version of a map: rows and approximate spill bytes. */
@@ -73,16 +78,25 @@ interface MapState {
   /** The descriptor row's ver; null when the map has no descriptor row. */
   descriptorVer: string | null;
   versions: Map<string, VersionCount>;
+  /** The version of the last row counted, and its counter (a map's rows nearly always share one version). */
+  hotVer: string | null;
+  hotCount: VersionCount | null;
   /** The version exported (set at the end of the first pass). */
   chosenVer: string | null;
   descriptor: KvmDescriptor;
+  /** Selected by the current read, and its spill bucket. */
+  wanted: boolean;
+  bucket: number;
+  /** The next map of its slot in the map table. */
+  nextInSlot: MapState | undefined;
 }
 
-/** One entry row of a wanted map as spilled: ciphertext, never plain text. */
-interface SpilledEntry {
-  key: string;
-  val: string | null;
-  lineNo: number;
+/** The maps of a dump by scope text and name. */
+type MapIndex = MapTable<MapState>;
+
+/** A copy of a string that holds no reference to the (large) text it was cut from. */
+function own(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8');
 }
 
 /** The key of a scope, or why there is none. */
@@ -233,10 +247,10 @@ class KeyTally {
 // Decryption of one KVM
 
 /** The first problem that fails a KVM before any decryption: a null value or an entry twice. */
-function rowProblem(entries: SpilledEntry[], where: (lineNo: number) => string): string | null {
+function rowProblem(entries: SpillRecord[], where: (lineNo: number) => string): string | null {
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i]!;
-    if (entry.val === null) {
+    if (entry.kind === VAL_NULL) {
       return `entry "${entry.key}" has no value (val is null at ${where(entry.lineNo)}); the KVM is not exported without it`;
     }
     const previous = entries[i - 1];
@@ -248,22 +262,34 @@ function rowProblem(entries: SpilledEntry[], where: (lineNo: number) => string):
 }
 
 /** Orders entries by name (UTF-16 code units), then by line. */
-function byEntryName(a: SpilledEntry, b: SpilledEntry): number {
+function byEntryName(a: SpillRecord, b: SpillRecord): number {
   if (a.key !== b.key) return a.key < b.key ? -1 : 1;
   return a.lineNo - b.lineNo;
 }
 
-/** All entries decrypted in one batch (one reused cipher context), or null when any value fails. */
-function decryptAll(key: Buffer, entries: SpilledEntry[]): KvmEntry[] | null {
-  const vals = new Array<string>(entries.length);
-  for (let i = 0; i < entries.length; i++) vals[i] = entries[i]!.val!;
-  let values: string[];
-  try {
-    values = decryptEdgeValues(key, vals);
-  } catch (err) {
-    if (err instanceof DecryptFailure) return null;
-    throw err;
+/** Ciphertexts of a KVM laid end to end for one AES call (reused, grown to the largest KVM). */
+let laidOut = Buffer.allocUnsafe(64 * 1024);
+
+/** All entries decrypted in one AES call, or null when any value is not ciphertext or fails to decrypt. */
+function decryptAll(key: Buffer, entries: SpillRecord[], bucket: Buffer): KvmEntry[] | null {
+  let bytes = 0;
+  for (const entry of entries) {
+    if (entry.kind !== VAL_CIPHER) return null;
+    bytes += entry.valEnd - entry.valStart;
   }
+  if (laidOut.length < bytes) laidOut = Buffer.allocUnsafe(Math.max(bytes, laidOut.length * 2));
+  const lengths = new Int32Array(entries.length);
+  let at = 0;
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    const length = entry.valEnd - entry.valStart;
+    // Short values byte by byte: cheaper than a Buffer.copy call each.
+    if (length <= 64) for (let j = entry.valStart; j < entry.valEnd; j++) laidOut[at++] = bucket[j]!;
+    else at += bucket.copy(laidOut, at, entry.valStart, entry.valEnd);
+    lengths[i] = length;
+  }
+  const values = decryptLaidOut(key, laidOut.subarray(0, bytes), lengths, entries.length);
+  if (values === null) return null;
   const plain = new Array<KvmEntry>(entries.length);
   for (let i = 0; i < entries.length; i++) plain[i] = { name: entries[i]!.key, value: values[i]! };
   return plain;
@@ -283,7 +309,8 @@ function decryptFailure(err: unknown, what: string, choice: { id: string; label:
 // The source
 
 export class HybridKvmSource implements KvmSource {
-  private maps: Map<string, MapState> | null = null;
+  private maps: MapState[] | null = null;
+  private index_: MapIndex = new MapTable();
   private readonly entryName: string;
   private readonly descriptorName: string;
 
@@ -301,31 +328,37 @@ export class HybridKvmSource implements KvmSource {
   async index(): Promise<SourceIndex> {
     const decoder = new ScopeDecoder(this.options.scopeKinds ?? {});
     const tids = new Set<string>();
-    const maps = new Map<string, MapState>();
+    const index: MapIndex = new MapTable();
+    const maps: MapState[] = [];
     let rowsRead = 0;
+    let lastTid: string | null = null;
     if (this.readers.descriptors) {
-      for await (const row of this.readers.descriptors()) {
-        rowsRead += 1;
-        noteTid(tids, row.tid);
-        this.addDescriptorRow(maps, decoder, row);
+      for await (const batch of this.readers.descriptors()) {
+        for (const row of batch) {
+          rowsRead += 1;
+          if (row.tid !== lastTid) noteTid(tids, (lastTid = row.tid));
+          this.addDescriptorRow(index, maps, decoder, row);
+        }
       }
     }
-    for await (const row of this.readers.entries()) {
-      rowsRead += 1;
-      noteTid(tids, row.tid);
-      this.addEntryRow(maps, decoder, row);
+    for await (const batch of this.readers.entries()) {
+      for (const row of batch) {
+        rowsRead += 1;
+        if (row.tid !== lastTid) noteTid(tids, (lastTid = row.tid));
+        this.addEntryRow(index, maps, decoder, row);
+      }
     }
     decoder.throwIfUnknown();
     this.checkOneTenant(tids);
-    for (const state of maps.values()) state.chosenVer = state.descriptorVer ?? highestVersion(state.versions.keys());
+    for (const state of maps) state.chosenVer = state.descriptorVer ?? highestVersion(state.versions.keys());
     this.maps = maps;
-    const all = [...maps.values()];
-    return { kvms: all.map((s) => s.descriptor), notes: buildNotes(all, this.readers.descriptors !== undefined), rowsRead };
+    this.index_ = index;
+    return { kvms: maps.map((s) => s.descriptor), notes: buildNotes(maps, this.readers.descriptors !== undefined), rowsRead };
   }
 
   async *read(wanted: (d: KvmDescriptor) => boolean): AsyncIterable<SourceItem> {
     if (this.maps === null) await this.index();
-    const selected = [...this.maps!.values()].filter((s) => wanted(s.descriptor));
+    const selected = this.maps!.filter((s) => wanted(s.descriptor));
     const tally = new KeyTally();
     const withRows = selected.filter((s) => this.currentCount(s).rows > 0);
     for (const state of selected) if (this.currentCount(state).rows === 0) yield this.decryptKvm(state, [], tally);
@@ -339,12 +372,18 @@ export class HybridKvmSource implements KvmSource {
     const count = bucketCount(totalBytes, this.options.bucketBytes ?? DEFAULT_BUCKET_BYTES, maps.length);
     const buckets = await SpillBuckets.create(count, this.options.spillDir);
     try {
+      for (const state of this.maps!) state.wanted = false;
+      for (const state of maps) {
+        state.wanted = true;
+        state.bucket = bucketOf(mapKey(state.aScp, state.map), count);
+      }
       const mapsByBucket = groupByBucket(maps, count);
-      await this.spill(new Map(maps.map((s) => [mapKey(s.aScp, s.map), s])), buckets);
+      await this.spill(buckets);
       for (let b = 0; b < count; b++) {
-        const rows = await readBucket(buckets, b);
+        const bytes = await buckets.bytes(b);
         await buckets.remove(b);
-        for (const state of mapsByBucket[b]!) yield this.decryptKvm(state, rows.get(state.id) ?? [], tally);
+        const records = new BucketRecords(bytes, b);
+        for (const state of mapsByBucket[b]!) yield this.decryptKvm(state, records.of(state.id), tally, bytes);
       }
     } finally {
       await buckets.dispose();
@@ -352,19 +391,23 @@ export class HybridKvmSource implements KvmSource {
   }
 
   /** Second streaming pass: appends each wanted, current-version row to its map's bucket. */
-  private async spill(wanted: Map<string, MapState>, buckets: SpillBuckets): Promise<void> {
-    for await (const row of this.readers.entries()) {
-      const key = mapKey(row.aScp, row.map);
-      const state = wanted.get(key);
-      if (!state || row.ver !== state.chosenVer) continue;
-      const writing = buckets.append(bucketOf(key, buckets.count), spillLine(state.id, row.key, row.val, row.lineNo));
-      if (writing) await writing;
+  private async spill(buckets: SpillBuckets): Promise<void> {
+    const index = this.index_;
+    for await (const batch of this.readers.entries()) {
+      for (const row of batch) {
+        const state = this.lookUp(index, row.aScp, row.map);
+        if (!state || !state.wanted || row.ver !== state.chosenVer) continue;
+        const b = state.bucket;
+        const writing = buckets.reserve(b, maxRecordBytes(row.key, row.val));
+        if (writing) await writing;
+        buckets.advance(b, writeRecord(buckets.buffer(b), buckets.used(b), state.id, row.lineNo, row.key, row.val));
+      }
     }
     await buckets.flush();
   }
 
-  /** Decrypts one KVM's entries: a `kvm` item, or a `failed` one saying why. */
-  private decryptKvm(state: MapState, spilled: SpilledEntry[], tally: KeyTally): SourceItem {
+  /** Decrypts one KVM's entries (records of `bucket`): a `kvm` item, or a `failed` one saying why. */
+  private decryptKvm(state: MapState, spilled: SpillRecord[], tally: KeyTally, bucket: Buffer = Buffer.alloc(0)): SourceItem {
     const descriptor = state.descriptor;
     const where = (lineNo: number): string => `${this.entryName}:${lineNo}`;
     const kvm = (entries: KvmEntry[]): Kvm => ({ scope: state.scope, name: state.map, encrypted: true, entries });
@@ -374,7 +417,7 @@ export class HybridKvmSource implements KvmSource {
     const entries = spilled.sort(byEntryName);
     const problem = rowProblem(entries, where);
     if (problem !== null) return { kind: 'failed', descriptor, reason: problem };
-    const fast = decryptAll(choice.key, entries);
+    const fast = decryptAll(choice.key, entries, bucket);
     if (fast !== null) {
       tally.record(choice, 'worked');
       return { kind: 'kvm', descriptor, kvm: kvm(fast) };
@@ -384,7 +427,7 @@ export class HybridKvmSource implements KvmSource {
     for (const entry of entries) {
       const what = `entry "${entry.key}" of ${mapLabel(state)} (${where(entry.lineNo)})`;
       try {
-        plain.push({ name: entry.key, value: decryptHybridValue(choice.key, entry.val!, what) });
+        plain.push({ name: entry.key, value: decryptHybridValue(choice.key, recordValue(bucket, entry)!, what) });
       } catch (err) {
         if (plain.length > 0) tally.record(choice, 'worked');
         return { kind: 'failed', descriptor, reason: decryptFailure(err, what, choice, tally) };
@@ -394,35 +437,44 @@ export class HybridKvmSource implements KvmSource {
     return { kind: 'kvm', descriptor, kvm: kvm(plain) };
   }
 
-  private addDescriptorRow(maps: Map<string, MapState>, decoder: ScopeDecoder, row: DescriptorRowLike): void {
+  /** The map of a row, if known. */
+  private lookUp(index: MapIndex, aScp: string, map: string): MapState | undefined {
+    return index.get(aScp, map);
+  }
+
+  private addDescriptorRow(index: MapIndex, maps: MapState[], decoder: ScopeDecoder, row: DescriptorRowLike): void {
     const origin = `${this.descriptorName}:${row.lineNo}`;
     const scope = decoder.decode(row.aScp, origin);
     if (scope === null) return;
-    const key = mapKey(row.aScp, row.map);
-    const seen = maps.get(key);
+    const seen = this.lookUp(index, row.aScp, row.map);
     if (seen) {
       throw new InputError(`${origin}: a second descriptor row for ${mapLabel(seen)} (first at ${seen.origin})`, [
         'kvm_map_descriptor holds one row per map: the dump is damaged or holds several dumps',
       ]);
     }
-    maps.set(key, newMapState(maps.size, row.aScp, row.map, scope, origin, row.ver));
+    addMap(index, maps, newMapState(maps.length, own(row.aScp), own(row.map), scope, origin, own(row.ver)));
   }
 
-  private addEntryRow(maps: Map<string, MapState>, decoder: ScopeDecoder, row: EntryRowLike): void {
-    const key = mapKey(row.aScp, row.map);
-    let state = maps.get(key);
+  private addEntryRow(index: MapIndex, maps: MapState[], decoder: ScopeDecoder, row: EntryRowLike): void {
+    let state = this.lookUp(index, row.aScp, row.map);
     if (!state) {
       // A row of a known map needs neither its origin text nor its scope decoded again.
       const origin = `${this.entryName}:${row.lineNo}`;
       const scope = decoder.decode(row.aScp, origin);
       if (scope === null) return;
-      state = newMapState(maps.size, row.aScp, row.map, scope, origin, null);
-      maps.set(key, state);
+      state = addMap(index, maps, newMapState(maps.length, own(row.aScp), own(row.map), scope, origin, null));
     }
-    const count = state.versions.get(row.ver) ?? { rows: 0, bytes: 0 };
+    let count = state.hotVer === row.ver ? state.hotCount! : state.versions.get(row.ver);
+    if (count === undefined) {
+      count = { rows: 0, bytes: 0 };
+      state.versions.set(own(row.ver), count);
+    }
+    if (state.hotCount !== count) {
+      state.hotVer = own(row.ver);
+      state.hotCount = count;
+    }
     count.rows += 1;
     count.bytes += row.key.length + (row.val?.length ?? 4) + SPILL_LINE_OVERHEAD;
-    state.versions.set(row.ver, count);
   }
 
   private currentCount(state: MapState): VersionCount {
@@ -447,9 +499,21 @@ function newMapState(id: number, aScp: string, map: string, scope: Scope, origin
   return {
     id, aScp, map, scope, origin, descriptorVer,
     versions: new Map(),
+    hotVer: null,
+    hotCount: null,
     chosenVer: null,
     descriptor: { scope, name: map, encrypted: true, origin },
+    wanted: false,
+    bucket: 0,
+    nextInSlot: undefined,
   };
+}
+
+/** Adds a map to the index and the list (first seen order); returns it. */
+function addMap(index: MapIndex, maps: MapState[], state: MapState): MapState {
+  index.add(state);
+  maps.push(state);
+  return state;
 }
 
 /** The maps of each bucket, in index (first seen) order. */
@@ -457,40 +521,4 @@ function groupByBucket(maps: MapState[], count: number): MapState[][] {
   const groups: MapState[][] = Array.from({ length: count }, () => []);
   for (const state of maps) groups[bucketOf(mapKey(state.aScp, state.map), count)]!.push(state);
   return groups;
-}
-
-/**
- * One spilled row: `<map id> <line> <key length> <val length, -1 for null> <key><val>` and a newline. Lengths
- * are in UTF-16 code units, so key and value are cut exactly whatever they hold (newlines too): no JSON per row.
- */
-function spillLine(id: number, key: string, val: string | null, lineNo: number): string {
-  return `${id} ${lineNo} ${key.length} ${val === null ? -1 : val.length} ${key}${val ?? ''}`;
-}
-
-/** Reads one bucket back (whole: memory follows the bucket anyway), grouping its rows by map id. */
-async function readBucket(buckets: SpillBuckets, bucket: number): Promise<Map<number, SpilledEntry[]>> {
-  const rows = new Map<number, SpilledEntry[]>();
-  const text = await buckets.text(bucket);
-  let at = 0;
-  const field = (): number => {
-    const space = text.indexOf(' ', at);
-    const n = Number(text.slice(at, space));
-    if (space < 0 || !Number.isSafeInteger(n)) throw new Error(`spill bucket ${bucket} is damaged at offset ${at}`);
-    at = space + 1;
-    return n;
-  };
-  while (at < text.length) {
-    const id = field();
-    const lineNo = field();
-    const keyLength = field();
-    const valLength = field();
-    const key = text.slice(at, (at += keyLength));
-    const val = valLength < 0 ? null : text.slice(at, (at += valLength));
-    if (text.charCodeAt(at) !== 0x0a) throw new Error(`spill bucket ${bucket} is damaged at offset ${at}`);
-    at += 1;
-    let list = rows.get(id);
-    if (!list) rows.set(id, (list = []));
-    list.push({ key, val, lineNo });
-  }
-  return rows;
 }

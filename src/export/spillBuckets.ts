@@ -1,21 +1,21 @@
-// Spill buckets: rows appended to N private temp files by a hash, read back one bucket at a time, removed when done.
+// Spill buckets: binary records appended to N private temp files by a hash, read back one bucket at a time, removed when done.
 //
 // Used by the hybrid source to regroup rows that a dump scatters (Cassandra token order) without
 // holding the dump in memory: memory follows the largest bucket, not the dump. The folder is
-// created with mode 0700 and every file with mode 0600; `dispose()` removes them all.
+// created with mode 0700 and every file with mode 0600; `dispose()` removes them all. Records are
+// written into a per-bucket buffer (writers fill `buffer(b)` from `used(b)` after `reserve`) and
+// appended to the bucket's file when it is full.
 
-import { createReadStream } from 'node:fs';
 import { appendFile, mkdtemp, readFile, rm, chmod } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { readLines } from '../dumps/lines.js';
 
 const DIR_MODE = 0o700;
 const FILE_MODE = 0o600;
-/** A bucket's buffered text is written out once it reaches this many characters. */
-const BUCKET_FLUSH_CHARS = 256 * 1024;
-/** All buffers are written out once together they reach this many characters. */
-const TOTAL_FLUSH_CHARS = 2 * 1024 * 1024;
+/** All bucket buffers together hold about this many bytes before being written out. */
+const TOTAL_BUFFER_BYTES = 2 * 1024 * 1024;
+const MIN_BUFFER_BYTES = 4 * 1024;
+const MAX_BUFFER_BYTES = 256 * 1024;
 
 /** FNV-1a over the UTF-16 code units of `text`: a cheap, stable 32-bit hash. */
 export function fnv1a32(text: string): number {
@@ -38,19 +38,20 @@ export function bucketCount(totalBytes: number, bucketBytes: number, maxBuckets:
   return Math.max(1, Math.min(wanted, Math.max(1, maxBuckets)));
 }
 
-/** N append-only text files in a private temp folder, each line one record. */
+/** N append-only binary files in a private temp folder. */
 export class SpillBuckets {
-  private readonly buffers: string[][];
-  private readonly bufferedChars: number[];
-  private totalBuffered = 0;
+  private readonly buffers: (Buffer | null)[];
+  private readonly usedBytes: Int32Array;
+  private readonly bufferBytes: number;
 
   private constructor(
     /** The private folder holding the bucket files. */
     readonly dir: string,
     readonly count: number,
   ) {
-    this.buffers = Array.from({ length: count }, () => []);
-    this.bufferedChars = new Array<number>(count).fill(0);
+    this.buffers = new Array<Buffer | null>(count).fill(null);
+    this.usedBytes = new Int32Array(count);
+    this.bufferBytes = Math.max(MIN_BUFFER_BYTES, Math.min(MAX_BUFFER_BYTES, Math.floor(TOTAL_BUFFER_BYTES / count)));
   }
 
   /** Creates the private folder (under `parent`, default the OS temp folder). */
@@ -62,74 +63,71 @@ export class SpillBuckets {
 
   /** The file of bucket `bucket`. */
   fileOf(bucket: number): string {
-    return path.join(this.dir, `bucket-${bucket}.jsonl`);
+    return path.join(this.dir, `bucket-${bucket}.bin`);
   }
 
   /**
-   * Appends one line (without its newline) to a bucket; written out in batches. Returns a promise only when
-   * it writes (await it before the next append), so the common case costs no promise.
+   * Makes room for `bytes` more bytes in a bucket's buffer (writing it out first when full). Returns a
+   * promise only when it writes (await it before filling the buffer), so the common case costs no promise.
    */
-  append(bucket: number, line: string): Promise<void> | undefined {
-    this.buffers[bucket]!.push(line, '\n');
-    this.bufferedChars[bucket]! += line.length + 1;
-    this.totalBuffered += line.length + 1;
-    if (this.bufferedChars[bucket]! >= BUCKET_FLUSH_CHARS) return this.flushBucket(bucket);
-    if (this.totalBuffered >= TOTAL_FLUSH_CHARS) return this.flush();
-    return undefined;
+  reserve(bucket: number, bytes: number): Promise<void> | undefined {
+    const buffer = this.buffers[bucket];
+    if (buffer !== null && buffer !== undefined && this.usedBytes[bucket]! + bytes <= buffer.length) return undefined;
+    if (buffer === null || buffer === undefined || this.usedBytes[bucket] === 0) {
+      this.buffers[bucket] = Buffer.allocUnsafe(Math.max(this.bufferBytes, bytes));
+      return undefined;
+    }
+    return this.flushBucket(bucket).then(() => {
+      if (this.buffers[bucket]!.length < bytes) this.buffers[bucket] = Buffer.allocUnsafe(bytes);
+    });
   }
 
-  /** Writes out every buffered line. */
+  /** The buffer of a bucket: write a record at `used(bucket)`, then `advance`. Only after `reserve`. */
+  buffer(bucket: number): Buffer {
+    return this.buffers[bucket]!;
+  }
+
+  used(bucket: number): number {
+    return this.usedBytes[bucket]!;
+  }
+
+  advance(bucket: number, bytes: number): void {
+    this.usedBytes[bucket]! += bytes;
+  }
+
+  /** Writes out every buffered record. */
   async flush(): Promise<void> {
     for (let b = 0; b < this.count; b++) await this.flushBucket(b);
   }
 
-  /** Streams the lines of a bucket (none when nothing was appended to it); call after `flush()`. */
-  async *lines(bucket: number): AsyncIterable<string> {
-    if (this.buffers[bucket]!.length > 0) throw new Error(`spill bucket ${bucket} read before it was flushed`);
-    let stream;
+  /** The whole content of a bucket (empty when nothing was appended to it); call after `flush()`. */
+  async bytes(bucket: number): Promise<Buffer> {
+    if (this.usedBytes[bucket] !== 0) throw new Error(`spill bucket ${bucket} read before it was flushed`);
     try {
-      stream = createReadStream(this.fileOf(bucket));
-      for await (const line of readLines(stream, { source: this.fileOf(bucket) })) yield line.text;
+      return await readFile(this.fileOf(bucket));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    } finally {
-      stream?.destroy();
-    }
-  }
-
-  /** The whole text of a bucket ('' when nothing was appended to it); call after `flush()`. */
-  async text(bucket: number): Promise<string> {
-    if (this.buffers[bucket]!.length > 0) throw new Error(`spill bucket ${bucket} read before it was flushed`);
-    try {
-      return await readFile(this.fileOf(bucket), 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      return '';
+      return Buffer.alloc(0);
     }
   }
 
   /** Deletes one bucket's file (frees its disk space early). */
   async remove(bucket: number): Promise<void> {
+    this.buffers[bucket] = null;
     await rm(this.fileOf(bucket), { force: true });
   }
 
   /** Deletes every bucket file and the folder. */
   async dispose(): Promise<void> {
-    this.buffers.forEach((_, b) => this.dropBuffer(b));
+    this.buffers.fill(null);
+    this.usedBytes.fill(0);
     await rm(this.dir, { recursive: true, force: true });
   }
 
   private async flushBucket(bucket: number): Promise<void> {
-    const parts = this.buffers[bucket]!;
-    if (parts.length === 0) return;
-    const text = parts.join('');
-    this.dropBuffer(bucket);
-    await appendFile(this.fileOf(bucket), text, { encoding: 'utf8', mode: FILE_MODE });
-  }
-
-  private dropBuffer(bucket: number): void {
-    this.totalBuffered -= this.bufferedChars[bucket]!;
-    this.buffers[bucket] = [];
-    this.bufferedChars[bucket] = 0;
+    const used = this.usedBytes[bucket]!;
+    if (used === 0) return;
+    this.usedBytes[bucket] = 0;
+    await appendFile(this.fileOf(bucket), this.buffers[bucket]!.subarray(0, used), { mode: FILE_MODE });
   }
 }

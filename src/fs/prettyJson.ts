@@ -1,4 +1,4 @@
-// JSON.stringify(value, null, 2) as a stream of pieces, for large reports: the same text, never one string of all of it.
+// JSON.stringify(value, null, 2) as a stream of pieces (one per array element), for large reports: the same text, never one string of all of it.
 
 /** True for what JSON.stringify leaves out of objects (and writes as null in arrays). */
 function omitted(value: unknown): boolean {
@@ -15,14 +15,15 @@ export function* prettyJsonPieces(value: unknown, indent = ''): Generator<string
       yield '[]';
       return;
     }
+    // Each element by the native printer (a piece per element, not per token), its lines indented to their place:
+    // JSON text has no raw newline inside strings, so every newline is a line break of the layout.
     const inner = `${indent}  `;
+    const breakAt = `\n${inner}`;
     yield '[\n';
     for (let i = 0; i < value.length; i++) {
-      yield inner;
       const item: unknown = value[i];
-      if (omitted(item)) yield 'null';
-      else yield* prettyJsonPieces(item, inner);
-      yield i + 1 < value.length ? ',\n' : '\n';
+      const text = omitted(item) ? 'null' : JSON.stringify(item, null, 2);
+      yield inner + (text.includes('\n') ? text.replaceAll('\n', breakAt) : text) + (i + 1 < value.length ? ',\n' : '\n');
     }
     yield `${indent}]`;
     return;

@@ -233,6 +233,21 @@ describe('amu kvms emigrate --src hybrid --reader cql, through a Kubernetes port
     expect(await Promise.all(files.map((f) => readFile(path.join(dir, f), 'utf8')))).toEqual(earlier);
   });
 
+  test('--cass-ip without a CQL user and without Kubernetes: a usage error naming what to give instead', async () => {
+    const home = path.join(work, 'home-without-kube');
+    await mkdir(home, { recursive: true });
+    const env = { HOME: home, SRC: 'hybrid', READER: 'cql', ORG: 'my-org', EMIGRATE_DIR: path.join(work, 'nokube'), CASS_IP: '127.0.0.1', CQL_PORT: String(server.port), CASS_TLS: 'false' };
+    const r = await runAmu(['kvms', 'emigrate'], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/hybrid over CQL at 127\.0\.0\.1 without --cass-username: amu reads the DML user from the cluster's secrets, but no Kubernetes configuration found/);
+    expect(r.stderr).toMatch(/--cass-username and --cass-password \(or CASS_USERNAME and CASS_PASSWORD\)/);
+    // Given the CQL user, the same run needs no Kubernetes at all.
+    const ok = await runAmu(['kvms', 'emigrate'], { ...env, CASS_USERNAME: 'dml-user', CASS_PASSWORD: 'dml-secret-pw' });
+    expect(ok.stderr).not.toMatch(/Kubernetes/);
+    expect(ok.code).toBe(0);
+    expect((await readdir(path.join(work, 'nokube'))).filter((f) => f.endsWith('.out')).sort()).toEqual(['my-org-kvm-descriptors.out', 'my-org-kvms.out']);
+  });
+
   test('a missing credentials secret is named', async () => {
     const other = await FakeKubeApi.start();
     try {

@@ -410,9 +410,9 @@ describe('spill buckets', () => {
     const readers: HybridDumpReaders = {
       async *entries() {
         pass += 1;
-        yield rows[0]!;
+        yield [rows[0]!];
         if (pass === 2) throw new InputError('entries.out line 2: the dump changed');
-        yield rows[1]!;
+        yield [rows[1]!];
       },
     };
     const src = source(readers, { org: ORG_KEY }, { bucketBytes: 1 });

@@ -4,6 +4,8 @@ import type { Platform } from '../../kvm/model.js';
 import { pick } from '../../cli/optionCatalog.js';
 import type { CqlConnection } from '../../emigrate/cqlConnect.js';
 import { openKube, type KubeValues } from './hybridCluster.js';
+import type { KubeAdapter } from '../../adapters/kube/index.js';
+import { UsageError } from '../../errors.js';
 
 export const CQL_OPTIONS = pick('cql-port', 'cass-username', 'cass-password', 'cass-tls', 'cass-ca', 'cass-tls-servername', 'cass-tls-verify', 'cassandra-pod', 'local-dc', 'page-size');
 
@@ -80,7 +82,7 @@ async function connectWithClusterSecrets(
   const { clusterCqlCredentials, connectDirect, cassandraServiceName } = await import('../../emigrate/cqlConnect.js');
   const { DML_CREDS_SECRET } = await import('../../cluster/secretNames.js');
   const tls = values['cass-tls'] ?? true;
-  const kube = await openKube(values, ctx);
+  const kube = await kubeForSecrets(hosts, values, ctx, tls);
   const creds = await clusterCqlCredentials(kube, values.namespace, tls && !values['cass-ca']);
   ctx.out.addSecret(creds.password);
   ctx.out.info(`Connecting to Cassandra over CQL at ${hosts}:${values['cql-port']} as the DML user of secret ${values.namespace}/${DML_CREDS_SECRET}...`);
@@ -95,6 +97,20 @@ async function connectWithClusterSecrets(
     servername: values['cass-tls-servername'] ?? cassandraServiceName(values.namespace),
     ...common,
   });
+}
+
+/** Kubernetes, to read the CQL user (and CA) from; without it, the error says what to give instead. */
+async function kubeForSecrets(hosts: string, values: CqlValues, ctx: RunContext, tls: boolean): Promise<KubeAdapter> {
+  try {
+    return await openKube(values, ctx);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    const needs = tls && !values['cass-ca'] ? 'the DML user and the CA' : 'the DML user';
+    throw new UsageError(`hybrid over CQL at ${hosts} without --cass-username: amu reads ${needs} from the cluster's secrets, but ${err.message}`, [
+      `give the CQL user instead: --cass-username and --cass-password (or CASS_USERNAME and CASS_PASSWORD)${tls ? ', and --cass-ca FILE (or --no-cass-tls)' : ''}`,
+      ...err.details,
+    ]);
+  }
 }
 
 /** Rows per page: Edge rows are whole KVMs (up to 15 MB), hybrid rows single entries. */

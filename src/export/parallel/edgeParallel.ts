@@ -36,8 +36,10 @@ function workerScript(): { script: string | URL; eval: boolean } | undefined {
 export function exportThreads(requested?: number): number {
   if (workerScript() === undefined || requested === 0) return 0;
   if (requested !== undefined) return requested;
+  // The main thread (reading, and rendering when there are no workers) and the file writer thread keep two cores busy
+  // already: on two cores, workers only take turns with them (measured slower). Workers pay from four cores up.
   const cores = os.availableParallelism();
-  return cores < 2 ? 0 : Math.min(cores, 4);
+  return cores < 4 ? 0 : Math.min(cores - 2, 4);
 }
 
 function rebuild(error: WorkerError): Error {
