@@ -98,10 +98,15 @@ export class ApigeecliWriter implements TargetWriter {
   /** Creates the files off this thread (started with the first file). */
   private files: BackgroundWriter | undefined;
 
+  /** The root with one trailing separator. */
+  private readonly rootSlash: string;
+
   constructor(
     private readonly root: string,
     private readonly naming: ApigeecliNaming = 'current',
-  ) {}
+  ) {
+    this.rootSlash = path.join(root, path.sep);
+  }
 
   unrepresentable(kvm: PlacedKvm): string | undefined {
     const scope = kvm.scope;
@@ -162,7 +167,8 @@ export class ApigeecliWriter implements TargetWriter {
   placeRendered(kvm: PlacedKvm, entries: number, text: Uint8Array): void {
     this.files ??= new BackgroundWriter();
     const name = apigeecliFileName(kvm, this.naming);
-    this.files.writeFileBytes(path.join(this.root, name), text, FILE_MODE);
+    // A file name is one path segment (unrepresentable() refuses separators, `.` and `..`): no path.join needed.
+    this.files.writeFileBytes(`${this.rootSlash}${name}`, text, FILE_MODE);
     this.written.push(name);
     this.scripted.push({ scope: kvm.scope, name: kvm.name, entries });
   }
@@ -177,8 +183,8 @@ export class ApigeecliWriter implements TargetWriter {
   async finish(): Promise<string[]> {
     await this.files?.flush();
     await this.files?.stop();
-    const { buildImportScript, IMPORT_SCRIPT } = await import('./apigeecliScript.js');
-    await writeFileAtomic(path.join(this.root, IMPORT_SCRIPT), buildImportScript(this.scripted, this.naming), 0o700);
+    const { importScriptPieces, IMPORT_SCRIPT } = await import('./apigeecliScript.js');
+    await writeFileAtomic(path.join(this.root, IMPORT_SCRIPT), importScriptPieces(this.scripted, this.naming), 0o700);
     return [...this.written].sort();
   }
 
