@@ -1,15 +1,14 @@
 // `kvms verify`: the KVMs the export plan promises, digested from the dump, against what the importer would read from the tree.
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { InputError, InterruptedError } from '../errors.js';
-import { scopeLabel, type KvmEntry } from '../kvm/model.js';
+import { scopeLabel } from '../kvm/model.js';
 import { planExport, type PlannedKvm, type SkipReason } from '../export/plan.js';
 import { descriptorKey, type KvmSource } from '../export/source.js';
 import type { ApigeecliNaming } from '../export/targets/apigeecli.js';
 import { createTarget, type TargetKind } from '../export/targets/index.js';
 import type { PlacedKvm } from '../export/targets/target.js';
 import { ContentDigester, shortDigest, type ContentDigest } from './digest.js';
-import { EntryLines } from './entryLines.js';
-import { readApigeecliLayout } from './layoutReader.js';
 import { readExportTree, type ExportTree, type TreeKvm } from './readExportTree.js';
 
 export type VerifyStatus = 'OK' | 'missing' | 'different' | 'extra' | 'undecryptable' | 'conflict';
@@ -88,34 +87,28 @@ function unrepresentableCheck(options: VerifyOptions): (kvm: PlacedKvm) => strin
   return (kvm) => writer.unrepresentable(kvm);
 }
 
-/** A KVM the source's worker threads rendered as an apigeecli file: digested from those bytes, as a tree file is. */
-function digestRendered(text: Uint8Array, digester: ContentDigester, lines: EntryLines): ContentDigest {
-  const bytes = Buffer.from(text.buffer, text.byteOffset, text.byteLength);
-  const read = readApigeecliLayout(bytes, lines);
-  if (read) return digester.digestLines(read);
-  // The writer's own text always has its layout; should that change, the entries are read the long way.
-  const body = JSON.parse(bytes.toString('utf8')) as { keyValueEntries?: KvmEntry[] };
-  return digester.digest(body.keyValueEntries ?? []);
-}
-
 /**
  * Second pass over the dump: each expected KVM reduced to count and digest as it is decrypted, so no values are held.
  * With threads (and a source that can), worker threads decrypt and render each KVM as an apigeecli file (as export
  * does), and the main thread digests those bytes; else the main thread decrypts and digests.
  */
-async function digestDump(options: { source: KvmSource; signal?: AbortSignal | undefined; threads?: number | undefined }, expected: PlannedKvm[], digester: ContentDigester): Promise<Map<string, DumpContent>> {
+async function digestDump(
+  options: { source: KvmSource; signal?: AbortSignal | undefined; threads?: number | undefined },
+  expected: PlannedKvm[],
+  digester: ContentDigester,
+  digestKey: Buffer,
+): Promise<Map<string, DumpContent>> {
   const wanted = new Set(expected.map((p) => descriptorKey(p.descriptor)));
   const contents = new Map<string, DumpContent>();
-  // The main thread by default: in all it takes less CPU time and memory than threads that render text to be parsed again.
+  // The main thread by default (`--export-threads` for workers); a dump read from its bytes where the source can.
   const threads = options.threads ?? 0;
-  const rendered = threads > 0 ? options.source.readRendered?.([...wanted], 'apigeecli', threads) : undefined;
-  if (rendered) {
-    const lines = new EntryLines();
-    for await (const batch of rendered) {
+  // An Edge cassandra-cli dump: count and digest per KVM straight from the dump's bytes (on worker threads if asked).
+  const digested = options.source.readDigested?.([...wanted], digestKey, threads);
+  if (digested) {
+    for await (const batch of digested) {
       if (options.signal?.aborted) throw new InterruptedError('verify interrupted');
       for (const item of batch) {
-        const content: DumpContent = item.kind === 'failed' ? { kind: 'failed' } : { kind: 'read', content: digestRendered(item.text, digester, lines) };
-        contents.set(descriptorKey(item.descriptor), content);
+        contents.set(descriptorKey(item.descriptor), item.kind === 'failed' ? { kind: 'failed' } : { kind: 'read', content: { entries: item.entries, digest: item.digest } });
       }
     }
   } else {
@@ -259,9 +252,10 @@ export async function verifyAgainst(
   const plans = planExport(index.kvms, { includeCustomReports: options.includeCustomReports, unrepresentable: options.unrepresentable });
   if (options.mapScope) for (const p of plans) p.target = { ...p.target, scope: options.mapScope(p.target.scope) };
   // One random key per run: both sides compare, and the digests printed reveal nothing about the values.
-  const digester = new ContentDigester(options.digestKey);
+  const digestKey = options.digestKey ?? randomBytes(32);
+  const digester = new ContentDigester(digestKey);
   const tree = await readTree(plans, digester);
-  const dump = await digestDump(options, plans.filter(isExpected), digester);
+  const dump = await digestDump(options, plans.filter(isExpected), digester, digestKey);
   const { rows, warnings } = compare(plans, dump, tree);
   return {
     ok: rows.every((r) => r.status === 'OK'),

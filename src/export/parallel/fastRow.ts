@@ -11,6 +11,7 @@ import { decodeStrictBase64Bytes } from '../../keys/base64.js';
 import { decodeColumnName } from '../../kvm/edgeColumnNames.js';
 import { scopeKey } from '../../kvm/model.js';
 import type { KvmDescriptor } from '../source.js';
+import type { KvmEntry } from '../../kvm/model.js';
 import { asciiBytes, type ByteOut } from './byteOut.js';
 import type { ChunkContext } from './renderChunk.js';
 import type { RenderedRow } from './protocol.js';
@@ -87,6 +88,22 @@ function grown(old: Buffer, used: number, need: number): Buffer {
 
 /** Renders the record line `bytes[start, stop)` (line `lineNo`) into `out`, or says the general path must take it. */
 export function renderRowFast(context: ChunkContext, bytes: Buffer, start: number, stop: number, lineNo: number, out: ByteOut): FastResult {
+  const row = parseRowFast(context, bytes, start, stop, lineNo);
+  return row === 'general' ? row : renderParsed(context, bytes, row, out);
+}
+
+/** A record line taken apart by the fast path: entry names as byte ranges of the line, values decrypted and checked. */
+interface ParsedRow {
+  descriptor: KvmDescriptor;
+  /** Per entry: name start, name end (in the line's bytes), ciphertext size. */
+  ranges: number[];
+  plain: Buffer;
+  /** Per entry: where its text ends in `plain` (before the padding). */
+  stops: number[];
+}
+
+/** The wanted KVM of the record line `bytes[start, stop)` decrypted, or 'general' when the fast path does not take it. */
+function parseRowFast(context: ChunkContext, bytes: Buffer, start: number, stop: number, lineNo: number): ParsedRow | 'general' {
   if (!startsWithAt(bytes, start, NAME_START, stop)) return 'general';
   const valueSep = bytes.indexOf(VALUE_SEP, start + NAME_START.length);
   if (valueSep < 0 || valueSep >= stop) return 'general';
@@ -154,7 +171,13 @@ export function renderRowFast(context: ChunkContext, bytes: Buffer, start: numbe
     stops.push(end - pad);
   }
   if (!isUtf8(plain)) return 'general';
+  return { descriptor, ranges, plain, stops };
+}
 
+/** The parsed KVM in the target's text, appended to `out`. */
+function renderParsed(context: ChunkContext, bytes: Buffer, row: ParsedRow, out: ByteOut): RenderedRow {
+  const { descriptor, ranges, plain, stops } = row;
+  const name = descriptor.name;
   const first = out.length;
   const count = ranges.length / 3;
   const layout = context.setup.render === 'maven' ? MAVEN : APIGEECLI;
@@ -179,4 +202,18 @@ export function renderRowFast(context: ChunkContext, bytes: Buffer, start: numbe
     out.constant(layout.close);
   }
   return { descriptor, kind: 'kvm', entries: count, start: first, end: out.length };
+}
+
+/** The wanted KVM of a record line as entries (for a content digest), or 'general' when the fast path does not take it. */
+export function entriesFast(context: ChunkContext, bytes: Buffer, start: number, stop: number, lineNo: number): { descriptor: KvmDescriptor; entries: KvmEntry[] } | 'general' {
+  const row = parseRowFast(context, bytes, start, stop, lineNo);
+  if (row === 'general') return row;
+  const entries = new Array<KvmEntry>(row.ranges.length / 3);
+  let valueStart = 0;
+  for (let e = 0; e < entries.length; e++) {
+    const r = e * 3;
+    entries[e] = { name: bytes.toString('utf8', row.ranges[r]!, row.ranges[r + 1]!), value: row.plain.toString('utf8', valueStart, row.stops[e]!) };
+    valueStart += row.ranges[r + 2]!;
+  }
+  return { descriptor: row.descriptor, entries };
 }

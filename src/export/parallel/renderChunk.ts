@@ -13,7 +13,7 @@ import { apigeecliFileText } from '../targets/apigeecli.js';
 import { mavenKvmText } from '../targets/maven.js';
 import type { RenderedRow, WorkerError, WorkerSetup } from './protocol.js';
 import { ByteOut } from './byteOut.js';
-import { renderRowFast } from './fastRow.js';
+import { entriesFast, renderRowFast } from './fastRow.js';
 import { ContentDigester } from '../../verify/digest.js';
 
 const RECORD_START = '=> (';
@@ -42,6 +42,14 @@ export function chunkContext(setup: WorkerSetup): ChunkContext {
   };
 }
 
+/** A record line's count and digest by the fast path, or 'general'. */
+function digestFast(context: ChunkContext, digester: ContentDigester, bytes: Buffer, start: number, stop: number, lineNo: number): RenderedRow | 'general' {
+  const parsed = entriesFast(context, bytes, start, stop, lineNo);
+  if (parsed === 'general') return parsed;
+  const { entries, digest } = digester.digest(parsed.entries);
+  return { descriptor: parsed.descriptor, kind: 'kvm', entries, digest, start: 0, end: 0 };
+}
+
 /** An error met while rendering, as it crosses to the main thread. */
 export function errorOf(err: unknown): WorkerError {
   if (err instanceof InputError || err instanceof KeyError) return { kind: err.name as WorkerError['kind'], message: err.message, details: err.details };
@@ -65,7 +73,7 @@ export function renderChunk(context: ChunkContext, bytes: Buffer, firstLine: num
     if (bytes[start] === 0x3d) {
       const stop = end > start && bytes[end - 1] === CR ? end - 1 : end;
       if (!valid && !isUtf8(bytes.subarray(start, stop))) throw new InputError(`${location(setup.label, lineNo)}: not valid UTF-8 text`);
-      const fast = context.digester ? 'general' : renderRowFast(context, bytes, start, stop, lineNo, out);
+      const fast = context.digester ? digestFast(context, context.digester, bytes, start, stop, lineNo) : renderRowFast(context, bytes, start, stop, lineNo, out);
       if (fast !== 'general') rows.push(fast);
       else {
         const text = bytes.toString('utf8', start, stop);
