@@ -1,34 +1,20 @@
-// AES-ECB decryption of many ciphertexts laid end to end in one buffer: one reused decipher per key, one AES call per KVM.
+// AES-ECB decryption of many ciphertexts laid end to end in one buffer: one AES call per KVM (aesEcb.ts's reused decipher per key).
 //
 // The same checks and results as decryptEdgeValues (aesEcb.ts), which takes base64 text instead: PKCS#7
 // padding of each value, strict UTF-8, values decoded as UTF-8 (a byte-order mark kept). Any failure
 // gives null, and the caller decrypts value by value to name the first bad one.
 
 import { isUtf8 } from 'node:buffer';
-import { createDecipheriv, type Decipher } from 'node:crypto';
+import { aesEcbDecryptBlocks } from './aesEcb.js';
 
 const BLOCK = 16;
-const MAX_CACHED_KEYS = 64;
-const deciphers = new Map<string, Decipher>();
-
-function decipherFor(key: Buffer): Decipher {
-  const id = key.toString('latin1');
-  let decipher = deciphers.get(id);
-  if (decipher === undefined) {
-    if (![16, 24, 32].includes(key.length)) throw new RangeError(`an AES key has 16, 24 or 32 bytes, not ${key.length}`);
-    decipher = createDecipheriv(`aes-${key.length * 8}-ecb`, key, null).setAutoPadding(false);
-    if (deciphers.size >= MAX_CACHED_KEYS) deciphers.clear();
-    deciphers.set(id, decipher);
-  }
-  return decipher;
-}
 
 /**
  * Decrypts `data` (ciphertexts of `lengths[i]` bytes each, every one a positive multiple of 16, end to end)
  * with `key`; the plain texts in order, or null when any padding or UTF-8 check fails.
  */
 export function decryptLaidOut(key: Buffer, data: Buffer, lengths: ArrayLike<number>, count: number): string[] | null {
-  const blocks = decipherFor(key).update(data);
+  const blocks = aesEcbDecryptBlocks(key, data);
   const allText = isUtf8(blocks);
   const out = new Array<string>(count);
   let start = 0;
