@@ -1,6 +1,7 @@
 // `amu kvms export`: decrypts the dumped KVMs and writes them for apigeecli or the maven plugin.
 import type { CommandHandler } from '../../cli/command.js';
-import { PartialError, UsageError } from '../../errors.js';
+import { PartialError } from '../../errors.js';
+import { exportThreadsOption } from '../options/exportThreads.js';
 import type { RunContext } from '../../cli/context.js';
 import { startProgress, type Progress } from '../../cli/progress.js';
 import type { TargetKind } from '../../export/targets/index.js';
@@ -34,10 +35,7 @@ async function report(summary: ExportSummary, ctx: RunContext, json: boolean): P
 
 export const handler: CommandHandler<ExportValues> = {
   run: async (values, ctx) => {
-    const threads = values['export-threads'];
-    if (threads !== undefined && (!Number.isInteger(threads) || threads < 0 || threads > 64)) {
-      throw new UsageError(`--export-threads (EXPORT_THREADS) must be a whole number from 0 to 64, not ${String(threads)}`);
-    }
+    const threads = exportThreadsOption(values);
     const source = await openKvmSource(values);
     const { exportKvms } = await import('../../export/exportKvms.js');
     let progress: Progress | undefined;
@@ -51,7 +49,7 @@ export const handler: CommandHandler<ExportValues> = {
       apigeecliNaming: values['apigeecli-naming'],
       mavenProject: values['maven-project'],
       mavenPluginVersion: values['maven-plugin-version'],
-      ...(threads !== undefined ? { threads } : {}),
+      ...threads,
       recordedSource: {
         src: values.src!,
         emigrateDir: values['emigrate-dir']!,

@@ -1,7 +1,7 @@
 // `amu kvms verify`: checks that an export tree (or, with --live, the target organization) holds what the dump holds.
 import path from 'node:path';
 import type { CommandHandler } from '../../cli/command.js';
-import { MismatchError, UsageError } from '../../errors.js';
+import { MismatchError } from '../../errors.js';
 import type { RunContext } from '../../cli/context.js';
 import type { TargetKind } from '../../export/targets/index.js';
 import type { ApigeecliNaming } from '../../export/targets/apigeecli.js';
@@ -10,6 +10,7 @@ import type { VerifyResult } from '../../verify/verifyExport.js';
 import type { RecordedExport } from '../../verify/recordedExport.js';
 import { openKvmSource, type SourceValues } from '../options/dumpSource.js';
 import { openApigee, type ApigeeValues } from '../options/apigee.js';
+import { exportThreadsOption } from '../options/exportThreads.js';
 
 interface VerifyValues extends SourceValues, ApigeeValues {
   live: boolean;
@@ -19,16 +20,6 @@ interface VerifyValues extends SourceValues, ApigeeValues {
   'apigeecli-naming': ApigeecliNaming;
   'export-threads'?: number;
   json: boolean;
-}
-
-/** --export-threads, checked as export checks it. */
-function threadsOf(values: VerifyValues): { threads?: number } {
-  const threads = values['export-threads'];
-  if (threads === undefined) return {};
-  if (!Number.isInteger(threads) || threads < 0 || threads > 64) {
-    throw new UsageError(`--export-threads (EXPORT_THREADS) must be a whole number from 0 to 64, not ${String(threads)}`);
-  }
-  return { threads };
 }
 
 /** The options verify can take from the export's report, with the report's value for each. */
@@ -110,7 +101,7 @@ async function verifyLive(values: VerifyValues, source: KvmSource, ctx: RunConte
         mapScope: (scope) => mapScope(scope, envMap),
         where: apigee.target,
         signal: ctx.signal,
-        ...threadsOf(values),
+        ...exportThreadsOption(values),
       },
       (plans, digester) => readLiveTree({ client: apigee.client, org: values['tgt-org']!, concurrency: values.concurrency, signal: ctx.signal, digester }, plans),
     );
@@ -122,7 +113,7 @@ async function verifyLive(values: VerifyValues, source: KvmSource, ctx: RunConte
 export const handler: CommandHandler<VerifyValues> = {
   prepare: fillFromReport,
   run: async (values, ctx) => {
-    const threads = threadsOf(values);
+    const threads = exportThreadsOption(values);
     const source = await openKvmSource(values);
     if (values.live) {
       await report(await verifyLive(values, source, ctx), values.json, ctx, true);
