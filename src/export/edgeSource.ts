@@ -84,11 +84,6 @@ export class EdgeKvmSource implements KvmSource {
     ]);
   }
 
-  /** The scopes' data keys (after index()), by scopeKey: what a worker thread needs to decrypt rows itself. */
-  scopeKeys(): ReadonlyMap<string, ScopeKey> {
-    return this.keys;
-  }
-
   /** Unwraps each scope's DEK; when none unwraps, the KEK is wrong and nothing can be exported. */
   private unwrapAll(wrapped: { scope: Scope; key: string; where: string }[]): void {
     const failures: string[] = [];

@@ -92,7 +92,6 @@ function bulkImportCollisions(planned: PlacedKvm[]): string[] {
 export class ApigeecliWriter implements TargetWriter {
   readonly label = 'apigeecli';
   readonly renderKind = 'apigeecli';
-  private readonly written: string[] = [];
   /** The KVMs written, with their entry counts, for import-kvms.sh (a KVM that failed to decrypt has no file). */
   private readonly scripted: ScriptKvm[] = [];
   /** Creates the files off this thread (started with the first file). */
@@ -158,7 +157,6 @@ export class ApigeecliWriter implements TargetWriter {
       if (pieces.length > 0) files.append(handle, pieces.join(''));
       files.close(handle);
     }
-    this.written.push(name);
     this.scripted.push({ scope: kvm.scope, name: kvm.name, entries: kvm.entries.length });
     await files.ready();
   }
@@ -169,7 +167,6 @@ export class ApigeecliWriter implements TargetWriter {
     const name = apigeecliFileName(kvm, this.naming);
     // A file name is one path segment (unrepresentable() refuses separators, `.` and `..`): no path.join needed.
     this.files.writeFileBytes(`${this.rootSlash}${name}`, text, FILE_MODE);
-    this.written.push(name);
     this.scripted.push({ scope: kvm.scope, name: kvm.name, entries });
   }
 
@@ -185,7 +182,7 @@ export class ApigeecliWriter implements TargetWriter {
     await this.files?.stop();
     const { importScriptPieces, IMPORT_SCRIPT } = await import('./apigeecliScript.js');
     await writeFileAtomic(path.join(this.root, IMPORT_SCRIPT), importScriptPieces(this.scripted, this.naming), 0o700);
-    return [...this.written].sort();
+    return this.scripted.map((kvm) => apigeecliFileName(kvm, this.naming)).sort();
   }
 
   async close(): Promise<void> {
