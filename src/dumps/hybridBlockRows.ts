@@ -49,6 +49,27 @@ export const DESCRIPTOR_SHAPE: RowShape<HybridDescriptorRow> = {
   fromRecord: descriptorRowFrom,
 };
 
+/**
+ * Receives the entry rows of a scan (one pass over a dump, no row objects for plain rows). Calls are synchronous,
+ * in dump order; everything they are given is valid during the call only.
+ */
+export interface EntryRowSink {
+  /**
+   * A plain row of an ASCII block: cell c (ENTRY_COLUMNS order) is text[from[c], to[c]), and byte for byte
+   * bytes[from[c], to[c]); from[c] = -1 for a null (only `val` may be null).
+   */
+  cut(text: string, bytes: Buffer, from: Int32Array, to: Int32Array, lineNo: number): void;
+  /** Any other row, as the full parser made it (same checks, same messages). */
+  row(row: HybridEntryRow): void;
+}
+
+/** The sink's call for a row cut into `cut` from `block`: `cut` when the block is ASCII and its bytes are known, else `row`. */
+function sinkPlain(sink: EntryRowSink, block: LineBlock, cut: CutState): (lineNo: number) => void {
+  const { text, bytes } = block;
+  if (block.ascii && bytes !== undefined) return (lineNo) => sink.cut(text, bytes, cut.from, cut.to, lineNo);
+  return (lineNo) => sink.row(ENTRY_SHAPE.build(cut.cells(text), lineNo));
+}
+
 /** Control characters (but newline) or a backslash: a block whose JSON lines need the full parser. */
 // eslint-disable-next-line no-control-regex -- finding raw control characters is the point
 const NOT_PLAIN_JSON_RE = /[\x00-\x09\x0b-\x1f\\]/;
@@ -59,6 +80,20 @@ const NOT_PLAIN_JSON_RE = /[\x00-\x09\x0b-\x1f\\]/;
 /** Rows of a cqlsh dump of `kvm_map_entry`, in batches (one per read chunk). */
 export function cqlshEntryBatches(file: string): AsyncIterable<HybridEntryRow[]> {
   return cqlshBatches(file, ENTRY_SHAPE);
+}
+
+/** Every row of a cqlsh dump of `kvm_map_entry`, given to `sink` (see EntryRowSink). */
+export async function scanCqlshEntries(blocks: AsyncIterable<LineBlock>, fileName: string, sink: EntryRowSink): Promise<void> {
+  const parser = new CqlshTableParser(fileName, checkingObserver(ENTRY_SHAPE.columns, ENTRY_SHAPE.table, fileName, {}));
+  const cut = new CutState(ENTRY_SHAPE.columns.length);
+  const row = (r: HybridEntryRow) => sink.row(r);
+  for await (const block of blocks) cqlshBlock(block, parser, ENTRY_SHAPE, fileName, cut, sinkPlain(sink, block, cut), row);
+  parser.end();
+}
+
+/** The same for a cqlsh dump file. */
+export function scanCqlshEntryFile(file: string, sink: EntryRowSink): Promise<void> {
+  return scanCqlshEntries(fileLineBlocks(file, file), file, sink);
 }
 
 /** Rows of a cqlsh dump of `kvm_map_descriptor`, in batches. */
@@ -83,39 +118,72 @@ async function* cqlshRowsOf<T>(
   shape: RowShape<T>,
   fileName: string,
 ): AsyncIterable<T[]> {
-  let at: number[] | null = null; // table column of each shape column
-  const cells = new Array<string | null>(shape.columns.length);
+  const cut = new CutState(shape.columns.length);
   for await (const block of blocks) {
     const rows: T[] = [];
-    const { text } = block;
-    // Every character of an ASCII line has display width 1 (cqlsh's wcwidth), but NUL (width 0): such
-    // lines are cut by position exactly as the full parser's display-width cut would.
-    const plain = block.ascii && !text.includes('\0');
-    let backslash = plain ? text.indexOf('\\') : -1;
-    let lineNo = block.firstLineNo;
-    for (let start = 0; start < text.length; lineNo++) {
-      let nl = text.indexOf('\n', start);
-      if (nl < 0) nl = text.length;
-      if (backslash >= 0 && backslash < start) backslash = text.indexOf('\\', start);
-      const layout = plain && (backslash < 0 || backslash >= nl) ? parser.rowLayout : null;
-      if (layout !== null && at === null) at = shape.columns.map((name) => parser.header!.columns.indexOf(name));
-      if (layout !== null && cutCqlshRow(text, start, nl, layout, at!, shape.nullable, cells)) {
-        parser.countRow(lineNo);
-        rows.push(shape.build(cells, lineNo));
-      } else {
-        const end = nl > start && text.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
-        const row = parser.line({ text: text.slice(start, end), lineNo });
-        if (row !== null) rows.push(shape.fromRecord(row, fileName));
-      }
-      start = nl + 1;
-    }
+    cqlshBlock(block, parser, shape, fileName, cut, (lineNo) => rows.push(shape.build(cut.cells(block.text), lineNo)), (row) => rows.push(row));
     if (rows.length > 0) yield rows;
+  }
+}
+
+/** The cells of the row being cut: cell c is text[from[c], to[c]), from[c] = -1 for a null (reused: one row at a time). */
+class CutState {
+  readonly from: Int32Array;
+  readonly to: Int32Array;
+  /** Table column of each shape column (cqlsh), set with the first plain row. */
+  at: number[] | null = null;
+  private readonly strings: (string | null)[];
+
+  constructor(columns: number) {
+    this.from = new Int32Array(columns);
+    this.to = new Int32Array(columns);
+    this.strings = new Array<string | null>(columns);
+  }
+
+  /** The cut cells as strings (in shape order). */
+  cells(text: string): (string | null)[] {
+    for (let c = 0; c < this.from.length; c++) this.strings[c] = this.from[c]! < 0 ? null : text.slice(this.from[c], this.to[c]);
+    return this.strings;
+  }
+}
+
+/** The rows of one block of a cqlsh table: `plain(lineNo)` for a row cut into `cut`, `row(row)` for one the full parser made. */
+function cqlshBlock<T>(
+  block: LineBlock,
+  parser: CqlshTableParser,
+  shape: RowShape<T>,
+  fileName: string,
+  cut: CutState,
+  plain: (lineNo: number) => void,
+  row: (row: T) => void,
+): void {
+  const { text } = block;
+  // Every character of an ASCII line has display width 1 (cqlsh's wcwidth), but NUL (width 0): such
+  // lines are cut by position exactly as the full parser's display-width cut would.
+  const ascii = block.ascii && !text.includes('\0');
+  let backslash = ascii ? text.indexOf('\\') : -1;
+  let lineNo = block.firstLineNo;
+  for (let start = 0; start < text.length; lineNo++) {
+    let nl = text.indexOf('\n', start);
+    if (nl < 0) nl = text.length;
+    if (backslash >= 0 && backslash < start) backslash = text.indexOf('\\', start);
+    const layout = ascii && (backslash < 0 || backslash >= nl) ? parser.rowLayout : null;
+    if (layout !== null && cut.at === null) cut.at = shape.columns.map((name) => parser.header!.columns.indexOf(name));
+    if (layout !== null && cutCqlshRow(text, start, nl, layout, cut.at!, shape.nullable, cut)) {
+      parser.countRow(lineNo);
+      plain(lineNo);
+    } else {
+      const end = nl > start && text.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
+      const record = parser.line({ text: text.slice(start, end), lineNo });
+      if (record !== null) row(shape.fromRecord(record, fileName));
+    }
+    start = nl + 1;
   }
 }
 
 /**
  * Cuts the wanted cells of the ASCII line text[start, end) (no NUL, no backslash) by the rule's borders, as the
- * full parser would; false (nothing decided) when the line does not fit, ends with '\r', or a required cell is null.
+ * full parser would, into `cut`; false (nothing decided) when the line does not fit, ends with '\r', or a required cell is null.
  */
 function cutCqlshRow(
   text: string,
@@ -124,7 +192,7 @@ function cutCqlshRow(
   layout: { starts: readonly number[]; ends: readonly number[]; rowWidth: number },
   at: number[],
   nullable: number,
-  cells: (string | null)[],
+  cut: CutState,
 ): boolean {
   if (end - start !== layout.rowWidth || text.charCodeAt(start) !== 0x20 || text.charCodeAt(end - 1) === 0x0d) return false;
   const { starts, ends } = layout;
@@ -139,7 +207,8 @@ function cutCqlshRow(
     while (from < to && text.charCodeAt(from) === 0x20) from++;
     const isNull = to - from === 4 && text.startsWith('null', from);
     if (isNull && c !== nullable) return false;
-    cells[c] = isNull ? null : text.slice(from, to);
+    cut.from[c] = isNull ? -1 : from;
+    cut.to[c] = to;
   }
   return true;
 }
@@ -150,6 +219,24 @@ function cutCqlshRow(
 /** Rows of an amu CQL dump of hybrid `kvm_map_entry`, in batches; `onHeader` may refuse the header. */
 export function cqlEntryBatches(file: string, label: string, onHeader: (h: CqlDumpHeader) => void): AsyncIterable<HybridEntryRow[]> {
   return cqlBatches(file, label, onHeader, ENTRY_SHAPE);
+}
+
+/** Every row of an amu CQL dump of hybrid `kvm_map_entry`, given to `sink` (names as for cqlBlockRows). */
+export async function scanCqlEntries(
+  blocks: AsyncIterable<LineBlock>,
+  names: { label: string; fileName: string; onHeader?: (h: CqlDumpHeader) => void },
+  sink: EntryRowSink,
+): Promise<void> {
+  const reader = new CqlDumpReader(names.label, names.onHeader);
+  const cut = new CqlCutState(ENTRY_SHAPE.columns.length);
+  const row = (r: HybridEntryRow) => sink.row(r);
+  for await (const block of blocks) cqlBlock(block, reader, ENTRY_SHAPE, names.fileName, cut, sinkPlain(sink, block, cut), row);
+  reader.end();
+}
+
+/** The same for a CQL dump file. */
+export function scanCqlEntryFile(file: string, label: string, onHeader: (h: CqlDumpHeader) => void, sink: EntryRowSink): Promise<void> {
+  return scanCqlEntries(fileLineBlocks(file, label), { label, fileName: file, onHeader }, sink);
 }
 
 /** Rows of an amu CQL dump of hybrid `kvm_map_descriptor`, in batches. */
@@ -181,35 +268,52 @@ async function* cqlRowsOf<T>(
   shape: RowShape<T>,
   fileName: string,
 ): AsyncIterable<T[]> {
-  let plan: { at: number[]; types: CqlDumpType[] } | null = null;
-  let columns: unknown = null;
-  const cells = new Array<string | null>(shape.columns.length);
+  const cut = new CqlCutState(shape.columns.length);
   for await (const block of blocks) {
     const rows: T[] = [];
-    const { text } = block;
-    const plain = !NOT_PLAIN_JSON_RE.test(text);
-    let lineNo = block.firstLineNo;
-    for (let start = 0; start < text.length; lineNo++) {
-      let nl = text.indexOf('\n', start);
-      if (nl < 0) nl = text.length;
-      const rowColumns = plain ? reader.rowColumns : null;
-      if (rowColumns !== null && rowColumns !== columns) {
-        columns = rowColumns;
-        plan = { at: shape.columns.map((name) => rowColumns.findIndex((c) => c.name === name)), types: rowColumns.map((c) => c.type) };
-        // A dump lacking a column is refused by the full reader, row by row.
-        if (plan.at.includes(-1)) plan = null;
-      }
-      if (rowColumns !== null && plan !== null && cutJsonRow(text, start, nl, plan, shape.nullable, cells)) {
-        reader.countRow(lineNo);
-        rows.push(shape.build(cells, lineNo));
-      } else {
-        const end = nl > start && text.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
-        const row = reader.line(text.slice(start, end), lineNo);
-        if (row !== null) rows.push(shape.fromRecord(row, fileName));
-      }
-      start = nl + 1;
-    }
+    cqlBlock(block, reader, shape, fileName, cut, (lineNo) => rows.push(shape.build(cut.cells(block.text), lineNo)), (row) => rows.push(row));
     if (rows.length > 0) yield rows;
+  }
+}
+
+/** The cut state of a CQL dump: the plan of the row columns seen last. */
+class CqlCutState extends CutState {
+  plan: { at: number[]; types: CqlDumpType[] } | null = null;
+  columns: unknown = null;
+}
+
+/** The rows of one block of a CQL dump: `plain(lineNo)` for a row cut into `cut`, `row(row)` for one the full reader made. */
+function cqlBlock<T>(
+  block: LineBlock,
+  reader: CqlDumpReader,
+  shape: RowShape<T>,
+  fileName: string,
+  cut: CqlCutState,
+  plain: (lineNo: number) => void,
+  row: (row: T) => void,
+): void {
+  const { text } = block;
+  const plainBlock = !NOT_PLAIN_JSON_RE.test(text);
+  let lineNo = block.firstLineNo;
+  for (let start = 0; start < text.length; lineNo++) {
+    let nl = text.indexOf('\n', start);
+    if (nl < 0) nl = text.length;
+    const rowColumns = plainBlock ? reader.rowColumns : null;
+    if (rowColumns !== null && rowColumns !== cut.columns) {
+      cut.columns = rowColumns;
+      cut.plan = { at: shape.columns.map((name) => rowColumns.findIndex((c) => c.name === name)), types: rowColumns.map((c) => c.type) };
+      // A dump lacking a column is refused by the full reader, row by row.
+      if (cut.plan.at.includes(-1)) cut.plan = null;
+    }
+    if (rowColumns !== null && cut.plan !== null && cutJsonRow(text, start, nl, cut.plan, shape.nullable, cut)) {
+      reader.countRow(lineNo);
+      plain(lineNo);
+    } else {
+      const end = nl > start && text.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
+      const record = reader.line(text.slice(start, end), lineNo);
+      if (record !== null) row(shape.fromRecord(record, fileName));
+    }
+    start = nl + 1;
   }
 }
 
@@ -219,7 +323,7 @@ let cellTo = new Int32Array(16);
 
 /**
  * Reads text[start, end) as a JSON array of strings without escapes and nulls, one per column, each valid for
- * its column type; fills the wanted cells. False (nothing decided) for anything else, including a null key column.
+ * its column type; fills the wanted cells' borders into `cut`. False (nothing decided) for anything else, including a null key column.
  */
 function cutJsonRow(
   text: string,
@@ -227,7 +331,7 @@ function cutJsonRow(
   end: number,
   plan: { at: number[]; types: CqlDumpType[] },
   nullable: number,
-  cells: (string | null)[],
+  cut: CutState,
 ): boolean {
   const count = plan.types.length;
   if (cellFrom.length < count) {
@@ -263,7 +367,8 @@ function cutJsonRow(
     const k2 = plan.at[c]!;
     const from = cellFrom[k2]!;
     if (from < 0 && c !== nullable) return false;
-    cells[c] = from < 0 ? null : text.slice(from, cellTo[k2]);
+    cut.from[c] = from;
+    cut.to[c] = cellTo[k2]!;
   }
   return true;
 }

@@ -19,6 +19,8 @@ export interface LineBlock {
   firstLineNo: number;
   /** Every character is ASCII (U+0000..U+007F). */
   ascii: boolean;
+  /** The bytes `text` was decoded from (with `ascii`, text offsets are byte offsets); valid only until the next block is asked for. */
+  bytes?: Buffer;
 }
 
 export interface LineBlockOptions {
@@ -150,7 +152,7 @@ function* checkedPiece(bytes: Buffer, linesBefore: number, source: string): Gene
 /** A block of valid UTF-8 bytes; ASCII decoded as such (several times faster than the UTF-8 decoder). */
 function decoded(bytes: Buffer, firstLineNo: number): LineBlock {
   const ascii = isAscii(bytes);
-  return { text: bytes.toString(ascii ? 'ascii' : 'utf8'), firstLineNo, ascii };
+  return { text: bytes.toString(ascii ? 'ascii' : 'utf8'), firstLineNo, ascii, bytes };
 }
 
 /** Newlines in bytes [0, end). */
