@@ -7,7 +7,15 @@ import { DUMP_READ_BYTES, readLines } from './lines.js';
 import { isCqlDump, readCqlDump, type CqlDumpHeader } from './cqlDumpFormat.js';
 import { parseCliDump, shortenRecordLine } from './edgeCliDump.js';
 import { type HybridDescriptorRow, type HybridEntryRow } from './hybridRows.js';
-import { cqlDescriptorBatches, cqlEntryBatches, cqlshDescriptorBatches, cqlshEntryBatches } from './hybridBlockRows.js';
+import {
+  cqlDescriptorBatches,
+  cqlEntryBatches,
+  cqlshDescriptorBatches,
+  cqlshEntryBatches,
+  scanCqlEntryFile,
+  scanCqlshEntryFile,
+  type EntryRowSink,
+} from './hybridBlockRows.js';
 import { checkDumpExists, descriptorDumpPath, kvmDumpPath } from './layout.js';
 
 /** One column of the org's row: the Thrift column name and its JSON value, with where it was read. */
@@ -31,6 +39,8 @@ export type DescriptorRowLike = HybridDescriptorRow;
 /** Row sources; each function reads its dump from the start (the source makes two passes), in batches of rows in dump order. */
 export interface HybridDumpReaders {
   entries: () => AsyncIterable<readonly EntryRowLike[]>;
+  /** The same rows as `entries`, plain ones as cell ranges (no objects): a faster pass, where the reader has one. */
+  scanEntries?: (sink: EntryRowSink) => Promise<void>;
   descriptors?: () => AsyncIterable<readonly DescriptorRowLike[]>;
   /** Names the entry dump in origins and messages (`<name>:<line>`); default "kvm_map_entry". */
   entryName?: string;
@@ -137,6 +147,7 @@ export function cqlEdgeColumns(file: string): EdgeColumnReader {
 export function cqlshEntryReaders(entryDumpPath: string, descriptorDumpPath?: string): HybridDumpReaders {
   const readers: HybridDumpReaders = {
     entries: () => cqlshEntryBatches(entryDumpPath),
+    scanEntries: (sink) => scanCqlshEntryFile(entryDumpPath, sink),
     entryName: entryDumpPath,
   };
   if (descriptorDumpPath !== undefined) {
@@ -160,6 +171,7 @@ export function cqlHybridReaders(entryDump: string, descriptorDump?: string): Hy
   const entryLabel = path.basename(entryDump);
   const readers: HybridDumpReaders = {
     entries: () => cqlEntryBatches(entryDump, entryLabel, expectTable(entryLabel, { source: 'hybrid', table: 'kvm_map_entry' })),
+    scanEntries: (sink) => scanCqlEntryFile(entryDump, entryLabel, expectTable(entryLabel, { source: 'hybrid', table: 'kvm_map_entry' }), sink),
     entryName: entryDump,
   };
   if (descriptorDump !== undefined) {
