@@ -30,10 +30,29 @@ import { isAesKeyLength } from '../keys/aesEcb.js';
 import { decryptLaidOut } from '../keys/ecbBatch.js';
 import { ScopeDecoder, type HybridScopeKind } from '../kvm/hybridScope.js';
 import type { DescriptorRowLike, EntryRowLike, HybridDumpReaders } from '../dumps/openDump.js';
+import { ENTRY_SHAPE } from '../dumps/hybridBlockRows.js';
 import { bucketCount, bucketOf, SpillBuckets } from './spillBuckets.js';
-import { MapTable } from './mapTable.js';
-import { BucketRecords, maxRecordBytes, recordValue, VAL_CIPHER, VAL_NULL, writeRecord, type SpillRecord } from './spillRecords.js';
-import type { KvmDescriptor, KvmSource, SourceIndex, SourceItem, SourceNote } from './source.js';
+import { MapTable, textAt } from './mapTable.js';
+import {
+  BucketRecords,
+  maxRecordBytes,
+  maxRecordBytesAt,
+  recordAt,
+  recordValue,
+  VAL_CIPHER,
+  VAL_NULL,
+  writeRecord,
+  writeRecordBytes,
+  type SpillRecord,
+} from './spillRecords.js';
+import { descriptorKey, type KvmDescriptor, type KvmSource, type SourceIndex, type SourceItem, type SourceNote } from './source.js';
+import type { RenderKind } from './parallel/protocol.js';
+import type { RenderedItem } from './parallel/edgeParallel.js';
+import { apigeecliFileText } from './targets/apigeecli.js';
+import { mavenKvmText } from './targets/maven.js';
+import { groupRecords, renderEmpty, renderRecords } from './hybrid/bucketRender.js';
+import { MapIds } from './hybrid/mapIds.js';
+import { RenderBatch } from './hybrid/renderBatch.js';
 
 /** The AES keys of the hybrid org. */
 export interface HybridKeys {
@@ -92,11 +111,36 @@ interface MapState {
 }
 
 /** The maps of a dump by scope text and name. */
-type MapIndex = MapTable<MapState>;
+interface MapIndex {
+  table: MapTable<MapState>;
+  /** The same maps by id, for the fast row passes. */
+  ids: MapIds;
+}
+
+function newMapIndex(): MapIndex {
+  return { table: new MapTable(), ids: new MapIds() };
+}
 
 /** A copy of a string that holds no reference to the (large) text it was cut from. */
 function own(text: string): string {
   return Buffer.from(text, 'utf8').toString('utf8');
+}
+
+/**
+ * One copy (see `own`) of each scope text and version, shared by all maps: the row lookups of both passes
+ * compare against a few strings that stay in the cache instead of one copy per map.
+ */
+class Interned {
+  private readonly texts = new Map<string, string>();
+
+  of(text: string): string {
+    let copy = this.texts.get(text);
+    if (copy === undefined) {
+      copy = own(text);
+      if (this.texts.size < 4096) this.texts.set(copy, copy);
+    }
+    return copy;
+  }
 }
 
 /** The key of a scope, or why there is none. */
@@ -310,7 +354,8 @@ function decryptFailure(err: unknown, what: string, choice: { id: string; label:
 
 export class HybridKvmSource implements KvmSource {
   private maps: MapState[] | null = null;
-  private index_: MapIndex = new MapTable();
+  private index_: MapIndex = newMapIndex();
+  private readonly interned = new Interned();
   private readonly entryName: string;
   private readonly descriptorName: string;
 
@@ -328,7 +373,7 @@ export class HybridKvmSource implements KvmSource {
   async index(): Promise<SourceIndex> {
     const decoder = new ScopeDecoder(this.options.scopeKinds ?? {});
     const tids = new Set<string>();
-    const index: MapIndex = new MapTable();
+    const index = newMapIndex();
     const maps: MapState[] = [];
     let rowsRead = 0;
     let lastTid: string | null = null;
@@ -341,12 +386,39 @@ export class HybridKvmSource implements KvmSource {
         }
       }
     }
-    for await (const batch of this.readers.entries()) {
-      for (const row of batch) {
-        rowsRead += 1;
-        if (row.tid !== lastTid) noteTid(tids, (lastTid = row.tid));
-        this.addEntryRow(index, maps, decoder, row);
-      }
+    const onRow = (row: EntryRowLike): void => {
+      rowsRead += 1;
+      if (row.tid !== lastTid) noteTid(tids, (lastTid = row.tid));
+      this.addEntryRow(index, maps, decoder, row);
+    };
+    if (this.readers.scanEntries) {
+      // A plain row of a known map and its last version is counted in `hot` from its cells' borders: no string, no
+      // object. Every other row goes through onRow, the map's hot counts added to its state first.
+      const hot = new HotCounts();
+      const slowRow = (row: EntryRowLike): void => {
+        const known = this.lookUp(index, row.aScp, row.map);
+        if (known) hot.flush(known);
+        onRow(row);
+        const state = known ?? this.lookUp(index, row.aScp, row.map);
+        if (state) hot.track(state);
+      };
+      await this.readers.scanEntries({
+        cut: (text, _bytes, from, to, lineNo) => {
+          const tid = lastTid;
+          const id = tid !== null && to[0]! - from[0]! === tid.length && textAt(text, from[0]!, tid) ? index.ids.find(text, from[1]!, to[1]!, from[2]!, to[2]!) : -1;
+          const ver = id < 0 ? null : hot.ver(id);
+          if (ver === null || to[3]! - from[3]! !== ver.length || !textAt(text, from[3]!, ver)) {
+            slowRow(ENTRY_SHAPE.build(cellsOf(text, from, to), lineNo));
+            return;
+          }
+          rowsRead += 1;
+          hot.count(id, to[4]! - from[4]! + (from[5]! < 0 ? 4 : to[5]! - from[5]!) + SPILL_LINE_OVERHEAD);
+        },
+        row: slowRow,
+      });
+      for (const state of maps) hot.flush(state);
+    } else {
+      for await (const batch of this.readers.entries()) for (const row of batch) onRow(row);
     }
     decoder.throwIfUnknown();
     this.checkOneTenant(tids);
@@ -364,6 +436,111 @@ export class HybridKvmSource implements KvmSource {
     for (const state of selected) if (this.currentCount(state).rows === 0) yield this.decryptKvm(state, [], tally);
     if (withRows.length > 0) yield* this.readThroughBuckets(withRows, tally);
     tally.throwIfUseless();
+  }
+
+  /**
+   * The second pass with every KVM already in the target's text (the export's fast path): the same KVMs, in the same
+   * order, as `read`, rendered from the spill records' bytes (bucketRender.ts) or, for anything unusual, from `read`'s
+   * own items. One thread: the file writer thread already has the other core.
+   */
+  readRendered(wanted: string[], render: RenderKind): AsyncIterable<RenderedItem[]> {
+    return this.renderAll(new Set(wanted), render);
+  }
+
+  private async *renderAll(wanted: Set<string>, render: RenderKind): AsyncIterable<RenderedItem[]> {
+    if (this.maps === null) await this.index();
+    const selected = this.maps!.filter((s) => wanted.has(descriptorKey(s.descriptor)));
+    const tally = new KeyTally();
+    const batch = new RenderBatch(render);
+    for (const state of selected) {
+      if (this.currentCount(state).rows > 0) continue;
+      batch.startKvm();
+      renderEmpty(batch.out, render, state.map);
+      batch.rendered(state.descriptor, 0);
+    }
+    const withRows = selected.filter((s) => this.currentCount(s).rows > 0);
+    if (withRows.length > 0) {
+      const count = bucketCount(withRows.reduce((sum, s) => sum + this.currentCount(s).bytes, 0), this.options.bucketBytes ?? DEFAULT_BUCKET_BYTES, withRows.length);
+      const buckets = await SpillBuckets.create(count, this.options.spillDir);
+      try {
+        const mapsByBucket = this.prepareSpill(withRows, count);
+        await this.spillScanned(buckets);
+        for (let b = 0; b < count; b++) {
+          const bytes = await buckets.bytes(b);
+          await buckets.remove(b);
+          const { order, first } = groupRecords(bytes, this.maps!.length, b);
+          for (const state of mapsByBucket[b]!) {
+            if (batch.full()) yield batch.take();
+            this.renderKvm(batch, state, bytes, order, first[state.id]!, first[state.id + 1]!, tally);
+          }
+        }
+      } finally {
+        await buckets.dispose();
+      }
+    }
+    if (batch.size() > 0) yield batch.take();
+    tally.throwIfUseless();
+  }
+
+  /** One KVM of a bucket (records order[start, end)) into the batch: by the fast path, else as `read` makes it. */
+  private renderKvm(batch: RenderBatch, state: MapState, bytes: Buffer, order: Int32Array, start: number, end: number, tally: KeyTally): void {
+    const choice = start < end ? chooseKey(state.scope, this.keys) : null;
+    batch.startKvm();
+    if (start === end) renderEmpty(batch.out, batch.render, state.map);
+    else if (choice !== null && !('missing' in choice) && renderRecords(batch.out, batch.render, state.map, choice.key, bytes, order, start, end)) {
+      tally.record(choice, 'worked');
+    } else {
+      const records: SpillRecord[] = [];
+      for (let k = start; k < end; k++) records.push(recordAt(bytes, order[k]!, state.id));
+      // In dump order, as BucketRecords gives them to `read` (the sort is stable).
+      records.sort((a, b) => a.lineNo - b.lineNo);
+      const item = this.decryptKvm(state, records, tally, bytes);
+      if (item.kind === 'failed') return batch.failed(item.descriptor, item.reason);
+      batch.out.text(batch.render === 'apigeecli' ? apigeecliFileText(item.kvm.entries) : mavenKvmText(item.kvm));
+      return batch.rendered(state.descriptor, item.kvm.entries.length);
+    }
+    batch.rendered(state.descriptor, end - start);
+  }
+
+  /** Marks the maps to spill and their buckets; returns the maps of each bucket (in index order). */
+  private prepareSpill(maps: MapState[], count: number): MapState[][] {
+    for (const state of this.maps!) state.wanted = false;
+    for (const state of maps) {
+      state.wanted = true;
+      state.bucket = bucketOf(mapKey(state.aScp, state.map), count);
+    }
+    return groupByBucket(maps, count);
+  }
+
+  /** `spill` over a dump scan: plain rows' records written from the dump's bytes. */
+  private async spillScanned(buckets: SpillBuckets): Promise<void> {
+    const scan = this.readers.scanEntries;
+    if (scan === undefined) return this.spill(buckets);
+    const index = this.index_;
+    // By map id: its bucket (-1: not wanted) and version, read by the fast path (no state object touched).
+    const bucketOfId = new Int32Array(this.maps!.length).fill(-1);
+    const verOfId = this.maps!.map((state) => state.chosenVer);
+    for (const state of this.maps!) if (state.wanted) bucketOfId[state.id] = state.bucket;
+    await scan({
+      cut: (text, bytes, from, to, lineNo) => {
+        const id = index.ids.find(text, from[1]!, to[1]!, from[2]!, to[2]!);
+        const b = id < 0 ? -1 : bucketOfId[id]!;
+        if (b < 0) return;
+        const ver = verOfId[id]!;
+        if (ver === null || to[3]! - from[3]! !== ver.length || !textAt(text, from[3]!, ver)) return;
+        const valStart = from[5]!;
+        buckets.reserveSync(b, maxRecordBytesAt(to[4]! - from[4]!, valStart < 0 ? 0 : to[5]! - valStart));
+        buckets.advance(b, writeRecordBytes(buckets.buffer(b), buckets.used(b), id, lineNo, bytes, from[4]!, to[4]!, valStart, to[5]!));
+      },
+      row: (row) => {
+        const state = this.lookUp(index, row.aScp, row.map);
+        if (!state || !state.wanted || row.ver !== state.chosenVer) return;
+        const b = state.bucket;
+        buckets.reserveSync(b, maxRecordBytes(row.key, row.val));
+        buckets.advance(b, writeRecord(buckets.buffer(b), buckets.used(b), state.id, row.lineNo, row.key, row.val));
+      },
+    });
+    await buckets.flush();
   }
 
   /** Spills the wanted maps' current rows into buckets, then decrypts bucket by bucket; always removes the spill. */
@@ -439,7 +616,7 @@ export class HybridKvmSource implements KvmSource {
 
   /** The map of a row, if known. */
   private lookUp(index: MapIndex, aScp: string, map: string): MapState | undefined {
-    return index.get(aScp, map);
+    return index.table.get(aScp, map);
   }
 
   private addDescriptorRow(index: MapIndex, maps: MapState[], decoder: ScopeDecoder, row: DescriptorRowLike): void {
@@ -452,7 +629,7 @@ export class HybridKvmSource implements KvmSource {
         'kvm_map_descriptor holds one row per map: the dump is damaged or holds several dumps',
       ]);
     }
-    addMap(index, maps, newMapState(maps.length, own(row.aScp), own(row.map), scope, origin, own(row.ver)));
+    addMap(index, maps, newMapState(maps.length, this.interned.of(row.aScp), own(row.map), scope, origin, this.interned.of(row.ver)));
   }
 
   private addEntryRow(index: MapIndex, maps: MapState[], decoder: ScopeDecoder, row: EntryRowLike): void {
@@ -462,15 +639,15 @@ export class HybridKvmSource implements KvmSource {
       const origin = `${this.entryName}:${row.lineNo}`;
       const scope = decoder.decode(row.aScp, origin);
       if (scope === null) return;
-      state = addMap(index, maps, newMapState(maps.length, own(row.aScp), own(row.map), scope, origin, null));
+      state = addMap(index, maps, newMapState(maps.length, this.interned.of(row.aScp), own(row.map), scope, origin, null));
     }
     let count = state.hotVer === row.ver ? state.hotCount! : state.versions.get(row.ver);
     if (count === undefined) {
       count = { rows: 0, bytes: 0 };
-      state.versions.set(own(row.ver), count);
+      state.versions.set(this.interned.of(row.ver), count);
     }
     if (state.hotCount !== count) {
-      state.hotVer = own(row.ver);
+      state.hotVer = this.interned.of(row.ver);
       state.hotCount = count;
     }
     count.rows += 1;
@@ -488,6 +665,55 @@ export class HybridKvmSource implements KvmSource {
       'the same scope and map name could exist in each: dump one org at a time (SELECT ... WHERE tid = \'<org>\' ALLOW FILTERING)',
     ]);
   }
+}
+
+/** Rows counted by the first pass's fast path for each map's hot version, added to its state in batches. */
+class HotCounts {
+  private rows = new Int32Array(1024);
+  private bytes = new Float64Array(1024);
+  private readonly vers: (string | null)[] = [];
+
+  /** The version counted for map `id`, or null. */
+  ver(id: number): string | null {
+    return this.vers[id] ?? null;
+  }
+
+  count(id: number, bytes: number): void {
+    this.rows[id]! += 1;
+    this.bytes[id]! += bytes;
+  }
+
+  /** Counts for the state's hot version from now on (its counts so far are in the state). */
+  track(state: MapState): void {
+    if (state.id >= this.rows.length) {
+      const size = Math.max(state.id + 1, this.rows.length * 2);
+      const rows = new Int32Array(size);
+      rows.set(this.rows);
+      const bytes = new Float64Array(size);
+      bytes.set(this.bytes);
+      this.rows = rows;
+      this.bytes = bytes;
+    }
+    while (this.vers.length <= state.id) this.vers.push(null);
+    this.vers[state.id] = state.hotCount === null ? null : state.hotVer;
+  }
+
+  /** Adds what was counted to the state's hot version. */
+  flush(state: MapState): void {
+    const id = state.id;
+    if (id >= this.rows.length || this.rows[id] === 0) return;
+    state.hotCount!.rows += this.rows[id]!;
+    state.hotCount!.bytes += this.bytes[id]!;
+    this.rows[id] = 0;
+    this.bytes[id] = 0;
+  }
+}
+
+/** The cells of a cut row as strings (ENTRY_COLUMNS order), for the general path. */
+function cellsOf(text: string, from: Int32Array, to: Int32Array): (string | null)[] {
+  const cells = new Array<string | null>(from.length);
+  for (let c = 0; c < from.length; c++) cells[c] = from[c]! < 0 ? null : text.slice(from[c], to[c]);
+  return cells;
 }
 
 /** Remembers a tenant id (a few, for the message). */
@@ -511,7 +737,8 @@ function newMapState(id: number, aScp: string, map: string, scope: Scope, origin
 
 /** Adds a map to the index and the list (first seen order); returns it. */
 function addMap(index: MapIndex, maps: MapState[], state: MapState): MapState {
-  index.add(state);
+  index.table.add(state);
+  index.ids.add(state.id, state.aScp, state.map);
   maps.push(state);
   return state;
 }

@@ -12,6 +12,12 @@ export interface MapTableItem<T> {
   nextInSlot: T | undefined;
 }
 
+/** True when `text` holds `part` at `at` (a loop: cheaper than startsWith with a position for short parts). */
+export function textAt(text: string, at: number, part: string): boolean {
+  for (let i = 0; i < part.length; i++) if (text.charCodeAt(at + i) !== part.charCodeAt(i)) return false;
+  return true;
+}
+
 export class MapTable<T extends MapTableItem<T>> {
   private slots: (T | undefined)[] = new Array<T | undefined>(1024).fill(undefined);
   private count = 0;
@@ -20,6 +26,22 @@ export class MapTable<T extends MapTableItem<T>> {
   get(aScp: string, map: string): T | undefined {
     let item = this.slots[fnv1a32(map) & (this.slots.length - 1)];
     while (item !== undefined && (item.map !== map || item.aScp !== aScp)) item = item.nextInSlot;
+    return item;
+  }
+
+  /** The same for the scope text text[aFrom, aTo) and the name text[mFrom, mTo) (no strings cut). */
+  getAt(text: string, aFrom: number, aTo: number, mFrom: number, mTo: number): T | undefined {
+    let hash = 0x811c9dc5;
+    for (let i = mFrom; i < mTo; i++) {
+      hash ^= text.charCodeAt(i);
+      hash = Math.imul(hash, 0x01000193) >>> 0;
+    }
+    const mapLength = mTo - mFrom;
+    const scopeLength = aTo - aFrom;
+    let item = this.slots[hash & (this.slots.length - 1)];
+    while (item !== undefined && (item.map.length !== mapLength || item.aScp.length !== scopeLength || !textAt(text, mFrom, item.map) || !textAt(text, aFrom, item.aScp))) {
+      item = item.nextInSlot;
+    }
     return item;
   }
 

@@ -6,6 +6,7 @@
 // written into a per-bucket buffer (writers fill `buffer(b)` from `used(b)` after `reserve`) and
 // appended to the bucket's file when it is full.
 
+import { appendFileSync } from 'node:fs';
 import { appendFile, mkdtemp, readFile, rm, chmod } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -80,6 +81,23 @@ export class SpillBuckets {
     return this.flushBucket(bucket).then(() => {
       if (this.buffers[bucket]!.length < bytes) this.buffers[bucket] = Buffer.allocUnsafe(bytes);
     });
+  }
+
+  /**
+   * Like `reserve`, writing a full buffer out synchronously (for a caller that cannot wait: the rows of a dump
+   * scan come in synchronous calls; the writes go to the page cache).
+   */
+  reserveSync(bucket: number, bytes: number): void {
+    const buffer = this.buffers[bucket];
+    if (buffer !== null && buffer !== undefined && this.usedBytes[bucket]! + bytes <= buffer.length) return;
+    if (buffer === null || buffer === undefined || this.usedBytes[bucket] === 0) {
+      this.buffers[bucket] = Buffer.allocUnsafe(Math.max(this.bufferBytes, bytes));
+      return;
+    }
+    const used = this.usedBytes[bucket]!;
+    this.usedBytes[bucket] = 0;
+    appendFileSync(this.fileOf(bucket), buffer.subarray(0, used), { mode: FILE_MODE });
+    if (buffer.length < bytes) this.buffers[bucket] = Buffer.allocUnsafe(bytes);
   }
 
   /** The buffer of a bucket: write a record at `used(bucket)`, then `advance`. Only after `reserve`. */

@@ -5,7 +5,7 @@
 // positive multiple of 16 bytes is stored decoded (kind CIPHER: a quarter smaller, and ready for AES);
 // anything else keeps its text (kind TEXT) so that the decryption reports it exactly as it was read.
 
-import { isStrictBase64 } from '../keys/base64.js';
+import { decodeStrictBase64Bytes, isStrictBase64 } from '../keys/base64.js';
 
 export const VAL_NULL = 0;
 export const VAL_CIPHER = 1;
@@ -64,6 +64,57 @@ export function writeRecord(buf: Buffer, at: number, id: number, lineNo: number,
   return HEADER_BYTES + keyBytes + valBytes;
 }
 
+/** Bytes a record of an ASCII key of `keyBytes` and a value of `valBytes` takes at most (writeRecordBytes). */
+export function maxRecordBytesAt(keyBytes: number, valBytes: number): number {
+  return HEADER_BYTES + keyBytes + valBytes;
+}
+
+/**
+ * The same record as writeRecord, from the bytes of an ASCII dump line: the key is src[keyStart, keyEnd), the value
+ * src[valStart, valEnd) or null (valStart < 0). Returns its length.
+ */
+export function writeRecordBytes(buf: Buffer, at: number, id: number, lineNo: number, src: Buffer, keyStart: number, keyEnd: number, valStart: number, valEnd: number): number {
+  let o = at + HEADER_BYTES;
+  for (let i = keyStart; i < keyEnd; i++) buf[o++] = src[i]!;
+  let kind: ValKind = VAL_NULL;
+  let valBytes = 0;
+  if (valStart >= 0) {
+    const cipherBytes = decodeStrictBase64Bytes(src, valStart, valEnd, buf, o);
+    if (cipherBytes > 0 && cipherBytes % 16 === 0) {
+      kind = VAL_CIPHER;
+      valBytes = cipherBytes;
+    } else {
+      kind = VAL_TEXT;
+      valBytes = src.copy(buf, o, valStart, valEnd);
+    }
+  }
+  putU32(buf, at, id);
+  putU32(buf, at + 4, lineNo % LINE_HIGH);
+  putU32(buf, at + 8, Math.floor(lineNo / LINE_HIGH));
+  buf[at + 12] = kind | ASCII_KEY;
+  putU32(buf, at + 13, keyEnd - keyStart);
+  putU32(buf, at + 17, valBytes);
+  return HEADER_BYTES + (keyEnd - keyStart) + valBytes;
+}
+
+/** Where a record's parts are, for readers that work on the bytes (see BucketRecords for the objects). */
+export const RECORD = Object.freeze({ HEADER_BYTES, ASCII_KEY, KIND_MASK });
+
+/** The record at `at` of a bucket as an object (its map id given). */
+export function recordAt(bytes: Buffer, at: number, id: number): SpillRecord {
+  const keyEnd = at + HEADER_BYTES + u32(bytes, at + 13);
+  // An ASCII name (flagged when written) is decoded as such: the UTF-8 decoder costs more per call.
+  const key = bytes.toString(bytes[at + 12]! & ASCII_KEY ? 'latin1' : 'utf8', at + HEADER_BYTES, keyEnd);
+  return {
+    id,
+    lineNo: u32(bytes, at + 4) + u32(bytes, at + 8) * LINE_HIGH,
+    key,
+    kind: (bytes[at + 12]! & KIND_MASK) as ValKind,
+    valStart: keyEnd,
+    valEnd: keyEnd + u32(bytes, at + 17),
+  };
+}
+
 /**
  * The records of one bucket, grouped by map id. Only their offsets are kept for the whole bucket; a map's
  * records become objects when asked for (short-lived: no garbage that outlives its KVM).
@@ -92,22 +143,8 @@ export class BucketRecords {
   of(id: number): SpillRecord[] {
     const offsets = this.byMap.get(id);
     if (offsets === undefined) return [];
-    const bytes = this.bytes;
     const records = new Array<SpillRecord>(offsets.length);
-    for (let i = 0; i < offsets.length; i++) {
-      const at = offsets[i]!;
-      const keyEnd = at + HEADER_BYTES + u32(bytes, at + 13);
-      // An ASCII name (flagged when written) is decoded as such: the UTF-8 decoder costs more per call.
-      const key = bytes.toString(bytes[at + 12]! & ASCII_KEY ? 'latin1' : 'utf8', at + HEADER_BYTES, keyEnd);
-      records[i] = {
-        id,
-        lineNo: u32(bytes, at + 4) + u32(bytes, at + 8) * LINE_HIGH,
-        key,
-        kind: (bytes[at + 12]! & KIND_MASK) as ValKind,
-        valStart: keyEnd,
-        valEnd: keyEnd + u32(bytes, at + 17),
-      };
-    }
+    for (let i = 0; i < offsets.length; i++) records[i] = recordAt(this.bytes, offsets[i]!, id);
     return records;
   }
 }
@@ -127,10 +164,10 @@ function putU32(buf: Buffer, at: number, value: number): void {
 }
 
 /** The u32 (little-endian) at `at`. */
-function u32(buf: Buffer, at: number): number {
+export function u32(buf: Buffer, at: number): number {
   return (buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16)) + buf[at + 3]! * 0x1000000;
 }
 
-function damaged(bucket: number, at: number): Error {
+export function damaged(bucket: number, at: number): Error {
   return new Error(`spill bucket ${bucket} is damaged at offset ${at}`);
 }
