@@ -29,22 +29,6 @@ export class MapTable<T extends MapTableItem<T>> {
     return item;
   }
 
-  /** The same for the scope text text[aFrom, aTo) and the name text[mFrom, mTo) (no strings cut). */
-  getAt(text: string, aFrom: number, aTo: number, mFrom: number, mTo: number): T | undefined {
-    let hash = 0x811c9dc5;
-    for (let i = mFrom; i < mTo; i++) {
-      hash ^= text.charCodeAt(i);
-      hash = Math.imul(hash, 0x01000193) >>> 0;
-    }
-    const mapLength = mTo - mFrom;
-    const scopeLength = aTo - aFrom;
-    let item = this.slots[hash & (this.slots.length - 1)];
-    while (item !== undefined && (item.map.length !== mapLength || item.aScp.length !== scopeLength || !textAt(text, mFrom, item.map) || !textAt(text, aFrom, item.aScp))) {
-      item = item.nextInSlot;
-    }
-    return item;
-  }
-
   /** Adds an item (its scope and name must not be in the table yet). */
   add(item: T): void {
     if ((this.count + 1) * 2 > this.slots.length) this.grow();

@@ -1,7 +1,7 @@
 // The fast hybrid readers (line blocks, plain-row cuts of cqlsh tables and CQL dumps) against the full per-line parsers.
 import { lineBlocks, forEachLine, type LineBlock } from '../../src/dumps/lineBlocks.js';
 import { readLines } from '../../src/dumps/lines.js';
-import { cqlBlockRows, cqlshBlockRows, ENTRY_SHAPE } from '../../src/dumps/hybridBlockRows.js';
+import { cqlBlockRows, cqlshBlockRows, ENTRY_SHAPE, scanCqlEntries, scanCqlshEntries, type EntryRowSink } from '../../src/dumps/hybridBlockRows.js';
 import { entryRowFrom, readEntryRows, type HybridEntryRow } from '../../src/dumps/hybridRows.js';
 import { readCqlDump, type CqlDumpHeader } from '../../src/dumps/cqlDumpFormat.js';
 import { InputError } from '../../src/errors.js';
@@ -53,6 +53,32 @@ function expectSame<T>(actual: Outcome<T>, expected: Outcome<T>, round: number):
     expect({ round, error: actual.error }).toEqual({ round, error: expected.error });
     expect(expected.items.slice(0, actual.items.length)).toEqual(actual.items);
   }
+}
+
+/** The rows a scan gives its sink (cut rows made into rows; their bytes must be their text), or its error. */
+async function scanned(run: (sink: EntryRowSink) => Promise<void>): Promise<Outcome<HybridEntryRow>> {
+  const items: HybridEntryRow[] = [];
+  const sink: EntryRowSink = {
+    cut(text, bytes, from, to, lineNo) {
+      const cell = (c: number): string | null => {
+        if (from[c]! < 0) return null;
+        const value = text.slice(from[c], to[c]);
+        if (bytes.toString('latin1', from[c], to[c]) !== value) throw new Error(`line ${lineNo}: the bytes of cell ${c} are not its text`);
+        return value;
+      };
+      items.push({ tid: cell(0)!, aScp: cell(1)!, map: cell(2)!, ver: cell(3)!, key: cell(4)!, val: cell(5), lineNo });
+    },
+    row(row) {
+      items.push(row);
+    },
+  };
+  try {
+    await run(sink);
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    return { items, error: { message: err.message, details: err.details } };
+  }
+  return { items };
 }
 
 function pick<T>(rnd: () => number, list: readonly T[]): T {
@@ -159,6 +185,9 @@ describe('cqlsh entry dumps: the block reader gives the rows and errors of the f
     const expected = await outcome<HybridEntryRow>(() => readEntryRows(readLines(chunked(bytes, size), { source: file }), file), false);
     const actual = await outcome<HybridEntryRow>(() => cqlshBlockRows(lineBlocks(reused(bytes, size), { source: file }), ENTRY_SHAPE, file), true);
     expectSame(actual, expected, round);
+    // The scan hands every row to its sink as it comes (no batch held back): the rows before an error are all there.
+    const viaScan = await scanned((sink) => scanCqlshEntries(lineBlocks(reused(bytes, size), { source: file }), file, sink));
+    expect({ round, ...viaScan }).toEqual({ round, ...expected });
   }
 
   test('on random tables (escapes, wide and combining characters, pipes, nulls), intact and damaged', async () => {
@@ -237,6 +266,8 @@ describe('CQL entry dumps: the block reader gives the rows and errors of the ful
       true,
     );
     expectSame(actual, expected, round);
+    const viaScan = await scanned((sink) => scanCqlEntries(lineBlocks(reused(bytes, size), { source: 'e.out' }), { label: 'e.out', fileName: '/d/e.out', onHeader }, sink));
+    expect({ round, ...viaScan }).toEqual({ round, ...expected });
   }
 
   test('on random dumps (escapes, control characters, bad integers, timestamps and UUIDs, nulls), intact and damaged', async () => {
