@@ -399,17 +399,17 @@ function digitsAt(text: string, from: number, to: number): number {
 export function isPlainIsoAt(text: string, start: number, end: number): boolean {
   if (end - start !== 24) return false;
   for (let k = 0; k < ISO_SEPARATOR_AT.length; k++) if (text.charCodeAt(start + ISO_SEPARATOR_AT[k]!) !== ISO_SEPARATORS.charCodeAt(k)) return false;
-  const num = (from: number, to: number): number => digitsAt(text, start + from, start + to);
-  const year = num(0, 4);
-  const month = num(5, 7);
-  const day = num(8, 10);
+  // No closure, no array: this runs for every timestamp cell of a dump.
+  const year = digitsAt(text, start, start + 4);
+  const month = digitsAt(text, start + 5, start + 7);
+  const day = digitsAt(text, start + 8, start + 10);
   if (year < 0 || month < 1 || month > 12 || day < 1) return false;
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  const days = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
-  const hour = num(11, 13);
-  const minute = num(14, 16);
-  const second = num(17, 19);
-  return day <= days && hour >= 0 && hour < 24 && minute >= 0 && minute < 60 && second >= 0 && second < 60 && num(20, 23) >= 0;
+  const days = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  const hour = digitsAt(text, start + 11, start + 13);
+  const minute = digitsAt(text, start + 14, start + 16);
+  const second = digitsAt(text, start + 17, start + 19);
+  return day <= days && hour >= 0 && hour < 24 && minute >= 0 && minute < 60 && second >= 0 && second < 60 && digitsAt(text, start + 20, start + 23) >= 0;
 }
 
 function isCanonicalIso(cell: string): boolean {
