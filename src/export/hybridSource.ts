@@ -465,8 +465,11 @@ export class HybridKvmSource implements KvmSource {
       try {
         const mapsByBucket = this.prepareSpill(withRows, count);
         await this.spillScanned(buckets);
+        let space: Buffer = Buffer.alloc(0);
         for (let b = 0; b < count; b++) {
-          const bytes = await buckets.bytes(b);
+          const read = buckets.bytesInto(b, space);
+          const bytes = read.bytes;
+          space = read.space;
           await buckets.remove(b);
           const { order, first } = groupRecords(bytes, this.maps!.length, b);
           for (const state of mapsByBucket[b]!) {

@@ -6,7 +6,7 @@
 // written into a per-bucket buffer (writers fill `buffer(b)` from `used(b)` after `reserve`) and
 // appended to the bucket's file when it is full.
 
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { appendFile, mkdtemp, readFile, rm, chmod } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -126,6 +126,34 @@ export class SpillBuckets {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       return Buffer.alloc(0);
+    }
+  }
+
+  /**
+   * The same, read into `reuse` when it is large enough (else into a new `space`, to give to the next call): the
+   * buckets of one read share one buffer instead of each being a new allocation of megabytes.
+   */
+  bytesInto(bucket: number, reuse: Buffer): { bytes: Buffer; space: Buffer } {
+    if (this.usedBytes[bucket] !== 0) throw new Error(`spill bucket ${bucket} read before it was flushed`);
+    let fd: number;
+    try {
+      fd = openSync(this.fileOf(bucket), 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      return { bytes: reuse.subarray(0, 0), space: reuse };
+    }
+    try {
+      const size = fstatSync(fd).size;
+      const buffer = reuse.length >= size ? reuse : Buffer.allocUnsafe(Math.max(size, reuse.length * 2));
+      let filled = 0;
+      while (filled < size) {
+        const n = readSync(fd, buffer, filled, size - filled, filled);
+        if (n === 0) throw new Error(`spill bucket ${bucket} is shorter than its size`);
+        filled += n;
+      }
+      return { bytes: buffer.subarray(0, size), space: buffer };
+    } finally {
+      closeSync(fd);
     }
   }
 

@@ -58,7 +58,11 @@ export interface GroupedRecords {
   first: Int32Array;
 }
 
-/** Groups a bucket's records by map id (ids below `maps`) with two passes over it: no array per map. */
+/** Each record's offset and map id, in bucket order (reused, grown to the largest bucket). */
+let offsets: Int32Array = new Int32Array(64 * 1024);
+let idOf: Int32Array = new Int32Array(64 * 1024);
+
+/** Groups a bucket's records by map id (ids below `maps`): one walk over the bucket, then a counting sort. */
 export function groupRecords(bytes: Buffer, maps: number, bucket: number): GroupedRecords {
   const first = new Int32Array(maps + 1);
   let records = 0;
@@ -67,18 +71,26 @@ export function groupRecords(bytes: Buffer, maps: number, bucket: number): Group
     const id = u32(bytes, at);
     const next = at + HEADER_BYTES + u32(bytes, at + 13) + u32(bytes, at + 17);
     if (id >= maps || (bytes[at + 12]! & KIND_MASK) > VAL_TEXT || next > bytes.length) throw damaged(bucket, at);
+    if (records === offsets.length) {
+      offsets = grownCopy(offsets);
+      idOf = grownCopy(idOf);
+    }
+    offsets[records] = at;
+    idOf[records] = id;
     first[id + 1]! += 1;
     at = next;
   }
   for (let id = 0; id < maps; id++) first[id + 1]! += first[id]!;
   const fill = first.slice(0, maps);
   const order = new Int32Array(records);
-  for (let at = 0; at < bytes.length; ) {
-    const id = u32(bytes, at);
-    order[fill[id]!++] = at;
-    at += HEADER_BYTES + u32(bytes, at + 13) + u32(bytes, at + 17);
-  }
+  for (let r = 0; r < records; r++) order[fill[idOf[r]!]!++] = offsets[r]!;
   return { order, first };
+}
+
+function grownCopy(old: Int32Array): Int32Array {
+  const bigger = new Int32Array(old.length * 2);
+  bigger.set(old);
+  return bigger;
 }
 
 /** An empty KVM's text. */
