@@ -7,6 +7,12 @@
 // so memory follows the largest bucket (about `bucketBytes`, or the largest KVM). Rows arrive in
 // batches from the block readers (dumps/hybridBlockRows.ts).
 //
+// The export's fast path (`readRendered`, same KVMs in the same order): both passes take the rows from a
+// scan (the readers' `scanEntries`), plain rows as cell borders in the dump's text, looked up by map id in
+// flat arrays (hybrid/mapIds.ts), counted and spilled without a string or an object per row; each KVM is then
+// rendered in the target's text straight from its records' bytes (hybrid/bucketRender.ts). Anything unusual
+// (a null or damaged value, a name twice, a wrong key, a non-ASCII name) takes `read`'s own path for that KVM.
+//
 // Decisions (see also the README of the export):
 // - A map's current version is its descriptor row's `ver`; rows of other versions are stale
 //   leftovers of a deleted-and-recreated map: not exported, counted in the notes.
