@@ -10,25 +10,22 @@
 const LOAD = 2;
 
 export class MapIds {
-  private slotHash = new Int32Array(1024);
-  /** id + 1 per slot; 0: empty. */
-  private slotId = new Int32Array(1024);
+  /** Per slot, side by side (one cache line): the key's hash and the map's id + 1 (0: empty). */
+  private slots = new Int32Array(2 * 1024);
   private count = 0;
   /** Scope text then map name of each map, end to end (ASCII bytes). */
   private keys = Buffer.allocUnsafe(64 * 1024);
   private keysUsed = 0;
-  /** By id: where its key starts, its scope text's and name's lengths (-1: not ASCII, never found). */
-  private keyStart = new Int32Array(1024);
-  private scopeLength = new Int32Array(1024);
-  private nameLength = new Int32Array(1024);
+  /** Per id, side by side: where its key starts, its scope text's and name's lengths (-1: not ASCII, never found). */
+  private meta = new Int32Array(3 * 1024);
 
   /** Adds map `id` (ids are added once each, in any order). */
   add(id: number, aScp: string, map: string): void {
-    if (id >= this.keyStart.length) this.growIds(id + 1);
+    if (3 * id + 3 > this.meta.length) this.growIds(id + 1);
     const ascii = isAscii(aScp) && isAscii(map);
-    this.keyStart[id] = this.keysUsed;
-    this.scopeLength[id] = ascii ? aScp.length : -1;
-    this.nameLength[id] = ascii ? map.length : -1;
+    this.meta[3 * id] = this.keysUsed;
+    this.meta[3 * id + 1] = ascii ? aScp.length : -1;
+    this.meta[3 * id + 2] = ascii ? map.length : -1;
     if (!ascii) return;
     if (this.keysUsed + aScp.length + map.length > this.keys.length) {
       const bigger = Buffer.allocUnsafe(Math.max(this.keys.length * 2, this.keysUsed + aScp.length + map.length));
@@ -37,7 +34,7 @@ export class MapIds {
     }
     this.keysUsed += this.keys.write(aScp, this.keysUsed, 'latin1');
     this.keysUsed += this.keys.write(map, this.keysUsed, 'latin1');
-    if ((this.count + 1) * LOAD > this.slotId.length) this.growSlots();
+    if ((this.count + 1) * LOAD > this.slots.length / 2) this.growSlots();
     this.place(keyHash(map, 0, map.length, aScp, 0, aScp.length), id);
     this.count++;
   }
@@ -45,50 +42,44 @@ export class MapIds {
   /** The id of the map of scope text text[aFrom, aTo) and name text[mFrom, mTo) (ASCII text), or -1. */
   find(text: string, aFrom: number, aTo: number, mFrom: number, mTo: number): number {
     const hash = keyHashAt(text, aFrom, aTo, mFrom, mTo);
-    const mask = this.slotId.length - 1;
+    const slots = this.slots;
+    const mask = (slots.length >> 1) - 1;
     const scopeLength = aTo - aFrom;
     const nameLength = mTo - mFrom;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const id1 = this.slotId[slot]!;
+      const id1 = slots[2 * slot + 1]!;
       if (id1 === 0) return -1;
-      if (this.slotHash[slot] !== hash) continue;
-      const id = id1 - 1;
-      if (this.scopeLength[id] !== scopeLength || this.nameLength[id] !== nameLength) continue;
+      if (slots[2 * slot] !== hash) continue;
+      const m = 3 * (id1 - 1);
+      if (this.meta[m + 1] !== scopeLength || this.meta[m + 2] !== nameLength) continue;
       const keys = this.keys;
-      let at = this.keyStart[id]!;
+      let at = this.meta[m]!;
       let same = true;
       for (let i = aFrom; i < aTo && same; i++) same = keys[at++] === text.charCodeAt(i);
       for (let i = mFrom; i < mTo && same; i++) same = keys[at++] === text.charCodeAt(i);
-      if (same) return id;
+      if (same) return id1 - 1;
     }
   }
 
   private place(hash: number, id: number): void {
-    const mask = this.slotId.length - 1;
+    const slots = this.slots;
+    const mask = (slots.length >> 1) - 1;
     let slot = hash & mask;
-    while (this.slotId[slot] !== 0) slot = (slot + 1) & mask;
-    this.slotHash[slot] = hash;
-    this.slotId[slot] = id + 1;
+    while (slots[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
+    slots[2 * slot] = hash;
+    slots[2 * slot + 1] = id + 1;
   }
 
   private growSlots(): void {
-    const oldHash = this.slotHash;
-    const oldId = this.slotId;
-    this.slotHash = new Int32Array(oldId.length * 2);
-    this.slotId = new Int32Array(oldId.length * 2);
-    for (let slot = 0; slot < oldId.length; slot++) if (oldId[slot] !== 0) this.place(oldHash[slot]!, oldId[slot]! - 1);
+    const old = this.slots;
+    this.slots = new Int32Array(old.length * 2);
+    for (let at = 0; at < old.length; at += 2) if (old[at + 1] !== 0) this.place(old[at]!, old[at + 1]! - 1);
   }
 
   private growIds(need: number): void {
-    const size = Math.max(need, this.keyStart.length * 2);
-    const grow = (old: Int32Array) => {
-      const bigger = new Int32Array(size);
-      bigger.set(old);
-      return bigger;
-    };
-    this.keyStart = grow(this.keyStart);
-    this.scopeLength = grow(this.scopeLength);
-    this.nameLength = grow(this.nameLength);
+    const bigger = new Int32Array(3 * Math.max(need, (this.meta.length / 3) * 2));
+    bigger.set(this.meta);
+    this.meta = bigger;
   }
 }
 
