@@ -4,6 +4,7 @@ import { createReadStream, promises as fsp } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { InputError } from '../errors.js';
 import { metadataPath, type DumpMetadata } from './layout.js';
+import { DUMP_READ_BYTES } from './lines.js';
 
 /** What a dump was when it was checked: its record (if any) and the identity of the file. */
 export interface DumpCheck {
@@ -54,7 +55,7 @@ export async function checkDumpAgainstRecord(file: string): Promise<DumpCheck> {
     ]);
   if (before.size !== record.bytes) throw differs(`${before.size} bytes, the record says ${record.bytes}`);
   const hash = createHash('sha256');
-  await pipeline(createReadStream(file), hash);
+  await pipeline(createReadStream(file, { highWaterMark: DUMP_READ_BYTES }), hash);
   const sha256 = hash.digest('hex');
   if (sha256 !== record.sha256) throw differs(`SHA-256 ${sha256.slice(0, 16)}..., the record says ${record.sha256.slice(0, 16)}...`);
   await checkUnchanged(check);

@@ -51,7 +51,7 @@ export function fileLineBlocks(file: string, source: string): AsyncIterable<Line
  * cache is a copy, cheaper than the round trip through the thread pool (which a busy machine delays).
  * Every few chunks the event loop gets a turn (signals, timers: an interrupt is never held up for long).
  */
-async function* fileChunks(file: string): AsyncIterable<Buffer> {
+export async function* fileChunks(file: string): AsyncIterable<Buffer> {
   const fd = openSync(file, 'r');
   try {
     const buffer = Buffer.allocUnsafe(DUMP_READ_BYTES);

@@ -42,7 +42,7 @@ const CR = 0x0d;
 /**
  * Splits a byte stream into lines. Splitting happens on bytes (0x0A never occurs inside a multi-byte
  * UTF-8 sequence), so characters cut by chunk borders are decoded whole. A line spanning chunks is
- * collected as a list of pieces and joined once. Bytes that are not valid UTF-8 are an InputError
+ * collected as a list of pieces (copies: a chunk may be reused by its stream) and joined once. Bytes that are not valid UTF-8 are an InputError
  * naming the line: replacing them with U+FFFD would silently change data.
  */
 export async function* readLines(input: AsyncIterable<Uint8Array>, options: ReadLinesOptions = {}): AsyncIterable<Line> {
@@ -80,7 +80,8 @@ export async function* readLines(input: AsyncIterable<Uint8Array>, options: Read
       nl = chunk.indexOf(LF, start);
     }
     if (start < chunk.length) {
-      pending.push(chunk.subarray(start));
+      // Copied: the input may reuse the chunk's memory once the next one is asked for (fileChunks does).
+      pending.push(Buffer.from(chunk.subarray(start)));
       pendingBytes += chunk.length - start;
       if (pendingBytes > maxLineBytes) throw tooLong(source, lineNo + 1, maxLineBytes);
     }

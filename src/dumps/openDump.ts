@@ -1,9 +1,9 @@
 // Opens the org's dump in the emigrate folder for export, whichever reader wrote it: cassandra-cli or cqlsh text, or an amu CQL line dump.
-import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../errors.js';
-import { DUMP_READ_BYTES, readLines } from './lines.js';
+import { readLines } from './lines.js';
+import { fileChunks } from './lineBlocks.js';
 import { isCqlDump, readCqlDump, type CqlDumpHeader } from './cqlDumpFormat.js';
 import { parseCliDump, shortenRecordLine } from './edgeCliDump.js';
 import { type HybridDescriptorRow, type HybridEntryRow } from './hybridRows.js';
@@ -95,7 +95,7 @@ export async function isCqlDumpFile(file: string): Promise<boolean> {
 export function cassandraCliColumns(file: string): EdgeColumnReader {
   const label = path.basename(file);
   return async function* columns(options?: { headersOnly?: boolean }): AsyncIterable<EdgeColumn> {
-    const lines = readLines(createReadStream(file, { highWaterMark: DUMP_READ_BYTES }), {
+    const lines = readLines(fileChunks(file), {
       source: label,
       ...(options?.headersOnly ? { shorten: shortenRecordLine } : {}),
     });
@@ -112,7 +112,7 @@ function rowsOf(file: string, expect: { source: 'edge' | 'hybrid'; table: string
     refuse(header);
     onHeader?.(header);
   };
-  return readCqlDump(readLines(createReadStream(file, { highWaterMark: DUMP_READ_BYTES }), { source: label }), label, check);
+  return readCqlDump(readLines(fileChunks(file), { source: label }), label, check);
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

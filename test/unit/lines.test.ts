@@ -12,6 +12,16 @@ async function* chunked(bytes: Buffer, sizes: number | number[]): AsyncIterable<
   }
 }
 
+/** Like chunked, but every chunk is in the same buffer, overwritten (with garbage first) when the next is asked for. */
+async function* reusedBuffer(bytes: Buffer, size: number): AsyncIterable<Buffer> {
+  const buffer = Buffer.alloc(size);
+  for (let at = 0; at < bytes.length; at += size) {
+    buffer.fill(0x21);
+    const n = bytes.copy(buffer, 0, at, at + size);
+    yield buffer.subarray(0, n);
+  }
+}
+
 async function collect(input: AsyncIterable<Uint8Array>, source?: string): Promise<Line[]> {
   const out: Line[] = [];
   for await (const line of readLines(input, source === undefined ? {} : { source })) out.push(line);
@@ -32,6 +42,13 @@ function expectedLines(text: string): Line[] {
 }
 
 describe('readLines', () => {
+  it('gives the same lines when the input reuses one buffer for every chunk (as fileChunks does)', async () => {
+    const text = `short\n${'long line é '.repeat(40)}\r\n\n${'x'.repeat(97)}\nlast without newline ${'y'.repeat(50)}`;
+    for (const size of [1, 7, 64, 1000]) {
+      expect(await collect(reusedBuffer(Buffer.from(text), size))).toEqual(expectedLines(text));
+    }
+  });
+
   it('splits lines, numbers them from 1 and strips \\n and one \\r before it', async () => {
     const lines = await collect(chunked(Buffer.from('a\nb\r\n\nc\r\r\nd\re\n'), 1000));
     expect(lines).toEqual([
