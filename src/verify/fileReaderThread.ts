@@ -13,7 +13,8 @@ const AHEAD = 4;
 const THREAD_CODE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
-const { joined, credits } = workerData;
+const { paths, credits } = workerData;
+const pathBytes = Buffer.from(paths.buffer, paths.byteOffset, paths.length);
 const BATCH = 1024 * 1024;
 let buf = new Uint8Array(BATCH);
 let used = 0;
@@ -39,10 +40,10 @@ function readInto(fd, target, at, size) {
   }
   return got;
 }
-for (let from = 0; from < joined.length; ) {
-  let to = joined.indexOf('\\0', from);
-  if (to < 0) to = joined.length;
-  const path = joined.slice(from, to);
+for (let from = 0; from < pathBytes.length; ) {
+  let to = pathBytes.indexOf(0, from);
+  if (to < 0) to = pathBytes.length;
+  const path = pathBytes.toString('utf8', from, to);
   from = to + 1;
   let fd = -1;
   try {
@@ -73,6 +74,22 @@ interface Batch {
   spans: number[];
 }
 
+/**
+ * The paths as UTF-8, each ended by a NUL (which no path holds), in memory both threads share: 100k paths are then
+ * neither 100k strings in the thread nor copied to it.
+ */
+function sharedPaths(paths: readonly string[]): Uint8Array {
+  let size = 0;
+  for (const p of paths) size += Buffer.byteLength(p) + 1;
+  const shared = Buffer.from(new SharedArrayBuffer(size));
+  let at = 0;
+  for (const p of paths) {
+    at += shared.write(p, at);
+    shared[at++] = 0;
+  }
+  return new Uint8Array(shared.buffer, 0, size);
+}
+
 /** The files of `paths`, read ahead by a thread, taken one by one in the same order. */
 export class FileReaderThread {
   private readonly worker: Worker;
@@ -86,8 +103,7 @@ export class FileReaderThread {
 
   constructor(paths: string[]) {
     Atomics.store(this.credits, 0, AHEAD);
-    // One string for all the paths (NUL cannot be in a path): 100k paths are then not 100k strings in each thread.
-    this.worker = new Worker(THREAD_CODE, { eval: true, workerData: { joined: paths.join('\0'), credits: this.credits } });
+    this.worker = new Worker(THREAD_CODE, { eval: true, workerData: { paths: sharedPaths(paths), credits: this.credits } });
     this.worker.on('message', (m: Batch | 'done') => {
       if (m === 'done') this.finished = true;
       else this.batches.push(m);

@@ -94,6 +94,11 @@ class DumpContents {
     this.digests = Buffer.alloc(keys.length * DIGEST_BYTES);
   }
 
+  /** Whether no KVM is expected twice (`keys` has no duplicate). */
+  get unique(): boolean {
+    return this.slots.size === this.slotOf.length;
+  }
+
   /** The KVM of `key` read (a later read of the same KVM replaces an earlier one); false when it is not expected. */
   set(key: string, content: ContentDigest | undefined): boolean {
     const slot = this.slots.get(key);
@@ -160,7 +165,7 @@ async function digestDump(
   // The main thread by default (`--export-threads` for workers); a dump read from its bytes where the source can.
   const threads = options.threads ?? 0;
   // An Edge cassandra-cli dump: count and digest per KVM straight from the dump's bytes (on worker threads if asked).
-  const digested = options.source.readDigested?.([...new Set(keys)], digestKey, threads);
+  const digested = options.source.readDigested?.(contents.unique ? keys : [...new Set(keys)], digestKey, threads);
   if (digested) {
     for await (const batch of digested) {
       if (options.signal?.aborted) throw new InterruptedError('verify interrupted');
