@@ -17,6 +17,8 @@ const PLAIN_NAME = 1;
 const PLAIN_VALUE = 2;
 /** Bytes of a name in its sort key (6: the key stays an exact integer in a double). */
 const KEY_BYTES = 6;
+/** Entries from which a KVM's lines are put in order by a radix sort. */
+const RADIX_FROM = 48;
 
 /**
  * The lines of one KVM, in file order, in one growing buffer: each `[` + name literal + `,` + value literal + `]\n`,
@@ -34,6 +36,9 @@ export class EntryLines {
   private valueStarts = new Int32Array(1024);
   private flags = new Uint8Array(1024);
   private keys = new Float64Array(1024);
+  /** The radix sort's work arrays, grown to the largest KVM. */
+  private radix = { order: new Uint32Array(0), spare: new Uint32Array(0), digits: new Uint8Array(0) };
+  private readonly counts = new Uint32Array(256);
   private decodedNames: (string | undefined)[] = [];
   private decodedValues: (string | undefined)[] = [];
 
@@ -43,6 +48,7 @@ export class EntryLines {
     // A huge KVM's buffers are not kept for the small ones after it.
     if (this.buf.length > 4 * 1024 * 1024) this.buf = Buffer.allocUnsafe(64 * 1024);
     if (this.scratch.length > 4 * 1024 * 1024) this.scratch = Buffer.allocUnsafe(64 * 1024);
+    if (this.radix.order.length > 256 * 1024) this.radix = { order: new Uint32Array(0), spare: new Uint32Array(0), digits: new Uint8Array(0) };
   }
 
   /** Room for `n` more bytes. */
@@ -224,11 +230,12 @@ export class EntryLines {
    */
   private radixOrder(keys: Float64Array, skip: number, compare: (i: number, j: number) => number): Uint32Array {
     const n = this.count;
-    let order = new Uint32Array(n);
-    let spare = new Uint32Array(n);
+    if (this.radix.order.length < n) this.radix = { order: new Uint32Array(n), spare: new Uint32Array(n), digits: new Uint8Array(n) };
+    let order = this.radix.order.subarray(0, n);
+    let spare = this.radix.spare.subarray(0, n);
     for (let i = 0; i < n; i++) order[i] = i;
-    const digits = new Uint8Array(n);
-    const counts = new Uint32Array(256);
+    const digits = this.radix.digits;
+    const counts = this.counts;
     const buf = this.buf;
     for (let k = KEY_BYTES - 1; k >= 0; k--) {
       counts.fill(0);
@@ -279,7 +286,8 @@ export class EntryLines {
     let inOrder = true;
     for (let i = 1; i < this.count && inOrder; i++) inOrder = compare(i - 1, i) <= 0;
     if (inOrder) return this.buf.subarray(0, this.length);
-    const order = allPlain ? this.radixOrder(keys, prefix, compare) : Array.from({ length: this.count }, (_, i) => i).sort(compare);
+    // A radix sort pays from a few dozen entries up (each of its passes costs 256 counters); fewer are compared.
+    const order = allPlain && this.count >= RADIX_FROM ? this.radixOrder(keys, prefix, compare) : Array.from({ length: this.count }, (_, i) => i).sort(compare);
     if (this.scratch.length < this.length) this.scratch = Buffer.allocUnsafe(Math.max(this.length, this.buf.length));
     const out = this.scratch;
     let at = 0;

@@ -46,7 +46,11 @@ describe('EntryLines', () => {
     ['names with a long common prefix, numbered without padding', Array.from({ length: 5000 }, (_, i) => ({ name: `key-${i}`, value: `v${i % 7}` }))],
     ['names alike beyond the key bytes, and equal names', Array.from({ length: 3000 }, (_, i) => ({ name: `abcdefghij-${i % 40}`, value: `${(i * 7919) % 1000}` }))],
     ['short names, one a prefix of another', ['a', 'ab', 'abc', 'b', 'ba', 'a!', 'a ', 'zz', 'z'].map((name, i) => ({ name, value: String(i) }))],
-    ['values deciding the order (one name)', Array.from({ length: 500 }, (_, i) => ({ name: 'same', value: `${(i * 31) % 500}"\\` }))],
+    ['values deciding the order (one name)', Array.from({ length: 600 }, (_, i) => ({ name: 'same', value: `${(i * 31) % 600}"\\` }))],
+    [
+      'many short names, some a prefix of others (radix sort)',
+      [' ', '!', 'a', 'b'].flatMap((a) => ['', ' ', '!', 'a', 'b'].flatMap((b) => Array.from({ length: 30 }, (_, i) => ({ name: a + b, value: String((i * 7) % 30) })))),
+    ],
     ['non-ASCII names (compared as UTF-16)', ['\ue000 private', '🚀 astral', 'ü', 'u', 'z', 'é', 'e'].map((name, i) => ({ name, value: String(i) }))],
   ])('%s: the same digest as ContentDigester over the entries, in any order', (_label, entries: KvmEntry[]) => {
     const expected = digester.digest(entries);
