@@ -19,6 +19,8 @@ const PLAIN_VALUE = 2;
 const KEY_BYTES = 6;
 /** Entries from which a KVM's lines are put in order by a radix sort. */
 const RADIX_FROM = 48;
+/** Buffers up to this size are kept from one KVM to the next. */
+const KEEP_BYTES = 32 * 1024 * 1024;
 
 /**
  * The lines of one KVM, in file order, in one growing buffer: each `[` + name literal + `,` + value literal + `]\n`,
@@ -37,7 +39,7 @@ export class EntryLines {
   private flags = new Uint8Array(1024);
   private keys = new Float64Array(1024);
   /** The radix sort's work arrays, grown to the largest KVM. */
-  private radix = { order: new Uint32Array(0), spare: new Uint32Array(0), digits: new Uint8Array(0) };
+  private radix = { order: new Uint32Array(0), spare: new Uint32Array(0), hi: new Uint32Array(0), lo: new Uint32Array(0) };
   private readonly counts = new Uint32Array(256);
   private decodedNames: (string | undefined)[] = [];
   private decodedValues: (string | undefined)[] = [];
@@ -45,10 +47,11 @@ export class EntryLines {
   reset(): void {
     this.length = 0;
     this.count = 0;
-    // A huge KVM's buffers are not kept for the small ones after it.
-    if (this.buf.length > 4 * 1024 * 1024) this.buf = Buffer.allocUnsafe(64 * 1024);
-    if (this.scratch.length > 4 * 1024 * 1024) this.scratch = Buffer.allocUnsafe(64 * 1024);
-    if (this.radix.order.length > 256 * 1024) this.radix = { order: new Uint32Array(0), spare: new Uint32Array(0), digits: new Uint8Array(0) };
+    // A huge KVM's buffers are not kept for the small ones after it (those of 100k small entries are: grown again
+    // for each such KVM, they cost more copying than their content).
+    if (this.buf.length > KEEP_BYTES) this.buf = Buffer.allocUnsafe(64 * 1024);
+    if (this.scratch.length > KEEP_BYTES) this.scratch = Buffer.allocUnsafe(64 * 1024);
+    if (this.radix.order.length > 256 * 1024) this.radix = { order: new Uint32Array(0), spare: new Uint32Array(0), hi: new Uint32Array(0), lo: new Uint32Array(0) };
   }
 
   /** Room for `n` more bytes. */
@@ -109,7 +112,19 @@ export class EntryLines {
     this.valueStarts[this.count] = at;
     out[at++] = QUOTE;
     let plainValue = true;
-    for (let i = vs; i < ve; i++) {
+    // Most values need no escape: found so by a scan that writes nothing, then copied in one piece.
+    let clean = vs;
+    while (clean < ve) {
+      const c = valueSrc[clean]!;
+      if (c < 0x20 || c === QUOTE || c === BACKSLASH) break;
+      if (c >= 0x80) plainValue = false;
+      clean++;
+    }
+    if (clean > vs) {
+      copyBytes(valueSrc, vs, clean, out, at);
+      at += clean - vs;
+    }
+    for (let i = clean; i < ve; i++) {
       const c = valueSrc[i]!;
       if (c >= 0x20 && c !== QUOTE && c !== BACKSLASH) {
         if (c >= 0x80) plainValue = false;
@@ -228,25 +243,29 @@ export class EntryLines {
    * Entry order by the keys with plain names only: a byte-wise radix sort of the keys (no comparison), then the
    * entries with equal keys put in order by a full comparison.
    */
-  private radixOrder(keys: Float64Array, skip: number, compare: (i: number, j: number) => number): Uint32Array {
+  private radixOrder(keys: Float64Array, compare: (i: number, j: number) => number): Uint32Array {
     const n = this.count;
-    if (this.radix.order.length < n) this.radix = { order: new Uint32Array(n), spare: new Uint32Array(n), digits: new Uint8Array(n) };
+    if (this.radix.order.length < n) {
+      this.radix = { order: new Uint32Array(n), spare: new Uint32Array(n), hi: new Uint32Array(n), lo: new Uint32Array(n) };
+    }
     let order = this.radix.order.subarray(0, n);
     let spare = this.radix.spare.subarray(0, n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    const digits = this.radix.digits;
+    // Each key's first and last three bytes, so that a pass takes its byte by a shift.
+    const { hi, lo } = this.radix;
+    for (let i = 0; i < n; i++) {
+      const high = Math.floor(keys[i]! / 0x1000000);
+      hi[i] = high;
+      lo[i] = keys[i]! - high * 0x1000000;
+      order[i] = i;
+    }
     const counts = this.counts;
-    const buf = this.buf;
     for (let k = KEY_BYTES - 1; k >= 0; k--) {
+      const half = k < 3 ? hi : lo;
+      const shift = 8 * (2 - (k % 3));
       counts.fill(0);
-      for (let i = 0; i < n; i++) {
-        const at = this.starts[i]! + 2 + skip + k;
-        const d = at < this.valueStarts[i]! - 2 ? buf[at]! : 0;
-        digits[i] = d;
-        counts[d]! += 1;
-      }
+      for (let i = 0; i < n; i++) counts[(half[i]! >>> shift) & 0xff]! += 1;
       // A byte that is the same in every key orders nothing.
-      if (counts[digits[0]!] === n) continue;
+      if (counts[(half[0]! >>> shift) & 0xff] === n) continue;
       let sum = 0;
       for (let d = 0; d < 256; d++) {
         const c = counts[d]!;
@@ -255,7 +274,7 @@ export class EntryLines {
       }
       for (let p = 0; p < n; p++) {
         const i = order[p]!;
-        spare[counts[digits[i]!]!++] = i;
+        spare[counts[(half[i]! >>> shift) & 0xff]!++] = i;
       }
       const t = order;
       order = spare;
@@ -287,15 +306,19 @@ export class EntryLines {
     for (let i = 1; i < this.count && inOrder; i++) inOrder = compare(i - 1, i) <= 0;
     if (inOrder) return this.buf.subarray(0, this.length);
     // A radix sort pays from a few dozen entries up (each of its passes costs 256 counters); fewer are compared.
-    const order = allPlain && this.count >= RADIX_FROM ? this.radixOrder(keys, prefix, compare) : Array.from({ length: this.count }, (_, i) => i).sort(compare);
+    const order = allPlain && this.count >= RADIX_FROM ? this.radixOrder(keys, compare) : Array.from({ length: this.count }, (_, i) => i).sort(compare);
     if (this.scratch.length < this.length) this.scratch = Buffer.allocUnsafe(Math.max(this.length, this.buf.length));
     const out = this.scratch;
     let at = 0;
-    for (const i of order) {
-      const start = this.starts[i]!;
-      const end = this.end(i);
+    // Entries that follow each other in the file as in the order are copied as one piece.
+    for (let p = 0; p < order.length; ) {
+      let q = p + 1;
+      while (q < order.length && order[q] === order[q - 1]! + 1) q++;
+      const start = this.starts[order[p]!]!;
+      const end = this.end(order[q - 1]!);
       copyBytes(this.buf, start, end, out, at);
       at += end - start;
+      p = q;
     }
     return out.subarray(0, this.length);
   }
