@@ -10,7 +10,7 @@
 //
 // Usage: npm run bench [-- --shape edge-10k-x100[,hybrid-cql-1m]] [--targets apigeecli,maven] [--runs 1]
 //        [--verify] [--amu /path/to/bin/amu (another build, e.g. the base commit's, for before/after)]
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -152,6 +152,8 @@ async function run(name, target, verb) {
   for (let i = 0; i < Number(opts.runs); i++) {
     if (verb === 'export') await rm(exportDir, { recursive: true, force: true });
     else if (!existsSync(exportDir)) await timeAmu(exportArgs, env);
+    // What the previous run left to the kernel (dirty pages, a removed tree's journal) is done before timing this one.
+    execFileSync('sync');
     const verbArgs = verb === 'export' ? exportArgs : ['kvms', 'verify', ...args, '--export-dir', exportDir, '--tgt', target, '--quiet'];
     results.push(await timeAmu(verbArgs, env));
   }

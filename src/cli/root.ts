@@ -29,9 +29,25 @@ export function buildCli(groups: readonly CommandGroup[], env: NodeJS.ProcessEnv
     .wrap(width);
   y = declareOptions(y, GLOBAL_OPTIONS);
   for (const group of groups) y = addGroup(y, group, pending, env);
-  return y
+  y = y
     .completion('completion', 'Print a bash/zsh completion script: amu completion >> ~/.bashrc')
     .demandCommand(1, 'name a command group (see amu --help)')
     .epilogue('Every option --some-thing may also be given as the environment variable SOME_THING; flags win. Manual: README-amu.md')
     .help();
+  skipHelpCaching(y);
+  return y;
+}
+
+/** The part of yargs' internals that renders the chosen command's help once its handler has started. */
+interface UsageInternals {
+  getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } };
+}
+
+/**
+ * yargs renders the whole help of the command it runs right after starting the handler (in case the handler asks
+ * for it later; amu's never do): 40-90 ms of text layout on every run. Help that is asked for is rendered as before.
+ */
+function skipHelpCaching(y: Argv): void {
+  const usage = (y as unknown as UsageInternals).getInternalMethods?.().getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
 }

@@ -14,6 +14,9 @@ const samples: unknown[] = [
   { a: undefined, b: () => 1, c: [undefined, () => 2, Symbol('s')], d: { e: null, f: [1, 'x', { g: false }] } },
   { 'key "quoted"': 1, '': { '': [] }, nested: { deeper: { deepest: [1, [2, [3, { four: 4 }]]] } } },
   Array.from({ length: 50 }, (_, i) => ({ scope: `env ${i}`, name: `kvm${i}`, entries: i % 3 ? i : null, status: 'exported' })),
+  // Arrays longer than a printed slice (1024), at the top and nested, with holes JSON.stringify prints as null.
+  Array.from({ length: 2049 }, (_, i) => (i % 500 === 7 ? undefined : { name: `k${i}`, list: [i, `v${i}`] })),
+  { report: { kvms: Array.from({ length: 3000 }, (_, i) => ({ n: i, s: i % 2 ? 'a\nb' : [] })), files: Array.from({ length: 1025 }, (_, i) => `f${i}`) } },
 ];
 
 describe('prettyJsonPieces', () => {
@@ -27,5 +30,10 @@ describe('prettyJsonPieces', () => {
     expect(joined.join('')).toBe(pieces.join(''));
     expect(joined.length).toBeGreaterThan(30);
     for (const piece of joined.slice(0, -1)) expect(piece.length).toBeGreaterThanOrEqual(100);
+  });
+
+  test('gathered passes a large piece on as it is, after what was gathered before it', () => {
+    const large = 'x'.repeat(60);
+    expect([...gathered(['a', 'b', large, 'c', 'd'], 100)]).toEqual(['ab', large, 'cd']);
   });
 });

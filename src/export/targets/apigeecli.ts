@@ -178,11 +178,18 @@ export class ApigeecliWriter implements TargetWriter {
 
   /** The KVM files, sorted; import-kvms.sh (for every KVM written) is written beside them but not listed. */
   async finish(): Promise<string[]> {
+    // The script and the list are made while the writer thread is still creating the last files.
+    const { importScriptPieces, IMPORT_SCRIPT } = await import('./apigeecliScript.js');
+    const script = [...importScriptPieces(this.scripted, this.naming)];
+    const names = this.scripted.map((kvm) => {
+      const name = apigeecliFileName(kvm, this.naming);
+      name.charCodeAt(0); // flat now: the list is kept for the report
+      return name;
+    });
     await this.files?.flush();
     await this.files?.stop();
-    const { importScriptPieces, IMPORT_SCRIPT } = await import('./apigeecliScript.js');
-    await writeFileAtomic(path.join(this.root, IMPORT_SCRIPT), importScriptPieces(this.scripted, this.naming), 0o700);
-    return this.scripted.map((kvm) => apigeecliFileName(kvm, this.naming)).sort();
+    await writeFileAtomic(path.join(this.root, IMPORT_SCRIPT), script, 0o700);
+    return names.sort();
   }
 
   async close(): Promise<void> {

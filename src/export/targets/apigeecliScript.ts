@@ -12,7 +12,7 @@ export interface ScriptKvm extends PlacedKvm {
 
 /** Quotes `text` for bash: single quotes, with embedded ones as '\''. */
 export function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
+  return text.includes("'") ? `'${text.replace(/'/g, `'\\''`)}'` : `'${text}'`;
 }
 
 /** How the script names a KVM in what it prints: control characters escaped, so a name cannot rewrite the terminal. */
@@ -94,20 +94,38 @@ export function buildImportScript(kvms: ScriptKvm[], naming: ApigeecliNaming): s
   return [...importScriptPieces(kvms, naming)].join('');
 }
 
+/**
+ * The call lines of `kvms`, each a flat string (made flat at once, so the pieces it was built from die young instead
+ * of filling the old generation for 100k KVMs), in the script's order: org scope first, then environments, then
+ * proxies, each by the order String#localeCompare gives (one collator for all), ties in the order given.
+ */
+function sortedCalls(kvms: ScriptKvm[], naming: ApigeecliNaming): string[] {
+  const order = { org: 0, env: 1, proxy: 2, revision: 3 } as const;
+  const calls = new Array<string>(kvms.length);
+  const ranks = new Uint8Array(kvms.length);
+  const indexes = new Array<number>(kvms.length);
+  for (let i = 0; i < kvms.length; i++) {
+    const call = callFor(kvms[i]!, naming);
+    call.charCodeAt(0); // flattens the string V8 built by concatenation
+    calls[i] = call;
+    ranks[i] = order[kvms[i]!.scope.kind];
+    indexes[i] = i;
+  }
+  const collator = new Intl.Collator();
+  indexes.sort((a, b) => ranks[a]! - ranks[b]! || collator.compare(calls[a]!, calls[b]!) || a - b);
+  return indexes.map((i) => calls[i]!);
+}
+
 /** The same text in pieces of about a megabyte (for 100k KVMs the script is tens of megabytes). */
 export function* importScriptPieces(kvms: ScriptKvm[], naming: ApigeecliNaming): Generator<string> {
-  const order = { org: 0, env: 1, proxy: 2, revision: 3 } as const;
-  // Each call line made once; one collator for all comparisons (the order String#localeCompare gives, much cheaper).
-  const collator = new Intl.Collator();
-  const lines = kvms.map((k) => ({ rank: order[k.scope.kind], call: callFor(k, naming) }));
-  lines.sort((a, b) => a.rank - b.rank || collator.compare(a.call, b.call));
+  const lines = sortedCalls(kvms, naming);
   yield HEADER;
   let batch: string[] = [];
   let chars = 0;
   for (let i = 0; i < lines.length; i++) {
-    const line = i + 1 < lines.length ? `${lines[i]!.call}\n` : lines[i]!.call;
-    batch.push(line);
-    chars += line.length;
+    batch.push(lines[i]!);
+    if (i + 1 < lines.length) batch.push('\n');
+    chars += lines[i]!.length + 1;
     if (chars >= 1024 * 1024) {
       yield batch.join('');
       batch = [];
