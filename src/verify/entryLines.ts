@@ -12,6 +12,11 @@ SHORT_ESCAPE[0x0a] = 0x6e; // \n
 SHORT_ESCAPE[0x0c] = 0x66; // \f
 SHORT_ESCAPE[0x0d] = 0x72; // \r
 
+/** Any byte (as a latin1 character) but printable ASCII other than `"` and `\`. */
+const NOT_PLAIN = /[^\x20\x21\x23-\x5b\x5d-\x7f]/;
+/** Values from this many bytes are scanned by NOT_PLAIN (its call costs more than a short loop). */
+const NATIVE_SCAN_FROM = 128;
+
 /** Literal content is ASCII without escapes: its bytes order as the decoded string does. */
 const PLAIN_NAME = 1;
 const PLAIN_VALUE = 2;
@@ -112,8 +117,10 @@ export class EntryLines {
     this.valueStarts[this.count] = at;
     out[at++] = QUOTE;
     let plainValue = true;
-    // Most values need no escape: found so by a scan that writes nothing, then copied in one piece.
+    // Most values need no escape: found so by a scan that writes nothing (a native one for long values), then
+    // copied in one piece.
     let clean = vs;
+    if (ve - vs >= NATIVE_SCAN_FROM && !NOT_PLAIN.test(valueSrc.toString('latin1', vs, ve))) clean = ve;
     while (clean < ve) {
       const c = valueSrc[clean]!;
       if (c < 0x20 || c === QUOTE || c === BACKSLASH) break;

@@ -106,10 +106,6 @@ function utf8Sequence(buf: Buffer, i: number, end: number): number {
   return n;
 }
 
-/** 1 for the bytes a literal holds as they are and that need no test: printable ASCII but `"` and `\`. */
-const ORDINARY = new Uint8Array(256);
-for (let b = 0x20; b < 0x80; b++) ORDINARY[b] = b === QUOTE || b === BACKSLASH ? 0 : 1;
-
 /**
  * Scans the string literal at `pos` (its opening quote): the position after its closing quote, NEED or ODD
  * (not valid UTF-8, a raw control character). Sets `plain` (ASCII, no escape) and `canonical` (exactly as
@@ -124,8 +120,6 @@ function scanLiteral(w: ByteWindow, pos: number): number {
   canonical = true;
   for (let i = pos + 1; i < end; i++) {
     const b = buf[i]!;
-    // Printable ASCII but the quote and the backslash (most bytes): one test.
-    if (ORDINARY[b] === 1) continue;
     if (b === QUOTE) {
       plain = simple;
       return i + 1;

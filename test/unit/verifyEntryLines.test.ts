@@ -35,11 +35,16 @@ describe('EntryLines', () => {
       { name: 'a', value: special },
       { name: 'ünï 東京', value: 'plain' },
       { name: '', value: '' },
+      // Long values (scanned natively first): clean, with an escape at the end, with non-ASCII text.
+      { name: 'long', value: 'v'.repeat(300) },
+      { name: 'long escape', value: `${'v'.repeat(300)}${special}` },
+      { name: 'long text', value: `${'v'.repeat(300)}ünï 東京` },
+      { name: 'long control', value: `\u0001${'v'.repeat(300)}` },
     ];
     const lines = linesOf(entries);
     const text = lines.buf.toString('utf8', 0, lines.length);
     expect(text).toBe(entries.map((e) => `${JSON.stringify([e.name, e.value])}\n`).join(''));
-    expect(lines.count).toBe(3);
+    expect(lines.count).toBe(entries.length);
   });
 
   test.each([
