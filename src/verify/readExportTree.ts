@@ -228,7 +228,9 @@ async function readApigeecliTree(root: string, naming: ApigeecliNaming, digester
       if (files.length > 1) pages.set(survivor, files);
     }
   }
-  const reader = survivors.length >= READER_THREAD_FILES ? new FileReaderThread(survivors.map((f) => path.join(root, f.file))) : undefined;
+  // path.join(root, file) for each file, as the folder's normalized path and its separator before each (walked) file name.
+  const base = path.join(root, 'x').slice(0, -1);
+  const reader = survivors.length >= READER_THREAD_FILES ? new FileReaderThread(survivors.map((f) => f.file), base) : undefined;
   try {
     for (const survivor of survivors) {
       const where = shown(survivor.file);

@@ -32,3 +32,22 @@ test('reads every file in order, names in any script, a file larger than a batch
     await reader.close();
   }
 });
+
+test('more batches than the ring has slots: each file right when taken, the slots reused in turn', async () => {
+  const paths: string[] = [];
+  for (let i = 0; i < 400; i++) {
+    const file = path.join(dir, `f${i}.json`);
+    await writeFile(file, Buffer.alloc(30_000 + i, i % 251));
+    paths.push(file);
+  }
+  const reader = new FileReaderThread(paths);
+  try {
+    for (let i = 0; i < 400; i++) {
+      const bytes = await reader.next();
+      expect(bytes?.length).toBe(30_000 + i);
+      expect(bytes!.every((b) => b === i % 251)).toBe(true);
+    }
+  } finally {
+    await reader.close();
+  }
+});
