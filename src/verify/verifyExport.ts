@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { InputError, InterruptedError } from '../errors.js';
-import { scopeLabel, type Scope } from '../kvm/model.js';
+import { scopeKey, scopeLabel, type Scope } from '../kvm/model.js';
 import { planExport, type PlannedKvm, type SkipReason } from '../export/plan.js';
 import { descriptorKey, type KvmSource } from '../export/source.js';
 import type { ApigeecliNaming } from '../export/targets/apigeecli.js';
@@ -212,15 +212,18 @@ function expectedRow(plan: PlannedKvm, dump: DumpContents, i: number, tree: Tree
   if (tree && !tree.conflict && plan.descriptor.scope.kind !== 'revision' && !dump.failed(i)) {
     // The common row (OK or different) as one literal of fixed shape: 100k rows built by spreads take several times the memory.
     const digest = dump.digest(i);
+    const same = tree.digest === digest;
+    // Equal digests share their short form.
+    const dumpDigest = shortDigest(digest);
     return {
       scope: labels.of(plan.target.scope),
       kvm: plan.target.name,
       exportEntries: tree.entries,
-      exportDigest: shortDigest(tree.digest),
+      exportDigest: same ? dumpDigest : shortDigest(tree.digest),
       file: tree.file,
       dumpEntries: dump.entries(i),
-      dumpDigest: shortDigest(digest),
-      status: tree.digest === digest ? 'OK' : 'different',
+      dumpDigest,
+      status: same ? 'OK' : 'different',
     };
   }
   const row = {
@@ -304,19 +307,31 @@ function totalsOf(rows: VerifyRow[]): VerifyTotals {
 
 /** Rows of every expected KVM (`expected`, in the order the dump side has them), then of every KVM in the tree that none of them claims. */
 function compare(plans: PlannedKvm[], expected: PlannedKvm[], dump: DumpContents, tree: ExportTree): { rows: VerifyRow[]; warnings: string[] } {
-  // By key, the last tree KVM of that key (at the place of the first), and whether a plan claims it.
-  const inTree = new Map<string, number>();
-  tree.kvms.forEach((k, i) => inTree.set(descriptorKey(k), i));
+  // By scope, then by name (the names themselves as keys: no key string per KVM), the last tree KVM of that
+  // scope and name, and whether a plan claims it.
+  const inTree = new Map<string, Map<string, number>>();
+  tree.kvms.forEach((k, i) => {
+    const scope = scopeKey(k.scope);
+    let names = inTree.get(scope);
+    if (names === undefined) inTree.set(scope, (names = new Map()));
+    names.set(k.name, i);
+  });
   const claimed = new Uint8Array(tree.kvms.length);
   const labels = new ScopeLabels();
   const rows: VerifyRow[] = [];
   expected.forEach((plan, i) => {
-    const at = inTree.get(descriptorKey(plan.target));
+    const at = inTree.get(scopeKey(plan.target.scope))?.get(plan.target.name);
     if (at !== undefined) claimed[at] = 1;
     rows.push(expectedRow(plan, dump, i, at === undefined ? undefined : tree.kvms[at], labels));
   });
   const notMeant = new Map(plans.filter((p) => !isExpected(p)).map((p) => [descriptorKey(p.target), p.skip!.detail]));
-  for (const [key, at] of inTree) if (!claimed[at]) rows.push(extraRow(tree.kvms[at]!, notMeant.get(key), labels));
+  // The rows are sorted next (scope, then name, each pair once): the order extras are met in does not matter.
+  for (const names of inTree.values()) {
+    for (const at of names.values()) {
+      const kvm = tree.kvms[at]!;
+      if (!claimed[at]) rows.push(extraRow(kvm, notMeant.get(descriptorKey(kvm)), labels));
+    }
+  }
   return { rows: sortRows(rows), warnings: tree.warnings };
 }
 
