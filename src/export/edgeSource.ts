@@ -1,6 +1,7 @@
 // The Edge KVM source: columns of keyvaluemaps_r21 from any reader, DEKs unwrapped with the KEK, values decrypted.
 import type { Kvm, KvmEntry, Scope } from '../kvm/model.js';
 import { scopeKey, scopeLabel } from '../kvm/model.js';
+import { ownedText, ScopeIndex } from '../kvm/ownedText.js';
 import { decodeColumnName } from '../kvm/edgeColumnNames.js';
 import { decodeRowHeader, decodeRowValue, KEYSTORE_KVM_NAME } from '../dumps/edgeRowValue.js';
 import { DecryptFailure, decryptEdgeValues, unwrapEdgeDek } from '../keys/aesEcb.js';
@@ -44,13 +45,15 @@ export class EdgeKvmSource implements KvmSource {
     const kvms: KvmDescriptor[] = [];
     let rowsRead = 0;
     const wrapped: { scope: Scope; key: string; where: string }[] = [];
+    // What is kept per KVM is copied out of the dump's lines (and scopes shared): it must not hold the lines.
+    const scopes = new ScopeIndex();
     for await (const column of this.readColumns({ headersOnly: true })) {
       rowsRead += 1;
       const { scope, kvmKey } = decodeColumnName(column.name, column.where);
       const row = decodeRowHeader(column.value, column.where);
       checkNameMatches(kvmKey, row.kind === 'keystore' ? KEYSTORE_KVM_NAME : row.name, scope, column.where);
       if (row.kind === 'keystore') wrapped.push({ scope, key: row.wrappedDek, where: column.where });
-      else kvms.push({ scope, name: row.name, encrypted: row.encrypted, origin: column.where });
+      else kvms.push({ scope: scopes.owned(scope), name: ownedText(row.name), encrypted: row.encrypted, origin: ownedText(column.where) });
     }
     this.unwrapAll(wrapped);
     return { kvms, notes: [], rowsRead };
