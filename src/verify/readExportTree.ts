@@ -59,13 +59,16 @@ function compareNames(a: string, b: string): number {
 
 /** Forward slashes in messages and JSON, whatever the platform. */
 function shown(relative: string): string {
-  return relative.split(path.sep).join('/');
+  // The same string where the separator is `/` already: 100k file names are then not copied.
+  return path.sep === '/' ? relative : relative.split(path.sep).join('/');
 }
 
 async function readFolder(dir: string): Promise<{ name: string; isDirectory: boolean }[]> {
   try {
-    const entries = await fsp.readdir(dir, { withFileTypes: true });
-    return entries.map((e) => ({ name: e.name, isDirectory: e.isDirectory() })).sort((a, b) => compareNames(a.name, b.name));
+    const entries = (await fsp.readdir(dir, { withFileTypes: true })).map((e) => ({ name: e.name, isDirectory: e.isDirectory() }));
+    // Names below U+D800 (nearly always all of them) order as UTF-8 bytes by plain comparison: tested once per name, not per comparison.
+    if (entries.some((e) => UNORDERED.test(e.name))) return entries.sort((a, b) => compareNames(a.name, b.name));
+    return entries.sort((a, b) => (a.name === b.name ? 0 : a.name < b.name ? -1 : 1));
   } catch (err) {
     throw new InputError(`cannot read the folder ${dir}: ${(err as Error).message}`);
   }
@@ -147,28 +150,49 @@ function apigeecliPatterns(splitter: string): ApigeecliPattern[] {
   ];
 }
 
+/** One scope object per scope (100k files, a handful of scopes). */
+class SharedScopes {
+  private readonly scopes = new Map<string, Scope>();
+
+  of(list: 'env' | 'proxy', name: string): Scope {
+    const key = `${list}\0${name}`;
+    let scope = this.scopes.get(key);
+    if (scope === undefined) {
+      scope = list === 'env' ? { kind: 'env', env: name } : { kind: 'proxy', proxy: name };
+      this.scopes.set(key, scope);
+    }
+    return scope;
+  }
+}
+
+const ORG_SCOPE: Scope = { kind: 'org' };
+
 /** Scope and map name exactly as apigeecli derives them: the first pattern that matches, then a split on the splitter. */
-function classifyApigeecliFile(file: string, splitter: string, patterns: ApigeecliPattern[]): ApigeecliFile | undefined {
+function classifyApigeecliFile(file: string, splitter: string, patterns: ApigeecliPattern[], scopes: SharedScopes): ApigeecliFile | undefined {
   const base = path.basename(file);
   const matched = patterns.find((p) => p.pattern.test(base));
   if (!matched) return undefined;
   const parts = base.split(splitter);
-  if (matched.list === 'org') return parts.length > 1 ? { file, list: 'org', scope: { kind: 'org' }, name: parts[1]! } : undefined;
+  if (matched.list === 'org') return parts.length > 1 ? { file, list: 'org', scope: ORG_SCOPE, name: parts[1]! } : undefined;
   if (parts.length <= 2) return undefined;
-  const scope: Scope = matched.list === 'env' ? { kind: 'env', env: parts[1]! } : { kind: 'proxy', proxy: parts[1]! };
-  return { file, list: matched.list, scope, name: parts[2]! };
+  return { file, list: matched.list, scope: scopes.of(matched.list, parts[1]!), name: parts[2]! };
 }
 
-/** Files grouped by map name per list (env, proxy, org), as `apigeecli kvms import -f` keys them. */
-async function listApigeecliFiles(root: string, naming: ApigeecliNaming): Promise<ApigeecliFile[][]> {
+/**
+ * Files grouped by map name per list (env, proxy, org), as `apigeecli kvms import -f` keys them, in the order the
+ * walk first meets each map name; a map name of one file (nearly all) is held as that file, not as a list.
+ */
+async function listApigeecliFiles(root: string, naming: ApigeecliNaming): Promise<(ApigeecliFile | ApigeecliFile[])[]> {
   const splitter = splitterFor(naming);
   const patterns = apigeecliPatterns(splitter);
-  const byMapName = new Map<string, ApigeecliFile[]>();
+  const scopes = new SharedScopes();
+  const byMapName = new Map<string, ApigeecliFile | ApigeecliFile[]>();
   for await (const file of walkFiles(root)) {
-    const found = classifyApigeecliFile(file, splitter, patterns);
+    const found = classifyApigeecliFile(file, splitter, patterns, scopes);
     if (!found) continue;
     const key = `${found.list}\0${found.name}`;
-    byMapName.set(key, [...(byMapName.get(key) ?? []), found]);
+    const seen = byMapName.get(key);
+    byMapName.set(key, seen === undefined ? found : Array.isArray(seen) ? [...seen, found] : [seen, found]);
   }
   return [...byMapName.values()];
 }
@@ -187,22 +211,35 @@ function pageConflict(files: ApigeecliFile[], survivor: ApigeecliFile): string {
 async function readApigeecliTree(root: string, naming: ApigeecliNaming, digester: ContentDigester): Promise<ExportTree> {
   const lines = new EntryLines();
   const tree: ExportTree = { layout: `apigeecli files (${naming} naming)`, kvms: [], warnings: [] };
-  const work: { survivor: ApigeecliFile; files: ApigeecliFile[] }[] = [];
+  // The file read for each KVM; the page files of a KVM that has more than one are kept aside (rare).
+  const survivors: ApigeecliFile[] = [];
+  const pages = new Map<ApigeecliFile, ApigeecliFile[]>();
   for (const group of await listApigeecliFiles(root, naming)) {
+    if (!Array.isArray(group)) {
+      survivors.push(group);
+      continue;
+    }
     const byKvm = new Map<string, ApigeecliFile[]>();
     for (const f of group) byKvm.set(descriptorKey(f), [...(byKvm.get(descriptorKey(f)) ?? []), f]);
     if (byKvm.size > 1) tree.warnings.push(bulkImportWarning(group));
-    for (const files of byKvm.values()) work.push({ survivor: files[files.length - 1]!, files });
+    for (const files of byKvm.values()) {
+      const survivor = files[files.length - 1]!;
+      survivors.push(survivor);
+      if (files.length > 1) pages.set(survivor, files);
+    }
   }
-  const reader = work.length >= READER_THREAD_FILES ? new FileReaderThread(work.map((w) => path.join(root, w.survivor.file))) : undefined;
+  // path.join(root, file) for each file, as the folder's normalized path and its separator before each (walked) file name.
+  const base = path.join(root, 'x').slice(0, -1);
+  const reader = survivors.length >= READER_THREAD_FILES ? new FileReaderThread(survivors.map((f) => f.file), base) : undefined;
   try {
-    for (const { survivor, files } of work) {
+    for (const survivor of survivors) {
       const where = shown(survivor.file);
       const bytes = reader ? await reader.next() : path.join(root, survivor.file);
       const fast = bytes === undefined ? undefined : fastApigeecliDigest(bytes, digester, lines);
       const content = fast ?? (await slowApigeecliDigest(root, survivor.file, digester));
-      const kvm: TreeKvm = { scope: survivor.scope, name: survivor.name, file: where, ...content };
-      if (files.length > 1) kvm.conflict = pageConflict(files, survivor);
+      const kvm: TreeKvm = { scope: survivor.scope, name: survivor.name, file: where, entries: content.entries, digest: content.digest };
+      const files = pages.get(survivor);
+      if (files) kvm.conflict = pageConflict(files, survivor);
       tree.kvms.push(kvm);
     }
   } finally {

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { InputError, InterruptedError } from '../errors.js';
-import { scopeLabel } from '../kvm/model.js';
+import { scopeKey, scopeLabel, type Scope } from '../kvm/model.js';
 import { planExport, type PlannedKvm, type SkipReason } from '../export/plan.js';
 import { descriptorKey, type KvmSource } from '../export/source.js';
 import type { ApigeecliNaming } from '../export/targets/apigeecli.js';
@@ -67,7 +67,69 @@ export interface VerifyOptions {
   threads?: number;
 }
 
-type DumpContent = { kind: 'read'; content: ContentDigest } | { kind: 'failed' };
+/** Bytes of a full digest (HMAC-SHA256). */
+const DIGEST_BYTES = 32;
+const NOT_READ = -1;
+const FAILED = -2;
+
+/**
+ * The dump side of every expected KVM, by its place in the expected list: its entry count (or NOT_READ, FAILED) and
+ * its digest in one buffer. A few dozen bytes per KVM whatever their number, no object per KVM.
+ */
+class DumpContents {
+  private readonly slots = new Map<string, number>();
+  /** Per expected KVM, the slot it reads (the first of its key: a KVM expected twice reads the same content). */
+  private readonly slotOf: Int32Array;
+  private readonly counts: Int32Array;
+  private readonly digests: Buffer;
+
+  constructor(keys: readonly string[]) {
+    this.slotOf = new Int32Array(keys.length);
+    keys.forEach((key, i) => {
+      const first = this.slots.get(key);
+      if (first === undefined) this.slots.set(key, i);
+      this.slotOf[i] = first ?? i;
+    });
+    this.counts = new Int32Array(keys.length).fill(NOT_READ);
+    this.digests = Buffer.alloc(keys.length * DIGEST_BYTES);
+  }
+
+  /** Whether no KVM is expected twice (`keys` has no duplicate). */
+  get unique(): boolean {
+    return this.slots.size === this.slotOf.length;
+  }
+
+  /** The KVM of `key` read (a later read of the same KVM replaces an earlier one); false when it is not expected. */
+  set(key: string, content: ContentDigest | undefined): boolean {
+    const slot = this.slots.get(key);
+    if (slot === undefined) return false;
+    if (content === undefined) this.counts[slot] = FAILED;
+    else {
+      this.counts[slot] = content.entries;
+      this.digests.write(content.digest, slot * DIGEST_BYTES, DIGEST_BYTES, 'hex');
+    }
+    return true;
+  }
+
+  /** Whether expected KVM `i` was read (decrypted or not). */
+  read(i: number): boolean {
+    return this.counts[this.slotOf[i]!] !== NOT_READ;
+  }
+
+  failed(i: number): boolean {
+    return this.counts[this.slotOf[i]!] === FAILED;
+  }
+
+  entries(i: number): number {
+    return this.counts[this.slotOf[i]!]!;
+  }
+
+  /** The digest in hex, as ContentDigester gives it. */
+  digest(i: number): string {
+    const slot = this.slotOf[i]!;
+    return this.digests.toString('hex', slot * DIGEST_BYTES, (slot + 1) * DIGEST_BYTES);
+  }
+}
 
 /** Deliberate choices of the plan: such KVMs are not meant to be in the tree. Every other skip is a loss and shows as missing. */
 const NOT_MEANT_TO_BE_WRITTEN: ReadonlySet<SkipReason> = new Set(['custom-report', 'superseded-revision']);
@@ -97,28 +159,26 @@ async function digestDump(
   expected: PlannedKvm[],
   digester: ContentDigester,
   digestKey: Buffer,
-): Promise<Map<string, DumpContent>> {
-  const wanted = new Set(expected.map((p) => descriptorKey(p.descriptor)));
-  const contents = new Map<string, DumpContent>();
+): Promise<DumpContents> {
+  const keys = expected.map((p) => descriptorKey(p.descriptor));
+  const contents = new DumpContents(keys);
   // The main thread by default (`--export-threads` for workers); a dump read from its bytes where the source can.
   const threads = options.threads ?? 0;
   // An Edge cassandra-cli dump: count and digest per KVM straight from the dump's bytes (on worker threads if asked).
-  const digested = options.source.readDigested?.([...wanted], digestKey, threads);
+  const digested = options.source.readDigested?.(contents.unique ? keys : [...new Set(keys)], digestKey, threads);
   if (digested) {
     for await (const batch of digested) {
       if (options.signal?.aborted) throw new InterruptedError('verify interrupted');
-      for (const item of batch) {
-        contents.set(descriptorKey(item.descriptor), item.kind === 'failed' ? { kind: 'failed' } : { kind: 'read', content: { entries: item.entries, digest: item.digest } });
-      }
+      for (const item of batch) contents.set(descriptorKey(item.descriptor), item.kind === 'failed' ? undefined : item);
     }
   } else {
+    const wanted = new Set(keys);
     for await (const item of options.source.read((d) => wanted.has(descriptorKey(d)))) {
       if (options.signal?.aborted) throw new InterruptedError('verify interrupted');
-      const content: DumpContent = item.kind === 'failed' ? { kind: 'failed' } : { kind: 'read', content: digester.digest(item.kvm.entries) };
-      contents.set(descriptorKey(item.descriptor), content);
+      contents.set(descriptorKey(item.descriptor), item.kind === 'failed' ? undefined : digester.digest(item.kvm.entries));
     }
   }
-  const lost = expected.filter((p) => !contents.has(descriptorKey(p.descriptor)));
+  const lost = expected.filter((_p, i) => !contents.read(i));
   if (lost.length > 0) {
     const names = lost.map((p) => `${p.descriptor.name} (${p.descriptor.origin})`).join(', ');
     throw new InputError(`${options.source.description} changed while it was read: not found again: ${names}`);
@@ -134,32 +194,63 @@ function treeSide(tree: TreeKvm | undefined): Pick<VerifyRow, 'exportEntries' | 
   return { exportEntries: tree?.entries ?? null, exportDigest: tree ? shortDigest(tree.digest) : null, file: tree?.file ?? null };
 }
 
-/** Compares one expected KVM with what the importer would create for it. */
-function expectedRow(plan: PlannedKvm, dump: DumpContent, tree: TreeKvm | undefined): VerifyRow {
+/** One string per scope label, shared by the rows of that scope (100k rows, a handful of scopes). */
+class ScopeLabels {
+  private readonly labels = new Map<string, string>();
+
+  of(scope: Scope): string {
+    const label = scopeLabel(scope);
+    const shared = this.labels.get(label);
+    if (shared !== undefined) return shared;
+    this.labels.set(label, label);
+    return label;
+  }
+}
+
+/** Compares expected KVM `i` with what the importer would create for it. */
+function expectedRow(plan: PlannedKvm, dump: DumpContents, i: number, tree: TreeKvm | undefined, labels: ScopeLabels): VerifyRow {
+  if (tree && !tree.conflict && plan.descriptor.scope.kind !== 'revision' && !dump.failed(i)) {
+    // The common row (OK or different) as one literal of fixed shape: 100k rows built by spreads take several times the memory.
+    const digest = dump.digest(i);
+    const same = tree.digest === digest;
+    // Equal digests share their short form.
+    const dumpDigest = shortDigest(digest);
+    return {
+      scope: labels.of(plan.target.scope),
+      kvm: plan.target.name,
+      exportEntries: tree.entries,
+      exportDigest: same ? dumpDigest : shortDigest(tree.digest),
+      file: tree.file,
+      dumpEntries: dump.entries(i),
+      dumpDigest,
+      status: same ? 'OK' : 'different',
+    };
+  }
   const row = {
-    scope: scopeLabel(plan.target.scope),
+    scope: labels.of(plan.target.scope),
     kvm: plan.target.name,
-    ...(plan.descriptor.scope.kind === 'revision' ? { dumpScope: scopeLabel(plan.descriptor.scope) } : {}),
+    ...(plan.descriptor.scope.kind === 'revision' ? { dumpScope: labels.of(plan.descriptor.scope) } : {}),
     ...treeSide(tree),
   };
-  if (dump.kind === 'failed') {
+  if (dump.failed(i)) {
     const note = 'its values do not decrypt with this KEK ("amu kvms export" says which entry fails)';
     return { ...row, status: 'undecryptable', dumpEntries: null, dumpDigest: null, note };
   }
-  const dumpSide = { dumpEntries: dump.content.entries, dumpDigest: shortDigest(dump.content.digest) };
+  const digest = dump.digest(i);
+  const dumpSide = { dumpEntries: dump.entries(i), dumpDigest: shortDigest(digest) };
   if (!tree) {
     const note = missingNote(plan);
     return { ...row, ...dumpSide, status: 'missing', ...(note ? { note } : {}) };
   }
   if (tree.conflict) return { ...row, ...dumpSide, status: 'conflict', note: tree.conflict };
-  return { ...row, ...dumpSide, status: tree.digest === dump.content.digest ? 'OK' : 'different' };
+  return { ...row, ...dumpSide, status: tree.digest === digest ? 'OK' : 'different' };
 }
 
 /** A KVM the importer would create that the plan does not promise. */
-function extraRow(tree: TreeKvm, notMeant: string | undefined): VerifyRow {
+function extraRow(tree: TreeKvm, notMeant: string | undefined, labels: ScopeLabels): VerifyRow {
   const notes = [notMeant ? `in the dump but not meant to be exported: ${notMeant}` : undefined, tree.conflict].filter(Boolean);
   return {
-    scope: scopeLabel(tree.scope),
+    scope: labels.of(tree.scope),
     kvm: tree.name,
     status: 'extra',
     dumpEntries: null,
@@ -171,20 +262,32 @@ function extraRow(tree: TreeKvm, notMeant: string | undefined): VerifyRow {
 
 const SCOPE_RANK: Record<string, number> = { org: 0, env: 1, proxy: 2 };
 
-function rankOf(row: VerifyRow): number {
-  return SCOPE_RANK[row.scope.split(' ')[0]!] ?? 3;
-}
-
-/** org, then environments, then proxies; within a scope by KVM name (each row's rank worked out once, not per comparison). */
+/**
+ * org, then environments, then proxies; within a scope by KVM name. In place, and only when not in order already;
+ * each scope's rank worked out once, not per comparison.
+ */
 function sortRows(rows: VerifyRow[]): VerifyRow[] {
-  const ranked = rows.map((row) => ({ row, rank: rankOf(row) }));
-  ranked.sort((a, b) => {
-    if (a.rank !== b.rank) return a.rank - b.rank;
-    if (a.row.scope !== b.row.scope) return a.row.scope < b.row.scope ? -1 : 1;
-    if (a.row.kvm !== b.row.kvm) return a.row.kvm < b.row.kvm ? -1 : 1;
+  const ranks = new Map<string, number>();
+  const rankOf = (scope: string): number => {
+    let rank = ranks.get(scope);
+    if (rank === undefined) {
+      rank = SCOPE_RANK[scope.split(' ')[0]!] ?? 3;
+      ranks.set(scope, rank);
+    }
+    return rank;
+  };
+  const order = (a: VerifyRow, b: VerifyRow): number => {
+    if (a.scope !== b.scope) {
+      const ra = rankOf(a.scope);
+      const rb = rankOf(b.scope);
+      if (ra !== rb) return ra - rb;
+      return a.scope < b.scope ? -1 : 1;
+    }
+    if (a.kvm !== b.kvm) return a.kvm < b.kvm ? -1 : 1;
     return 0;
-  });
-  return ranked.map((r) => r.row);
+  };
+  for (let i = 1; i < rows.length; i++) if (order(rows[i - 1]!, rows[i]!) > 0) return rows.sort(order);
+  return rows;
 }
 
 function totalsOf(rows: VerifyRow[]): VerifyTotals {
@@ -202,18 +305,33 @@ function totalsOf(rows: VerifyRow[]): VerifyTotals {
   };
 }
 
-/** Rows of every expected KVM, then of every KVM in the tree that none of them claims. */
-function compare(plans: PlannedKvm[], dump: Map<string, DumpContent>, tree: ExportTree): { rows: VerifyRow[]; warnings: string[] } {
-  const inTree = new Map(tree.kvms.map((k) => [descriptorKey(k), k]));
-  const claimed = new Set<string>();
+/** Rows of every expected KVM (`expected`, in the order the dump side has them), then of every KVM in the tree that none of them claims. */
+function compare(plans: PlannedKvm[], expected: PlannedKvm[], dump: DumpContents, tree: ExportTree): { rows: VerifyRow[]; warnings: string[] } {
+  // By scope, then by name (the names themselves as keys: no key string per KVM), the last tree KVM of that
+  // scope and name, and whether a plan claims it.
+  const inTree = new Map<string, Map<string, number>>();
+  tree.kvms.forEach((k, i) => {
+    const scope = scopeKey(k.scope);
+    let names = inTree.get(scope);
+    if (names === undefined) inTree.set(scope, (names = new Map()));
+    names.set(k.name, i);
+  });
+  const claimed = new Uint8Array(tree.kvms.length);
+  const labels = new ScopeLabels();
   const rows: VerifyRow[] = [];
-  for (const plan of plans.filter(isExpected)) {
-    const key = descriptorKey(plan.target);
-    claimed.add(key);
-    rows.push(expectedRow(plan, dump.get(descriptorKey(plan.descriptor))!, inTree.get(key)));
-  }
+  expected.forEach((plan, i) => {
+    const at = inTree.get(scopeKey(plan.target.scope))?.get(plan.target.name);
+    if (at !== undefined) claimed[at] = 1;
+    rows.push(expectedRow(plan, dump, i, at === undefined ? undefined : tree.kvms[at], labels));
+  });
   const notMeant = new Map(plans.filter((p) => !isExpected(p)).map((p) => [descriptorKey(p.target), p.skip!.detail]));
-  for (const [key, kvm] of inTree) if (!claimed.has(key)) rows.push(extraRow(kvm, notMeant.get(key)));
+  // The rows are sorted next (scope, then name, each pair once): the order extras are met in does not matter.
+  for (const names of inTree.values()) {
+    for (const at of names.values()) {
+      const kvm = tree.kvms[at]!;
+      if (!claimed[at]) rows.push(extraRow(kvm, notMeant.get(descriptorKey(kvm)), labels));
+    }
+  }
   return { rows: sortRows(rows), warnings: tree.warnings };
 }
 
@@ -255,8 +373,9 @@ export async function verifyAgainst(
   const digestKey = options.digestKey ?? randomBytes(32);
   const digester = new ContentDigester(digestKey);
   const tree = await readTree(plans, digester);
-  const dump = await digestDump(options, plans.filter(isExpected), digester, digestKey);
-  const { rows, warnings } = compare(plans, dump, tree);
+  const expected = plans.filter(isExpected);
+  const dump = await digestDump(options, expected, digester, digestKey);
+  const { rows, warnings } = compare(plans, expected, dump, tree);
   return {
     ok: rows.every((r) => r.status === 'OK'),
     source: options.source.description,

@@ -11,7 +11,7 @@ import { decodeStrictBase64Bytes } from '../../keys/base64.js';
 import { decodeColumnName } from '../../kvm/edgeColumnNames.js';
 import { scopeKey } from '../../kvm/model.js';
 import type { KvmDescriptor } from '../source.js';
-import type { KvmEntry } from '../../kvm/model.js';
+import type { EntryLines } from '../../verify/entryLines.js';
 import { asciiBytes, type ByteOut } from './byteOut.js';
 import type { ChunkContext } from './renderChunk.js';
 import type { RenderedRow } from './protocol.js';
@@ -204,16 +204,19 @@ function renderParsed(context: ChunkContext, bytes: Buffer, row: ParsedRow, out:
   return { descriptor, kind: 'kvm', entries: count, start: first, end: out.length };
 }
 
-/** The wanted KVM of a record line as entries (for a content digest), or 'general' when the fast path does not take it. */
-export function entriesFast(context: ChunkContext, bytes: Buffer, start: number, stop: number, lineNo: number): { descriptor: KvmDescriptor; entries: KvmEntry[] } | 'general' {
+/**
+ * The wanted KVM of a record line as the lines `kvms verify` digests (into `lines`, reset first), or 'general' when
+ * the fast path does not take it: no string per entry.
+ */
+export function entryLinesFast(context: ChunkContext, bytes: Buffer, start: number, stop: number, lineNo: number, lines: EntryLines): KvmDescriptor | 'general' {
   const row = parseRowFast(context, bytes, start, stop, lineNo);
   if (row === 'general') return row;
-  const entries = new Array<KvmEntry>(row.ranges.length / 3);
+  lines.reset();
+  const { ranges, plain, stops } = row;
   let valueStart = 0;
-  for (let e = 0; e < entries.length; e++) {
-    const r = e * 3;
-    entries[e] = { name: bytes.toString('utf8', row.ranges[r]!, row.ranges[r + 1]!), value: row.plain.toString('utf8', valueStart, row.stops[e]!) };
-    valueStart += row.ranges[r + 2]!;
+  for (let r = 0, e = 0; r < ranges.length; r += 3, e++) {
+    lines.appendEntry(bytes, ranges[r]!, ranges[r + 1]!, plain, valueStart, stops[e]!);
+    valueStart += ranges[r + 2]!;
   }
-  return { descriptor: row.descriptor, entries };
+  return row.descriptor;
 }

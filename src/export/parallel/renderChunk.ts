@@ -13,8 +13,9 @@ import { apigeecliFileText } from '../targets/apigeecli.js';
 import { mavenKvmText } from '../targets/maven.js';
 import type { RenderedRow, WorkerError, WorkerSetup } from './protocol.js';
 import { ByteOut } from './byteOut.js';
-import { entriesFast, renderRowFast } from './fastRow.js';
+import { entryLinesFast, renderRowFast } from './fastRow.js';
 import { ContentDigester } from '../../verify/digest.js';
+import { EntryLines } from '../../verify/entryLines.js';
 
 const RECORD_START = '=> (';
 const LF = 0x0a;
@@ -25,6 +26,8 @@ export interface ChunkContext {
   setup: WorkerSetup;
   /** With render 'digest'. */
   digester?: ContentDigester;
+  /** With render 'digest': the lines of the KVM being digested (one buffer, reused). */
+  lines?: EntryLines;
   keys: Map<string, ScopeKey>;
   isWanted: (d: { scope: Scope; name: string }) => boolean;
 }
@@ -38,16 +41,17 @@ export function chunkContext(setup: WorkerSetup): ChunkContext {
     setup,
     keys,
     isWanted: (d) => wanted.has(descriptorKey(d)),
-    ...(setup.render === 'digest' ? { digester: new ContentDigester(Buffer.from(setup.digestKey ?? [])) } : {}),
+    ...(setup.render === 'digest' ? { digester: new ContentDigester(Buffer.from(setup.digestKey ?? [])), lines: new EntryLines() } : {}),
   };
 }
 
-/** A record line's count and digest by the fast path, or 'general'. */
+/** A record line's count and digest by the fast path (from its bytes, no string per entry), or 'general'. */
 function digestFast(context: ChunkContext, digester: ContentDigester, bytes: Buffer, start: number, stop: number, lineNo: number): RenderedRow | 'general' {
-  const parsed = entriesFast(context, bytes, start, stop, lineNo);
-  if (parsed === 'general') return parsed;
-  const { entries, digest } = digester.digest(parsed.entries);
-  return { descriptor: parsed.descriptor, kind: 'kvm', entries, digest, start: 0, end: 0 };
+  const lines = context.lines!;
+  const descriptor = entryLinesFast(context, bytes, start, stop, lineNo, lines);
+  if (descriptor === 'general') return descriptor;
+  const { entries, digest } = digester.digestLines(lines);
+  return { descriptor, kind: 'kvm', entries, digest, start: 0, end: 0 };
 }
 
 /** An error met while rendering, as it crosses to the main thread. */
