@@ -9,6 +9,7 @@
 
 import { InputError } from '../errors.js';
 import type { Scope } from './model.js';
+import { ownedText } from './ownedText.js';
 
 /** The separator between kind and name in `a_scp`. */
 export const SCOPE_SEPARATOR = '###';
@@ -106,8 +107,10 @@ export class ScopeDecoder {
   private classify(aScp: string): HybridScopeResult {
     let result = this.cache.get(aScp);
     if (result === undefined) {
-      result = classifyHybridScope(aScp, this.extraKinds);
-      this.cache.set(aScp, result);
+      // Kept for the whole dump: a copy, not a view of the (possibly megabytes long) line the value was cut from.
+      const owned = ownedText(aScp);
+      result = classifyHybridScope(owned, this.extraKinds);
+      this.cache.set(owned, result);
     }
     return result;
   }
