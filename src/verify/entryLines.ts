@@ -1,16 +1,9 @@
 // One KVM's entries as the UTF-8 lines `kvms verify` digests (`["name","value"]\n`), built from file bytes without strings.
 import { copyBytes } from './copyBytes.js';
+import { HEX, SHORT_ESCAPE } from '../export/parallel/byteOut.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const HEX = '0123456789abcdef';
-/** The two-character escapes JSON.stringify uses; 0 where it writes \u00XX instead. */
-const SHORT_ESCAPE = new Uint8Array(32);
-SHORT_ESCAPE[0x08] = 0x62; // \b
-SHORT_ESCAPE[0x09] = 0x74; // \t
-SHORT_ESCAPE[0x0a] = 0x6e; // \n
-SHORT_ESCAPE[0x0c] = 0x66; // \f
-SHORT_ESCAPE[0x0d] = 0x72; // \r
 
 /** Any byte (as a latin1 character) but printable ASCII other than `"` and `\`. */
 const NOT_PLAIN = /[^\x20\x21\x23-\x5b\x5d-\x7f]/;

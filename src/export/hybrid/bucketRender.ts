@@ -7,50 +7,13 @@
 // the UTF-16 order, and ByteOut.jsonString escapes as JSON.stringify does.
 import { isUtf8 } from 'node:buffer';
 import { aesEcbDecryptBlocks } from '../../keys/aesEcb.js';
-import { asciiBytes, type ByteOut } from '../parallel/byteOut.js';
+import type { ByteOut } from '../parallel/byteOut.js';
+import { MAVEN_ENTRY, MAVEN_HEAD, TARGET_LAYOUTS } from '../parallel/targetLayout.js';
 import type { RenderKind } from '../parallel/protocol.js';
 import { damaged, RECORD, u32, VAL_CIPHER, VAL_TEXT } from '../spillRecords.js';
 
 const { HEADER_BYTES, ASCII_KEY, KIND_MASK } = RECORD;
 const BLOCK = 16;
-
-/** The target's text around entries, exactly as emitApigeecliText and emitMavenKvmText write it. */
-interface Layout {
-  empty: Uint8Array;
-  open: Uint8Array;
-  firstEntry: Uint8Array;
-  nextEntry: Uint8Array;
-  value: Uint8Array;
-  entryEnd: Uint8Array;
-  close: Uint8Array;
-  /** Maven: the KVM's name goes before its entries. */
-  named: boolean;
-}
-
-const LAYOUTS: Readonly<Record<RenderKind, Layout>> = {
-  apigeecli: {
-    empty: asciiBytes('{\n  "keyValueEntries": [],\n  "nextPageToken": ""\n}\n'),
-    open: asciiBytes('{\n  "keyValueEntries": [\n'),
-    firstEntry: asciiBytes('    {\n      "name": '),
-    nextEntry: asciiBytes(',\n    {\n      "name": '),
-    value: asciiBytes(',\n      "value": '),
-    entryEnd: asciiBytes('\n    }'),
-    close: asciiBytes('\n  ],\n  "nextPageToken": ""\n}\n'),
-    named: false,
-  },
-  maven: {
-    empty: asciiBytes('[]\n  }'),
-    open: asciiBytes('[\n'),
-    firstEntry: asciiBytes('      {\n        "name": '),
-    nextEntry: asciiBytes(',\n      {\n        "name": '),
-    value: asciiBytes(',\n        "value": '),
-    entryEnd: asciiBytes('\n      }'),
-    close: asciiBytes('\n    ]\n  }'),
-    named: true,
-  },
-};
-const MAVEN_HEAD = asciiBytes('{\n    "name": ');
-const MAVEN_ENTRY = asciiBytes(',\n    "entry": ');
 
 /** The records of one bucket grouped by map: map `id`'s record offsets are order[first[id], first[id + 1]), in bucket (dump) order. */
 export interface GroupedRecords {
@@ -95,7 +58,7 @@ function grownCopy(old: Int32Array): Int32Array {
 
 /** An empty KVM's text. */
 export function renderEmpty(out: ByteOut, render: RenderKind, name: string): void {
-  const layout = LAYOUTS[render];
+  const layout = TARGET_LAYOUTS[render];
   if (layout.named) renderHead(out, name);
   out.constant(layout.empty);
 }
@@ -162,7 +125,7 @@ export function renderRecords(out: ByteOut, render: RenderKind, name: string, ke
   }
   if (!isUtf8(plain)) return false;
 
-  const layout = LAYOUTS[render];
+  const layout = TARGET_LAYOUTS[render];
   if (layout.named) renderHead(out, name);
   out.constant(layout.open);
   let valueStart = 0;

@@ -2,9 +2,9 @@
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const HEX = '0123456789abcdef';
+export const HEX = '0123456789abcdef';
 /** The two-character escapes JSON.stringify uses; 0 where it writes \u00XX instead. */
-const SHORT_ESCAPE = new Uint8Array(32);
+export const SHORT_ESCAPE = new Uint8Array(32);
 SHORT_ESCAPE[0x08] = 0x62; // \b
 SHORT_ESCAPE[0x09] = 0x74; // \t
 SHORT_ESCAPE[0x0a] = 0x6e; // \n

@@ -12,7 +12,8 @@ import { decodeColumnName } from '../../kvm/edgeColumnNames.js';
 import { scopeKey } from '../../kvm/model.js';
 import type { KvmDescriptor } from '../source.js';
 import type { EntryLines } from '../../verify/entryLines.js';
-import { asciiBytes, type ByteOut } from './byteOut.js';
+import type { ByteOut } from './byteOut.js';
+import { MAVEN_ENTRY, MAVEN_HEAD, TARGET_LAYOUTS, withNameQuotes } from './targetLayout.js';
 import type { ChunkContext } from './renderChunk.js';
 import type { RenderedRow } from './protocol.js';
 
@@ -27,36 +28,9 @@ const ENTRY_END = Buffer.from('\\"}');
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
-/** The targets' text around entries, exactly as emitApigeecliText and emitMavenKvmText write it. */
-interface Layout {
-  empty: Uint8Array;
-  open: Uint8Array;
-  firstEntry: Uint8Array;
-  nextEntry: Uint8Array;
-  value: Uint8Array;
-  entryEnd: Uint8Array;
-  close: Uint8Array;
-}
-const APIGEECLI: Layout = {
-  empty: asciiBytes('{\n  "keyValueEntries": [],\n  "nextPageToken": ""\n}\n'),
-  open: asciiBytes('{\n  "keyValueEntries": [\n'),
-  firstEntry: asciiBytes('    {\n      "name": "'),
-  nextEntry: asciiBytes(',\n    {\n      "name": "'),
-  value: asciiBytes('",\n      "value": '),
-  entryEnd: asciiBytes('\n    }'),
-  close: asciiBytes('\n  ],\n  "nextPageToken": ""\n}\n'),
-};
-const MAVEN: Layout = {
-  empty: asciiBytes('[]\n  }'),
-  open: asciiBytes('[\n'),
-  firstEntry: asciiBytes('      {\n        "name": "'),
-  nextEntry: asciiBytes(',\n      {\n        "name": "'),
-  value: asciiBytes('",\n        "value": '),
-  entryEnd: asciiBytes('\n      }'),
-  close: asciiBytes('\n    ]\n  }'),
-};
-const MAVEN_HEAD = asciiBytes('{\n    "name": ');
-const MAVEN_ENTRY = asciiBytes(',\n    "entry": ');
+/** The targets' layouts with the quotes around entry names: names are copied raw from the dump (no escapes in them). */
+const APIGEECLI = withNameQuotes(TARGET_LAYOUTS.apigeecli);
+const MAVEN = withNameQuotes(TARGET_LAYOUTS.maven);
 
 /** What the fast path made of a record line. */
 export type FastResult = RenderedRow | 'general';
