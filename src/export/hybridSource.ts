@@ -53,12 +53,11 @@ import {
 } from './spillRecords.js';
 import { descriptorKey, type KvmDescriptor, type KvmSource, type SourceIndex, type SourceItem, type SourceNote } from './source.js';
 import type { RenderKind } from './parallel/protocol.js';
-import type { RenderedItem } from './parallel/edgeParallel.js';
-import { apigeecliFileText } from './targets/apigeecli.js';
-import { mavenKvmText } from './targets/maven.js';
-import { groupRecords, renderEmpty, renderRecords } from './hybrid/bucketRender.js';
+import type { DigestedItem, RenderedItem } from './parallel/edgeParallel.js';
+import { groupRecords } from './hybrid/bucketRender.js';
+import { DigestSink, RenderSink, type PassSink } from './hybrid/passSinks.js';
+import { ContentDigester } from '../verify/digest.js';
 import { MapIds } from './hybrid/mapIds.js';
-import { RenderBatch } from './hybrid/renderBatch.js';
 
 /** The AES keys of the hybrid org. */
 export interface HybridKeys {
@@ -450,19 +449,22 @@ export class HybridKvmSource implements KvmSource {
    * own items. One thread: the file writer thread already has the other core.
    */
   readRendered(wanted: string[], render: RenderKind): AsyncIterable<RenderedItem[]> {
-    return this.renderAll(new Set(wanted), render);
+    return this.fastPass(new Set(wanted), new RenderSink(render));
   }
 
-  private async *renderAll(wanted: Set<string>, render: RenderKind): AsyncIterable<RenderedItem[]> {
+  /** The same pass for `kvms verify`: each KVM's entry count and content digest under `digestKey` (see ContentDigester). */
+  readDigested(wanted: string[], digestKey: Buffer): AsyncIterable<DigestedItem[]> {
+    return this.fastPass(new Set(wanted), new DigestSink(new ContentDigester(digestKey)));
+  }
+
+  private async *fastPass<T>(wanted: Set<string>, sink: PassSink<T>): AsyncIterable<T[]> {
     if (this.maps === null) await this.index();
     const selected = this.maps!.filter((s) => wanted.has(descriptorKey(s.descriptor)));
     const tally = new KeyTally();
-    const batch = new RenderBatch(render);
     for (const state of selected) {
       if (this.currentCount(state).rows > 0) continue;
-      batch.startKvm();
-      renderEmpty(batch.out, render, state.map);
-      batch.rendered(state.descriptor, 0);
+      if (sink.full()) yield sink.take();
+      sink.empty(state);
     }
     const withRows = selected.filter((s) => this.currentCount(s).rows > 0);
     if (withRows.length > 0) {
@@ -479,36 +481,31 @@ export class HybridKvmSource implements KvmSource {
           await buckets.remove(b);
           const { order, first } = groupRecords(bytes, this.maps!.length, b);
           for (const state of mapsByBucket[b]!) {
-            if (batch.full()) yield batch.take();
-            this.renderKvm(batch, state, bytes, order, first[state.id]!, first[state.id + 1]!, tally);
+            if (sink.full()) yield sink.take();
+            this.passKvm(sink, state, bytes, order, first[state.id]!, first[state.id + 1]!, tally);
           }
         }
       } finally {
         await buckets.dispose();
       }
     }
-    if (batch.size() > 0) yield batch.take();
+    if (sink.size() > 0) yield sink.take();
     tally.throwIfUseless();
   }
 
-  /** One KVM of a bucket (records order[start, end)) into the batch: by the fast path, else as `read` makes it. */
-  private renderKvm(batch: RenderBatch, state: MapState, bytes: Buffer, order: Int32Array, start: number, end: number, tally: KeyTally): void {
-    const choice = start < end ? chooseKey(state.scope, this.keys) : null;
-    batch.startKvm();
-    if (start === end) renderEmpty(batch.out, batch.render, state.map);
-    else if (choice !== null && !('missing' in choice) && renderRecords(batch.out, batch.render, state.map, choice.key, bytes, order, start, end)) {
+  /** One KVM of a bucket (records order[start, end)) into the sink: by the fast path, else as `read` makes it. */
+  private passKvm<T>(sink: PassSink<T>, state: MapState, bytes: Buffer, order: Int32Array, start: number, end: number, tally: KeyTally): void {
+    if (start === end) return sink.empty(state);
+    const choice = chooseKey(state.scope, this.keys);
+    if (!('missing' in choice) && sink.fast(state, choice.key, bytes, order, start, end)) {
       tally.record(choice, 'worked');
-    } else {
-      const records: SpillRecord[] = [];
-      for (let k = start; k < end; k++) records.push(recordAt(bytes, order[k]!, state.id));
-      // In dump order, as BucketRecords gives them to `read` (the sort is stable).
-      records.sort((a, b) => a.lineNo - b.lineNo);
-      const item = this.decryptKvm(state, records, tally, bytes);
-      if (item.kind === 'failed') return batch.failed(item.descriptor, item.reason);
-      batch.out.text(batch.render === 'apigeecli' ? apigeecliFileText(item.kvm.entries) : mavenKvmText(item.kvm));
-      return batch.rendered(state.descriptor, item.kvm.entries.length);
+      return;
     }
-    batch.rendered(state.descriptor, end - start);
+    const records: SpillRecord[] = [];
+    for (let k = start; k < end; k++) records.push(recordAt(bytes, order[k]!, state.id));
+    // In dump order, as BucketRecords gives them to `read` (the sort is stable).
+    records.sort((a, b) => a.lineNo - b.lineNo);
+    sink.item(state, this.decryptKvm(state, records, tally, bytes));
   }
 
   /** Marks the maps to spill and their buckets; returns the maps of each bucket (in index order). */

@@ -1,4 +1,4 @@
-// HybridKvmSource.readRendered (the export's fast path) against read() rendered by the targets: same KVMs, order, texts and failures.
+// HybridKvmSource.readRendered and readDigested (export's and verify's fast paths) against read(): same KVMs, order, texts, digests and failures.
 
 import { createCipheriv } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -13,6 +13,7 @@ import { mavenKvmText } from '../../src/export/targets/maven.js';
 import type { RenderKind } from '../../src/export/parallel/protocol.js';
 import { formatCqlshTable } from '../support/cqlshTableFormat.js';
 import { seededRandom } from '../support/random.js';
+import { ContentDigester } from '../../src/verify/digest.js';
 
 const ENTRY_COLUMNS = ['tid', 'a_scp', 'map', 'ver', 'key', 'c_at', 'c_by', 'u_at', 'u_by', 'val'];
 const DESCRIPTOR_COLUMNS = ['tid', 'a_scp', 'map', 'attr', 'c_at', 'c_by', 'u_at', 'u_by', 'ver'];
@@ -153,6 +154,78 @@ async function viaRendered(readers: HybridDumpReaders, render: RenderKind, optio
   }
   return out;
 }
+
+const DIGEST_KEY = Buffer.from('a digest key for the tests, 32 b');
+
+/** What read() gives, each KVM's count and digest by ContentDigester. */
+async function viaReadDigests(readers: HybridDumpReaders, options: HybridSourceOptions, keys = KEYS): Promise<Seen> {
+  const src = new HybridKvmSource('d', readers, keys, options);
+  const digester = new ContentDigester(DIGEST_KEY);
+  const out: Exclude<Seen, { error: string }> = [];
+  try {
+    await src.index();
+    for await (const item of src.read(() => true)) {
+      const key = descriptorKey(item.descriptor);
+      if (item.kind === 'failed') out.push({ key, kind: 'failed', reason: item.reason });
+      else {
+        const { entries, digest } = digester.digest(item.kvm.entries);
+        out.push({ key, kind: 'kvm', entries, text: digest });
+      }
+    }
+  } catch (err) {
+    return { error: String(err) };
+  }
+  return out;
+}
+
+/** What readDigested gives. */
+async function viaDigested(readers: HybridDumpReaders, options: HybridSourceOptions, keys = KEYS): Promise<Seen> {
+  const src = new HybridKvmSource('d', readers, keys, options);
+  const out: Exclude<Seen, { error: string }> = [];
+  try {
+    const index = await src.index();
+    for await (const batch of src.readDigested(index.kvms.map(descriptorKey), DIGEST_KEY)) {
+      for (const item of batch) {
+        const key = descriptorKey(item.descriptor);
+        if (item.kind === 'failed') out.push({ key, kind: 'failed', reason: item.reason });
+        else out.push({ key, kind: 'kvm', entries: item.entries, text: item.digest });
+      }
+    }
+  } catch (err) {
+    return { error: String(err) };
+  }
+  return out;
+}
+
+describe('readDigested', () => {
+  test.each([
+    ['cqlsh', cqlshDumps],
+    ['CQL', cqlDumps],
+  ])('gives the counts and digests of read() and ContentDigester, %s dumps, random maps, one bucket or many', async (_format, write) => {
+    const rnd = seededRandom(_format === 'cqlsh' ? 21 : 22);
+    for (let round = 0; round < 25; round++) {
+      const readers = await write(randomDump(rnd, round % 2 === 0));
+      for (const bucketBytes of [64, 1 << 20]) {
+        const options = { spillDir: work, bucketBytes };
+        const expected = await viaReadDigests(readers, options);
+        expect({ round, bucketBytes, seen: await viaDigested(readers, options) }).toEqual({ round, bucketBytes, seen: expected });
+      }
+    }
+    expect((await readdir(work)).filter((f) => f.startsWith('amu-spill-'))).toEqual([]);
+  });
+
+  test('a wrong key fails as read() does; a large KVM (more than a batch of digests around it) digests whole', async () => {
+    const readers = await cqlshDumps(randomDump(seededRandom(6)));
+    const keys = { org: WRONG_KEY, envs: { prod: WRONG_KEY, test: WRONG_KEY } };
+    const expected = await viaReadDigests(readers, { spillDir: work }, keys);
+    expect(expected).toEqual({ error: expect.stringContaining('wrong key') });
+    expect(await viaDigested(readers, { spillDir: work }, keys)).toEqual(expected);
+    const entries: Row[] = [];
+    for (let i = 0; i < 3000; i++) entries.push({ aScp: '', map: `m${i % 1500}`, ver: '1', key: `k${(i * 7919) % 3000}`, val: encryptBytes(ORG_KEY, Buffer.from(`v${i}`)) });
+    const many = await cqlshDumps({ entries, descriptors: [] });
+    expect(await viaDigested(many, { spillDir: work })).toEqual(await viaReadDigests(many, { spillDir: work }));
+  });
+});
 
 describe('readRendered', () => {
   test.each([

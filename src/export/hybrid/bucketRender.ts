@@ -11,6 +11,7 @@ import type { ByteOut } from '../parallel/byteOut.js';
 import { MAVEN_ENTRY, MAVEN_HEAD, TARGET_LAYOUTS } from '../parallel/targetLayout.js';
 import type { RenderKind } from '../parallel/protocol.js';
 import { damaged, RECORD, u32, VAL_CIPHER, VAL_TEXT } from '../spillRecords.js';
+import type { EntryLines } from '../../verify/entryLines.js';
 
 const { HEADER_BYTES, ASCII_KEY, KIND_MASK } = RECORD;
 const BLOCK = 16;
@@ -87,21 +88,28 @@ function compareNames(bytes: Buffer, a: number, b: number): number {
 let laidOut = Buffer.allocUnsafe(64 * 1024);
 let stops = new Int32Array(1024);
 
+/** A KVM's records decrypted by the fast path: sorted by name, every value's text end to end, and where each value (padding included) ends. */
+interface Decrypted {
+  records: Int32Array;
+  plain: Buffer;
+  stops: Int32Array;
+}
+
 /**
- * Renders the KVM of the records order[start, end) of `bytes` (at least one) into `out` with `key`, entries sorted by
- * name; false, with `out` as it was, when the fast path does not take it (see the header). Sorts order[start, end).
+ * The records order[start, end) of `bytes` (at least one) decrypted with `key`, sorted by name (order[start, end) is
+ * sorted in place); undefined when the fast path does not take them (see the header).
  */
-export function renderRecords(out: ByteOut, render: RenderKind, name: string, key: Buffer, bytes: Buffer, order: Int32Array, start: number, end: number): boolean {
+function decryptRecords(key: Buffer, bytes: Buffer, order: Int32Array, start: number, end: number): Decrypted | undefined {
   let cipherBytes = 0;
   for (let k = start; k < end; k++) {
     const at = order[k]!;
     const flags = bytes[at + 12]!;
-    if ((flags & KIND_MASK) !== VAL_CIPHER || (flags & ASCII_KEY) === 0) return false;
+    if ((flags & KIND_MASK) !== VAL_CIPHER || (flags & ASCII_KEY) === 0) return undefined;
     cipherBytes += u32(bytes, at + 17);
   }
   const records = order.subarray(start, end);
   records.sort((a, b) => compareNames(bytes, a, b));
-  for (let k = 1; k < records.length; k++) if (compareNames(bytes, records[k - 1]!, records[k]!) === 0) return false;
+  for (let k = 1; k < records.length; k++) if (compareNames(bytes, records[k - 1]!, records[k]!) === 0) return undefined;
 
   if (laidOut.length < cipherBytes) laidOut = Buffer.allocUnsafe(Math.max(cipherBytes, laidOut.length * 2));
   if (stops.length < records.length) stops = new Int32Array(Math.max(records.length, stops.length * 2));
@@ -120,11 +128,21 @@ export function renderRecords(out: ByteOut, render: RenderKind, name: string, ke
   for (let k = 0; k < records.length; k++) {
     const valueEnd = stops[k]!;
     const pad = plain[valueEnd - 1]!;
-    if (pad < 1 || pad > BLOCK) return false;
-    for (let p = valueEnd - pad; p < valueEnd - 1; p++) if (plain[p] !== pad) return false;
+    if (pad < 1 || pad > BLOCK) return undefined;
+    for (let p = valueEnd - pad; p < valueEnd - 1; p++) if (plain[p] !== pad) return undefined;
   }
-  if (!isUtf8(plain)) return false;
+  if (!isUtf8(plain)) return undefined;
+  return { records, plain, stops };
+}
 
+/**
+ * Renders the KVM of the records order[start, end) of `bytes` (at least one) into `out` with `key`, entries sorted by
+ * name; false, with `out` as it was, when the fast path does not take it (see the header). Sorts order[start, end).
+ */
+export function renderRecords(out: ByteOut, render: RenderKind, name: string, key: Buffer, bytes: Buffer, order: Int32Array, start: number, end: number): boolean {
+  const decrypted = decryptRecords(key, bytes, order, start, end);
+  if (decrypted === undefined) return false;
+  const { records, plain, stops } = decrypted;
   const layout = TARGET_LAYOUTS[render];
   if (layout.named) renderHead(out, name);
   out.constant(layout.open);
@@ -141,5 +159,30 @@ export function renderRecords(out: ByteOut, render: RenderKind, name: string, ke
     valueStart = valueEnd;
   }
   out.constant(layout.close);
+  return true;
+}
+
+/**
+ * The lines `kvms verify` digests for the KVM of the records order[start, end) of `bytes` (at least one), into `lines`
+ * (reset first); false when the fast path does not take it, or an entry name needs escaping in JSON.
+ */
+export function digestRecords(lines: EntryLines, key: Buffer, bytes: Buffer, order: Int32Array, start: number, end: number): boolean {
+  const decrypted = decryptRecords(key, bytes, order, start, end);
+  if (decrypted === undefined) return false;
+  const { records, plain, stops } = decrypted;
+  lines.reset();
+  let valueStart = 0;
+  for (let k = 0; k < records.length; k++) {
+    const at = records[k]!;
+    const keyStart = at + HEADER_BYTES;
+    const keyEnd = keyStart + u32(bytes, at + 13);
+    for (let i = keyStart; i < keyEnd; i++) {
+      const c = bytes[i]!;
+      if (c < 0x20 || c === 0x22 || c === 0x5c) return false;
+    }
+    const valueEnd = stops[k]!;
+    lines.appendEntry(bytes, keyStart, keyEnd, plain, valueStart, valueEnd - plain[valueEnd - 1]!);
+    valueStart = valueEnd;
+  }
   return true;
 }
