@@ -11,6 +11,7 @@ import { CqlDumpWriter } from '../../src/dumps/cqlDumpFormat.js';
 import { apigeecliFileText } from '../../src/export/targets/apigeecli.js';
 import { mavenKvmText } from '../../src/export/targets/maven.js';
 import type { RenderKind } from '../../src/export/parallel/protocol.js';
+import type { Kvm, KvmEntry } from '../../src/kvm/model.js';
 import { formatCqlshTable } from '../support/cqlshTableFormat.js';
 import { seededRandom } from '../support/random.js';
 import { ContentDigester } from '../../src/verify/digest.js';
@@ -117,84 +118,69 @@ async function cqlDumps(dump: ReturnType<typeof randomDump>): Promise<HybridDump
   return cqlHybridReaders(entryPath, descriptorPath);
 }
 
-type Seen = { key: string; kind: string; entries?: number; text?: string; reason?: string }[] | { error: string };
-
-/** What read() gives, each KVM in the target's text. */
-async function viaRead(readers: HybridDumpReaders, render: RenderKind, options: HybridSourceOptions, keys = KEYS): Promise<Seen> {
-  const src = new HybridKvmSource('d', readers, keys, options);
-  const out: Exclude<Seen, { error: string }> = [];
-  try {
-    await src.index();
-    for await (const item of src.read(() => true)) {
-      const key = descriptorKey(item.descriptor);
-      if (item.kind === 'failed') out.push({ key, kind: 'failed', reason: item.reason });
-      else out.push({ key, kind: 'kvm', entries: item.kvm.entries.length, text: render === 'apigeecli' ? apigeecliFileText(item.kvm.entries) : mavenKvmText(item.kvm) });
-    }
-  } catch (err) {
-    return { error: String(err) };
-  }
-  return out;
-}
-
-/** What readRendered gives. */
-async function viaRendered(readers: HybridDumpReaders, render: RenderKind, options: HybridSourceOptions, keys = KEYS): Promise<Seen> {
-  const src = new HybridKvmSource('d', readers, keys, options);
-  const out: Exclude<Seen, { error: string }> = [];
-  try {
-    const index = await src.index();
-    for await (const batch of src.readRendered(index.kvms.map(descriptorKey), render)) {
-      for (const item of batch) {
-        const key = descriptorKey(item.descriptor);
-        if (item.kind === 'failed') out.push({ key, kind: 'failed', reason: item.reason });
-        else out.push({ key, kind: 'kvm', entries: item.entries, text: Buffer.from(item.text).toString('utf8') });
-      }
-    }
-  } catch (err) {
-    return { error: String(err) };
-  }
-  return out;
-}
+type SeenItem = { key: string; kind: string; entries?: number; text?: string; reason?: string };
+type Seen = SeenItem[] | { error: string };
 
 const DIGEST_KEY = Buffer.from('a digest key for the tests, 32 b');
 
-/** What read() gives, each KVM's count and digest by ContentDigester. */
-async function viaReadDigests(readers: HybridDumpReaders, options: HybridSourceOptions, keys = KEYS): Promise<Seen> {
+/** What a source gives after its index pass, item by item, or the error it throws. */
+async function seen(readers: HybridDumpReaders, options: HybridSourceOptions, keys: HybridKeys, each: (src: HybridKvmSource, wanted: string[]) => AsyncIterable<SeenItem>): Promise<Seen> {
   const src = new HybridKvmSource('d', readers, keys, options);
-  const digester = new ContentDigester(DIGEST_KEY);
-  const out: Exclude<Seen, { error: string }> = [];
+  const out: SeenItem[] = [];
   try {
-    await src.index();
-    for await (const item of src.read(() => true)) {
-      const key = descriptorKey(item.descriptor);
-      if (item.kind === 'failed') out.push({ key, kind: 'failed', reason: item.reason });
-      else {
-        const { entries, digest } = digester.digest(item.kvm.entries);
-        out.push({ key, kind: 'kvm', entries, text: digest });
-      }
-    }
+    const index = await src.index();
+    for await (const item of each(src, index.kvms.map(descriptorKey))) out.push(item);
   } catch (err) {
     return { error: String(err) };
   }
   return out;
 }
 
-/** What readDigested gives. */
-async function viaDigested(readers: HybridDumpReaders, options: HybridSourceOptions, keys = KEYS): Promise<Seen> {
-  const src = new HybridKvmSource('d', readers, keys, options);
-  const out: Exclude<Seen, { error: string }> = [];
-  try {
-    const index = await src.index();
-    for await (const batch of src.readDigested(index.kvms.map(descriptorKey), DIGEST_KEY)) {
+/** What read() gives, each KVM as `made` makes it (its target text, or its digest). */
+function viaReadAs(made: (entries: KvmEntry[], kvm: Kvm) => { entries: number; text: string }) {
+  return (readers: HybridDumpReaders, options: HybridSourceOptions, keys = KEYS): Promise<Seen> =>
+    seen(readers, options, keys, async function* (src) {
+      for await (const item of src.read(() => true)) {
+        const key = descriptorKey(item.descriptor);
+        yield item.kind === 'failed' ? { key, kind: 'failed', reason: item.reason } : { key, kind: 'kvm', ...made(item.kvm.entries, item.kvm) };
+      }
+    });
+}
+
+/** What read() gives, each KVM in the target's text. */
+function viaRead(readers: HybridDumpReaders, render: RenderKind, options: HybridSourceOptions, keys = KEYS): Promise<Seen> {
+  const text = (entries: KvmEntry[], kvm: Kvm) => ({ entries: entries.length, text: render === 'apigeecli' ? apigeecliFileText(entries) : mavenKvmText(kvm) });
+  return viaReadAs(text)(readers, options, keys);
+}
+
+/** What readRendered gives. */
+function viaRendered(readers: HybridDumpReaders, render: RenderKind, options: HybridSourceOptions, keys = KEYS): Promise<Seen> {
+  return seen(readers, options, keys, async function* (src, wanted) {
+    for await (const batch of src.readRendered(wanted, render)) {
       for (const item of batch) {
         const key = descriptorKey(item.descriptor);
-        if (item.kind === 'failed') out.push({ key, kind: 'failed', reason: item.reason });
-        else out.push({ key, kind: 'kvm', entries: item.entries, text: item.digest });
+        yield item.kind === 'failed' ? { key, kind: 'failed', reason: item.reason } : { key, kind: 'kvm', entries: item.entries, text: Buffer.from(item.text).toString('utf8') };
       }
     }
-  } catch (err) {
-    return { error: String(err) };
-  }
-  return out;
+  });
+}
+
+/** What read() gives, each KVM's count and digest by ContentDigester. */
+const viaReadDigests = viaReadAs((entries) => {
+  const { entries: count, digest } = new ContentDigester(DIGEST_KEY).digest(entries);
+  return { entries: count, text: digest };
+});
+
+/** What readDigested gives. */
+function viaDigested(readers: HybridDumpReaders, options: HybridSourceOptions, keys = KEYS): Promise<Seen> {
+  return seen(readers, options, keys, async function* (src, wanted) {
+    for await (const batch of src.readDigested(wanted, DIGEST_KEY)) {
+      for (const item of batch) {
+        const key = descriptorKey(item.descriptor);
+        yield item.kind === 'failed' ? { key, kind: 'failed', reason: item.reason } : { key, kind: 'kvm', entries: item.entries, text: item.digest };
+      }
+    }
+  });
 }
 
 describe('readDigested', () => {
