@@ -35,6 +35,7 @@ import { decryptHybridValue } from '../keys/hybridKeys.js';
 import { isAesKeyLength } from '../keys/aesEcb.js';
 import { decryptLaidOut } from '../keys/ecbBatch.js';
 import { ScopeDecoder, type HybridScopeKind } from '../kvm/hybridScope.js';
+import { ownedText } from '../kvm/ownedText.js';
 import type { DescriptorRowLike, EntryRowLike, HybridDumpReaders } from '../dumps/openDump.js';
 import { ENTRY_SHAPE } from '../dumps/hybridBlockRows.js';
 import { bucketCount, bucketOf, SpillBuckets } from './spillBuckets.js';
@@ -126,14 +127,9 @@ function newMapIndex(): MapIndex {
   return { table: new MapTable(), ids: new MapIds() };
 }
 
-/** A copy of a string that holds no reference to the (large) text it was cut from. */
-function own(text: string): string {
-  return Buffer.from(text, 'utf8').toString('utf8');
-}
-
 /**
- * One copy (see `own`) of each scope text and version, shared by all maps: the row lookups of both passes
- * compare against a few strings that stay in the cache instead of one copy per map.
+ * One copy (ownedText: not a view of its line) of each scope text and version, shared by all maps: the row
+ * lookups of both passes compare against a few strings that stay in the cache instead of one copy per map.
  */
 class Interned {
   private readonly texts = new Map<string, string>();
@@ -141,7 +137,7 @@ class Interned {
   of(text: string): string {
     let copy = this.texts.get(text);
     if (copy === undefined) {
-      copy = own(text);
+      copy = ownedText(text);
       if (this.texts.size < 4096) this.texts.set(copy, copy);
     }
     return copy;
@@ -635,7 +631,7 @@ export class HybridKvmSource implements KvmSource {
         'kvm_map_descriptor holds one row per map: the dump is damaged or holds several dumps',
       ]);
     }
-    addMap(index, maps, newMapState(maps.length, this.interned.of(row.aScp), own(row.map), scope, origin, this.interned.of(row.ver)));
+    addMap(index, maps, newMapState(maps.length, this.interned.of(row.aScp), ownedText(row.map), scope, origin, this.interned.of(row.ver)));
   }
 
   private addEntryRow(index: MapIndex, maps: MapState[], decoder: ScopeDecoder, row: EntryRowLike): void {
@@ -645,7 +641,7 @@ export class HybridKvmSource implements KvmSource {
       const origin = `${this.entryName}:${row.lineNo}`;
       const scope = decoder.decode(row.aScp, origin);
       if (scope === null) return;
-      state = addMap(index, maps, newMapState(maps.length, this.interned.of(row.aScp), own(row.map), scope, origin, null));
+      state = addMap(index, maps, newMapState(maps.length, this.interned.of(row.aScp), ownedText(row.map), scope, origin, null));
     }
     let count = state.hotVer === row.ver ? state.hotCount! : state.versions.get(row.ver);
     if (count === undefined) {
