@@ -1,6 +1,5 @@
 // One KVM's entries as the UTF-8 lines `kvms verify` digests (`["name","value"]\n`), built from file bytes without strings.
-import { copyBytes } from './copyBytes.js';
-import { HEX, SHORT_ESCAPE } from '../export/parallel/byteOut.js';
+import { copyBytes, HEX, SHORT_ESCAPE } from '../export/parallel/byteOut.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;

@@ -1,7 +1,7 @@
 // Strict readers of exactly the files amu writes (apigeecli KVM files, maven kvms.json), KVM by KVM, from bytes.
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
-import { copyBytes } from './copyBytes.js';
 import type { EntryLines } from './entryLines.js';
+import { copyBytes } from '../export/parallel/byteOut.js';
 
 /**
  * These readers accept only the byte layout amu's writers produce (JSON.stringify(..., null, 2) indentation, keys in

@@ -7,7 +7,7 @@
 // the UTF-16 order, and ByteOut.jsonString escapes as JSON.stringify does.
 import { isUtf8 } from 'node:buffer';
 import { aesEcbDecryptBlocks } from '../../keys/aesEcb.js';
-import type { ByteOut } from '../parallel/byteOut.js';
+import { copyBytes, type ByteOut } from '../parallel/byteOut.js';
 import { MAVEN_ENTRY, MAVEN_HEAD, TARGET_LAYOUTS } from '../parallel/targetLayout.js';
 import type { RenderKind } from '../parallel/protocol.js';
 import { damaged, RECORD, u32, VAL_CIPHER, VAL_TEXT } from '../spillRecords.js';
@@ -118,9 +118,8 @@ function decryptRecords(key: Buffer, bytes: Buffer, order: Int32Array, start: nu
     const at = records[k]!;
     const from = at + HEADER_BYTES + u32(bytes, at + 13);
     const to = from + u32(bytes, at + 17);
-    // Short values byte by byte: cheaper than a Buffer.copy call each.
-    if (to - from <= 64) for (let j = from; j < to; j++) laidOut[filled++] = bytes[j]!;
-    else filled += bytes.copy(laidOut, filled, from, to);
+    copyBytes(bytes, from, to, laidOut, filled);
+    filled += to - from;
     stops[k] = filled;
   }
   const plain = aesEcbDecryptBlocks(key, laidOut.subarray(0, cipherBytes));

@@ -16,6 +16,15 @@ export function asciiBytes(text: string): Uint8Array {
   return Uint8Array.from(Buffer.from(text, 'latin1'));
 }
 
+/** Copies `from[start, end)` to `to` at `at`: short runs in a loop (cheaper than a call into Buffer.copy), long ones by Buffer.copy. */
+export function copyBytes(from: Buffer, start: number, end: number, to: Buffer, at: number): void {
+  if (end - start > 64) {
+    from.copy(to, at, start, end);
+    return;
+  }
+  for (let i = start; i < end; i++) to[at++] = from[i]!;
+}
+
 export class ByteOut {
   bytes: Buffer;
   length = 0;
@@ -48,17 +57,11 @@ export class ByteOut {
     this.length += this.bytes.write(text, this.length, 'utf8');
   }
 
-  /** Bytes copied as they are (short runs byte by byte: cheaper than a native copy). */
+  /** Bytes copied as they are. */
   raw(source: Buffer, start: number, end: number): void {
     this.ensure(end - start);
-    if (end - start < 48) {
-      const out = this.bytes;
-      let at = this.length;
-      for (let i = start; i < end; i++) out[at++] = source[i]!;
-      this.length = at;
-      return;
-    }
-    this.length += source.copy(this.bytes, this.length, start, end);
+    copyBytes(source, start, end, this.bytes, this.length);
+    this.length += end - start;
   }
 
   /**
