@@ -70,6 +70,24 @@ function sinkPlain(sink: EntryRowSink, block: LineBlock, cut: CutState): (lineNo
   return (lineNo) => sink.row(ENTRY_SHAPE.build(cut.cells(text), lineNo));
 }
 
+/** Cuts the rows of one block: `plain(lineNo)` for a row cut into the cut state, `row(row)` for one the full parser made. */
+type BlockCutter<T> = (block: LineBlock, plain: (lineNo: number) => void, row: (row: T) => void) => void;
+
+/** The rows of each block, built from their cells or as the full parser made them, a batch per block holding rows. */
+async function* batchesOf<T>(blocks: AsyncIterable<LineBlock>, shape: RowShape<T>, cut: CutState, cutBlock: BlockCutter<T>): AsyncIterable<T[]> {
+  for await (const block of blocks) {
+    const rows: T[] = [];
+    cutBlock(block, (lineNo) => rows.push(shape.build(cut.cells(block.text), lineNo)), (row) => rows.push(row));
+    if (rows.length > 0) yield rows;
+  }
+}
+
+/** Every entry row of the blocks given to `sink` (see EntryRowSink). */
+async function scanOf(blocks: AsyncIterable<LineBlock>, cut: CutState, sink: EntryRowSink, cutBlock: BlockCutter<HybridEntryRow>): Promise<void> {
+  const row = (r: HybridEntryRow) => sink.row(r);
+  for await (const block of blocks) cutBlock(block, sinkPlain(sink, block, cut), row);
+}
+
 /** Control characters (but newline) or a backslash: a block whose JSON lines need the full parser. */
 // eslint-disable-next-line no-control-regex -- finding raw control characters is the point
 const NOT_PLAIN_JSON_RE = /[\x00-\x09\x0b-\x1f\\]/;
@@ -86,8 +104,7 @@ export function cqlshEntryBatches(file: string): AsyncIterable<HybridEntryRow[]>
 export async function scanCqlshEntries(blocks: AsyncIterable<LineBlock>, fileName: string, sink: EntryRowSink): Promise<void> {
   const parser = new CqlshTableParser(fileName, checkingObserver(ENTRY_SHAPE.columns, ENTRY_SHAPE.table, fileName, {}));
   const cut = new CutState(ENTRY_SHAPE.columns.length);
-  const row = (r: HybridEntryRow) => sink.row(r);
-  for await (const block of blocks) cqlshBlock(block, parser, ENTRY_SHAPE, fileName, cut, sinkPlain(sink, block, cut), row);
+  await scanOf(blocks, cut, sink, (block, plain, row) => cqlshBlock(block, parser, ENTRY_SHAPE, fileName, cut, plain, row));
   parser.end();
 }
 
@@ -108,22 +125,9 @@ function cqlshBatches<T>(file: string, shape: RowShape<T>): AsyncIterable<T[]> {
 /** The rows of a cqlsh table read as line blocks, in batches (one per block holding rows). */
 export async function* cqlshBlockRows<T>(blocks: AsyncIterable<LineBlock>, shape: RowShape<T>, fileName: string): AsyncIterable<T[]> {
   const parser = new CqlshTableParser(fileName, checkingObserver(shape.columns, shape.table, fileName, {}));
-  yield* cqlshRowsOf(blocks, parser, shape, fileName);
-  parser.end();
-}
-
-async function* cqlshRowsOf<T>(
-  blocks: AsyncIterable<LineBlock>,
-  parser: CqlshTableParser,
-  shape: RowShape<T>,
-  fileName: string,
-): AsyncIterable<T[]> {
   const cut = new CutState(shape.columns.length);
-  for await (const block of blocks) {
-    const rows: T[] = [];
-    cqlshBlock(block, parser, shape, fileName, cut, (lineNo) => rows.push(shape.build(cut.cells(block.text), lineNo)), (row) => rows.push(row));
-    if (rows.length > 0) yield rows;
-  }
+  yield* batchesOf(blocks, shape, cut, (block, plain, row) => cqlshBlock(block, parser, shape, fileName, cut, plain, row));
+  parser.end();
 }
 
 /** The cells of the row being cut: cell c is text[from[c], to[c]), from[c] = -1 for a null (reused: one row at a time). */
@@ -229,8 +233,7 @@ export async function scanCqlEntries(
 ): Promise<void> {
   const reader = new CqlDumpReader(names.label, names.onHeader);
   const cut = new CqlCutState(ENTRY_SHAPE.columns.length);
-  const row = (r: HybridEntryRow) => sink.row(r);
-  for await (const block of blocks) cqlBlock(block, reader, ENTRY_SHAPE, names.fileName, cut, sinkPlain(sink, block, cut), row);
+  await scanOf(blocks, cut, sink, (block, plain, row) => cqlBlock(block, reader, ENTRY_SHAPE, names.fileName, cut, plain, row));
   reader.end();
 }
 
@@ -258,22 +261,9 @@ export async function* cqlBlockRows<T>(
   names: { label: string; fileName: string; onHeader?: (h: CqlDumpHeader) => void },
 ): AsyncIterable<T[]> {
   const reader = new CqlDumpReader(names.label, names.onHeader);
-  yield* cqlRowsOf(blocks, reader, shape, names.fileName);
-  reader.end();
-}
-
-async function* cqlRowsOf<T>(
-  blocks: AsyncIterable<LineBlock>,
-  reader: CqlDumpReader,
-  shape: RowShape<T>,
-  fileName: string,
-): AsyncIterable<T[]> {
   const cut = new CqlCutState(shape.columns.length);
-  for await (const block of blocks) {
-    const rows: T[] = [];
-    cqlBlock(block, reader, shape, fileName, cut, (lineNo) => rows.push(shape.build(cut.cells(block.text), lineNo)), (row) => rows.push(row));
-    if (rows.length > 0) yield rows;
-  }
+  yield* batchesOf(blocks, shape, cut, (block, plain, row) => cqlBlock(block, reader, shape, names.fileName, cut, plain, row));
+  reader.end();
 }
 
 /** The cut state of a CQL dump: the plan of the row columns seen last. */
