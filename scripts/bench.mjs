@@ -11,7 +11,7 @@
 // Usage: npm run bench [-- --shape edge-10k-x100[,hybrid-cql-1m]] [--targets apigeecli,maven] [--runs 1]
 //        [--verify] [--amu /path/to/bin/amu (another build, e.g. the base commit's, for before/after)]
 import { execFileSync, spawn } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -101,6 +101,26 @@ async function timeAmu(args, env) {
   return { seconds: wall, cpu: user + sys, peakMb: maxKb / 1024 };
 }
 
+/** Reads a dump into the page cache: every run reads it warm, as right after emigrate. */
+async function warm(file) {
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) void chunk;
+}
+
+/**
+ * Drops the kernel's clean caches (root only; false where not allowed). Why: on ext4 without a journal (this VM's
+ * disk), creating a file looks at each free inode's table block when it is still cached, to skip inodes deleted
+ * moments ago; after the previous run's 100k files were removed, that made creating 100k new ones take 8-25 s of
+ * kernel time instead of 2-3 s, which measured the last `rm`, not amu.
+ */
+function dropCaches() {
+  try {
+    writeFileSync('/proc/sys/vm/drop_caches', '3');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function median(results) {
   const sorted = [...results].sort((a, b) => a.seconds - b.seconds);
   return sorted[Math.floor(sorted.length / 2)];
@@ -144,7 +164,7 @@ async function runCqlEmigrate(name) {
 async function run(name, target, verb) {
   if (SHAPES[name].src === 'cql-server') return runCqlEmigrate(name);
   const dump = await ensureDump(name);
-  for await (const chunk of createReadStream(dump.file, { highWaterMark: 1 << 20 })) void chunk; // into the page cache
+  await warm(dump.file);
   const exportDir = path.join(benchDir, `export-${name}-${target}`);
   const { args, env } = sourceArgs(dump);
   const exportArgs = ['kvms', 'export', ...args, '--export-dir', exportDir, '--tgt', target, '--quiet'];
@@ -152,8 +172,9 @@ async function run(name, target, verb) {
   for (let i = 0; i < Number(opts.runs); i++) {
     if (verb === 'export') await rm(exportDir, { recursive: true, force: true });
     else if (!existsSync(exportDir)) await timeAmu(exportArgs, env);
-    // What the previous run left to the kernel (dirty pages, a removed tree's journal) is done before timing this one.
+    // What the previous run left to the kernel (dirty pages, a removed tree's inodes) is done before timing this one.
     execFileSync('sync');
+    if (verb === 'export' && dropCaches()) await warm(dump.file);
     const verbArgs = verb === 'export' ? exportArgs : ['kvms', 'verify', ...args, '--export-dir', exportDir, '--tgt', target, '--quiet'];
     results.push(await timeAmu(verbArgs, env));
   }
@@ -189,6 +210,7 @@ const importNamed = named.includes('import-100k');
 const names = named.filter((name) => name !== 'import-100k');
 for (const name of names) if (!SHAPES[name]) throw new Error(`unknown shape ${name}; shapes: ${Object.keys(SHAPES).join(', ')}`);
 console.log(`amu: ${opts.amu}; ${os.cpus().length} cores, Node ${process.version}; load average ${os.loadavg()[0].toFixed(2)} at start`);
+if (!dropCaches()) console.log('kernel caches cannot be dropped (not root): an export run right after a removed tree may be slower for that');
 const rows = [];
 for (const name of names) {
   for (const target of SHAPES[name].src === 'cql-server' ? ['-'] : opts.targets.split(',')) {
