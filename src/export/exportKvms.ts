@@ -3,7 +3,7 @@ import path from 'node:path';
 import { InputError, InterruptedError } from '../errors.js';
 import { clearLeftovers } from '../dumps/leftovers.js';
 import { lockExportDir } from './exportLock.js';
-import { checkExportDir, listTree, REPORT_FILE, type ExportDirCheck } from './overwriteGuard.js';
+import { checkExportDir, REPORT_FILE, type ExportDirCheck } from './overwriteGuard.js';
 import { mkdirPrivate, StagingDir, writeFileAtomic } from '../fs/secureFs.js';
 import { gathered, prettyJsonPieces } from '../fs/prettyJson.js';
 import { createTarget, type TargetKind, type TargetOptions } from './targets/index.js';
@@ -206,9 +206,11 @@ async function exportLocked(options: ExportOptions): Promise<ExportSummary> {
     countFound(plans, summary);
     summary.kvms = plans.map(reportOf);
     await writeAll(options, writer, plans, summary);
-    summary.files = await writer.finish();
+    const { files, extras } = writer.fileList();
+    summary.files = files;
     summary.complete = !summary.skipped.some((s) => isLoss(s.reason));
-    summary.written = [...(await listTree(staging.dir)), REPORT_FILE].sort();
+    summary.written = [...files, ...extras, REPORT_FILE].sort();
+    await writer.finish();
     // Written in pieces: for an org of 100k KVMs the report is tens of megabytes.
     await writeFileAtomic(path.join(staging.dir, REPORT_FILE), gathered(reportText(summary)));
     // The folder to replace is checked again: the user may have put files in it while the export ran.

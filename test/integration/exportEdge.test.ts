@@ -148,6 +148,23 @@ describe('amu kvms export --src opdk on synthetic dumps', () => {
     expect(await read(path.join(out, 'env/prod/kvms.json'))).toEqual([{ name: 'intact', entry: [{ name: 'a', value: 'fine' }] }]);
   });
 
+  test("the report's `written` list is exactly the tree amu wrote, for every target, with a KVM that failed to decrypt", async () => {
+    const dir = path.join(work, 'written-list');
+    await writeDump(dir, [...kvms, { scope: env('prod'), name: 'broken', encrypted: true, entries: [{ name: 'a', value: 'secret' }] }], (text) =>
+      text.replace(/("broken":"\[\{\\"name\\":\\"a\\",\\"value\\":\\")([A-Za-z0-9+/]{4})/, (_m, head: string) => `${head}AAAA`),
+    );
+    const variants = [['--tgt', 'apigeecli'], ['--tgt', 'apigeecli', '--apigeecli-naming', 'legacy'], ['--tgt', 'maven'], ['--tgt', 'maven', '--maven-project']];
+    for (const [i, args] of variants.entries()) {
+      const out = path.join(work, `written-list-${i}`);
+      const r = await runAmu(['kvms', 'export', ...args, '--export-dir', out], { ...base(), EMIGRATE_DIR: dir });
+      expect(r.stdout).toMatch(/\[decrypt-failed\] env prod \/ broken/);
+      expect(r.code).toBe(6);
+      const report = await read(path.join(out, 'amu-export-report.json'));
+      expect(report.written).toEqual((await readdir(out, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => path.relative(out, path.join(e.parentPath, e.name))).sort());
+      expect(report.written).toEqual(expect.arrayContaining(report.files));
+    }
+  });
+
   test('a truncated dump is an input error (exit 3) naming the file, and nothing is written', async () => {
     const dir = path.join(work, 'truncated');
     await writeDump(dir, kvms, (text) => text.slice(0, text.lastIndexOf('Returned')));

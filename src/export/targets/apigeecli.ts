@@ -8,6 +8,9 @@ import type { ScriptKvm } from './apigeecliScript.js';
 
 export type ApigeecliNaming = 'current' | 'legacy';
 
+/** The script beside the files that imports each one by itself (apigeecliScript.ts). */
+export const IMPORT_SCRIPT = 'import-kvms.sh';
+
 /** `__` since apigeecli's March 2024 releases, `_` before (the bash amu's naming). */
 export function splitterFor(naming: ApigeecliNaming): string {
   return naming === 'current' ? '__' : '_';
@@ -96,6 +99,8 @@ export class ApigeecliWriter implements TargetWriter {
   private readonly scripted: ScriptKvm[] = [];
   /** Creates the files off this thread (started with the first file). */
   private files: BackgroundWriter | undefined;
+  /** The KVM files' names, sorted (once all KVMs were placed). */
+  private names: string[] | undefined;
 
   /** The root with one trailing separator. */
   private readonly rootSlash: string;
@@ -176,20 +181,21 @@ export class ApigeecliWriter implements TargetWriter {
 
   async skip(): Promise<void> {}
 
+  fileList(): { files: string[]; extras: string[] } {
+    this.names ??= this.scripted.map((kvm) => apigeecliFileName(kvm, this.naming)).sort();
+    return { files: this.names, extras: [IMPORT_SCRIPT] };
+  }
+
   /** The KVM files, sorted; import-kvms.sh (for every KVM written) is written beside them but not listed. */
   async finish(): Promise<string[]> {
-    // The script and the list are made while the writer thread is still creating the last files.
-    const { importScriptPieces, IMPORT_SCRIPT } = await import('./apigeecliScript.js');
+    // The script is made while the writer thread is still creating the last files.
+    const { importScriptPieces } = await import('./apigeecliScript.js');
     const script = [...importScriptPieces(this.scripted, this.naming)];
-    const names = this.scripted.map((kvm) => {
-      const name = apigeecliFileName(kvm, this.naming);
-      name.charCodeAt(0); // flat now: the list is kept for the report
-      return name;
-    });
+    const { files } = this.fileList();
     await this.files?.flush();
     await this.files?.stop();
     await writeFileAtomic(path.join(this.root, IMPORT_SCRIPT), script, 0o700);
-    return names.sort();
+    return files;
   }
 
   async close(): Promise<void> {

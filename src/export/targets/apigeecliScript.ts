@@ -3,8 +3,6 @@ import { escapeControl } from '../../cli/output.js';
 import type { PlacedKvm } from './target.js';
 import { apigeecliFileName, type ApigeecliNaming } from './apigeecli.js';
 
-export const IMPORT_SCRIPT = 'import-kvms.sh';
-
 /** A KVM the script imports, with the number of entries its file holds. */
 export interface ScriptKvm extends PlacedKvm {
   entries: number;

@@ -149,20 +149,28 @@ export class MavenConfigWriter implements TargetWriter {
     this.written.push(file);
   }
 
+  fileList(): { files: string[]; extras: string[] } {
+    if (this.open.size > 0) throw new Error(`internal: export ended before all planned KVMs of ${[...this.open.keys()].join(', ')} were written`);
+    const files = [...this.written].sort();
+    return { files: this.project ? ['pom.xml', ...files] : files, extras: [] };
+  }
+
   async finish(): Promise<string[]> {
-    if (this.open.size > 0) {
-      const files = [...this.open.keys()].join(', ');
+    let list: { files: string[] };
+    try {
+      list = this.fileList();
+    } catch (err) {
       await this.close();
-      throw new Error(`internal: export ended before all planned KVMs of ${files} were written`);
+      throw err;
     }
     await this.background?.flush();
     await this.background?.stop();
-    const files = [...this.written].sort();
-    if (!this.project) return files;
-    const { buildPom } = await import('./mavenPom.js');
-    const pom = buildPom({ org: this.project.org, environments: [...this.environments], pluginVersion: this.project.pluginVersion });
-    await writeFileAtomic(path.join(this.root, 'pom.xml'), pom);
-    return ['pom.xml', ...files];
+    if (this.project) {
+      const { buildPom } = await import('./mavenPom.js');
+      const pom = buildPom({ org: this.project.org, environments: [...this.environments], pluginVersion: this.project.pluginVersion });
+      await writeFileAtomic(path.join(this.root, 'pom.xml'), pom);
+    }
+    return list.files;
   }
 
   async close(): Promise<void> {

@@ -27,9 +27,11 @@ export interface TargetWriter {
   /** A planned KVM that will not come after all (its values failed to decrypt). */
   skip(kvm: PlacedKvm): Promise<void>;
   /**
-   * Completes all files and writes the target's extras for the planned KVMs (import-kvms.sh, pom.xml); returns the
-   * paths of the files the importer reads, relative to the export root.
+   * Once every planned KVM was placed or skipped (before `finish`): `files`, the paths the importer reads, and
+   * `extras`, the other files `finish` writes (import-kvms.sh); both relative to the export root, `/`-separated, sorted.
    */
+  fileList(): { files: string[]; extras: string[] };
+  /** Completes all files and writes the target's extras for the planned KVMs (import-kvms.sh, pom.xml); returns `fileList().files`. */
   finish(): Promise<string[]>;
   /** Releases open files after a failure. */
   close(): Promise<void>;
