@@ -1,5 +1,6 @@
 // Strict readers of exactly the files amu writes (apigeecli KVM files, maven kvms.json), KVM by KVM, from bytes.
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import type { EventLoopTurns } from '../eventLoopTurns.js';
 import type { EntryLines } from './entryLines.js';
 import { copyBytes } from '../export/parallel/byteOut.js';
 
@@ -347,8 +348,9 @@ function readKvmHead(w: ByteWindow, pos: number): number {
 /**
  * The KVMs of a maven kvms.json exactly as amu writes it, one at a time into `lines` (which each call to `onKvm`
  * must consume); false when the file is not amu's layout (the caller then discards what it got and uses JSON.parse).
+ * With `turns`, the event loop gets a turn between KVMs now and then (a config file can be hundreds of megabytes).
  */
-export function readMavenLayout(file: string, lines: EntryLines, onKvm: (kvm: LayoutKvm) => void): boolean {
+export async function readMavenLayout(file: string, lines: EntryLines, onKvm: (kvm: LayoutKvm) => void, turns?: EventLoopTurns): Promise<boolean> {
   const fd = openSync(file, 'r');
   try {
     const w = new ByteWindow(Buffer.allocUnsafe(MAVEN_WINDOW), fd);
@@ -362,6 +364,7 @@ export function readMavenLayout(file: string, lines: EntryLines, onKvm: (kvm: La
     if (at < 0) return false;
     if (lastMatch() === 1) return endsAt(w, at);
     for (;;) {
+      if (turns?.due) await turns.take();
       const head = run(w, at, (q) => readKvmHead(w, q));
       if (head < 0) return false;
       const name = kvmName;

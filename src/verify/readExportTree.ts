@@ -9,6 +9,7 @@ import { ContentDigester, type ContentDigest } from './digest.js';
 import { EntryLines } from './entryLines.js';
 import { FileReaderThread } from './fileReaderThread.js';
 import { readApigeecliLayout, readMavenLayout } from './layoutReader.js';
+import { EventLoopTurns } from '../eventLoopTurns.js';
 
 export type TreeTarget = 'apigeecli' | 'maven';
 
@@ -231,8 +232,11 @@ async function readApigeecliTree(root: string, naming: ApigeecliNaming, digester
   // path.join(root, file) for each file, as the folder's normalized path and its separator before each (walked) file name.
   const base = path.join(root, 'x').slice(0, -1);
   const reader = survivors.length >= READER_THREAD_FILES ? new FileReaderThread(survivors.map((f) => f.file), base) : undefined;
+  // The dump side of a verify runs meanwhile (its worker threads wait for chunks this thread sends).
+  const turns = new EventLoopTurns();
   try {
     for (const survivor of survivors) {
+      if (turns.due) await turns.take();
       const where = shown(survivor.file);
       const bytes = reader ? await reader.next() : path.join(root, survivor.file);
       const fast = bytes === undefined ? undefined : fastApigeecliDigest(bytes, digester, lines);
@@ -330,12 +334,12 @@ class MavenFileKvms {
 }
 
 /** A config file as amu writes it, streamed KVM by KVM; undefined for anything else (read errors included). */
-function fastMavenFileKvms(root: string, source: MavenFile, digester: ContentDigester, lines: EntryLines): TreeKvm[] | undefined {
+async function fastMavenFileKvms(root: string, source: MavenFile, digester: ContentDigester, lines: EntryLines, turns: EventLoopTurns): Promise<TreeKvm[] | undefined> {
   const kvms = new MavenFileKvms(source);
   try {
-    const ok = readMavenLayout(path.join(root, source.file), lines, (kvm) => {
+    const ok = await readMavenLayout(path.join(root, source.file), lines, (kvm) => {
       if (!kvms.seen(kvm.name)) kvms.add(kvm.name, digester.digestLines(kvm.lines));
-    });
+    }, turns);
     return ok ? kvms.kvms() : undefined;
   } catch {
     return undefined;
@@ -361,8 +365,10 @@ async function readMavenTree(root: string, digester: ContentDigester): Promise<E
   const configDir = project ? path.join('resources', 'edge') : '';
   const tree: ExportTree = { layout: project ? 'maven project (resources/edge)' : 'maven config tree', kvms: [], warnings: [] };
   const lines = new EntryLines();
+  // The dump side of a verify runs meanwhile (its worker threads wait for chunks this thread sends).
+  const turns = new EventLoopTurns();
   for (const file of await mavenConfigFiles(root, configDir)) {
-    const kvms = fastMavenFileKvms(root, file, digester, lines) ?? (await slowMavenFileKvms(root, file, digester));
+    const kvms = (await fastMavenFileKvms(root, file, digester, lines, turns)) ?? (await slowMavenFileKvms(root, file, digester));
     for (const kvm of kvms) tree.kvms.push(kvm);
   }
   return tree;

@@ -1,5 +1,6 @@
 // `kvms verify`: the KVMs the export plan promises, digested from the dump, against what the importer would read from the tree.
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import { InputError, InterruptedError } from '../errors.js';
 import { scopeKey, scopeLabel, type Scope } from '../kvm/model.js';
@@ -63,7 +64,7 @@ export interface VerifyOptions {
   signal?: AbortSignal;
   /** Key of the run's digests (default: random); only tests give one. */
   digestKey?: Buffer;
-  /** Worker threads that decrypt the dump (default 0: none, the main thread does it). */
+  /** Worker threads that decrypt the dump (default: the cores less one, at most 4; 0: the main thread does it). */
   threads?: number;
 }
 
@@ -162,7 +163,6 @@ async function digestDump(
 ): Promise<DumpContents> {
   const keys = expected.map((p) => descriptorKey(p.descriptor));
   const contents = new DumpContents(keys);
-  // The main thread by default (`--export-threads` for workers); a dump read from its bytes where the source can.
   const threads = options.threads ?? 0;
   // An Edge cassandra-cli dump: count and digest per KVM straight from the dump's bytes (on worker threads if asked).
   const digested = options.source.readDigested?.(contents.unique ? keys : [...new Set(keys)], digestKey, threads);
@@ -335,6 +335,26 @@ function compare(plans: PlannedKvm[], expected: PlannedKvm[], dump: DumpContents
   return { rows: sortRows(rows), warnings: tree.warnings };
 }
 
+/**
+ * Worker threads that decrypt the dump by default: all cores but this thread's (which reads the tree meanwhile),
+ * at most four; none on one core.
+ */
+function verifyThreads(): number {
+  return Math.max(0, Math.min(os.availableParallelism() - 1, 4));
+}
+
+/** Waits for both sides; when one fails the other is stopped (through `stop`) and the first failure is thrown. */
+async function bothSides<A, B>(a: Promise<A>, b: Promise<B>, stop: AbortController): Promise<[A, B]> {
+  let first: { error: unknown } | undefined;
+  const failed = (error: unknown) => {
+    first ??= { error };
+    stop.abort();
+  };
+  const [ra, rb] = await Promise.all([a.catch(failed), b.catch(failed)]);
+  if (first) throw first.error;
+  return [ra as A, rb as B];
+}
+
 /** Checks that the tree holds, as its importer reads it, exactly the KVMs and entries the export of this dump should write. */
 export async function verifyExport(options: VerifyOptions): Promise<VerifyResult> {
   const tree = (_plans: PlannedKvm[], digester: ContentDigester) =>
@@ -354,7 +374,7 @@ export interface VerifyAgainstOptions {
   signal?: AbortSignal;
   /** Key of the run's digests (default: random); only tests give one. */
   digestKey?: Buffer | undefined;
-  /** Worker threads that decrypt the dump (default 0: none, the main thread does it). */
+  /** Worker threads that decrypt the dump (default: the cores less one, at most 4; 0: the main thread does it). */
   threads?: number | undefined;
 }
 
@@ -372,9 +392,15 @@ export async function verifyAgainst(
   // One random key per run: both sides compare, and the digests printed reveal nothing about the values.
   const digestKey = options.digestKey ?? randomBytes(32);
   const digester = new ContentDigester(digestKey);
-  const tree = await readTree(plans, digester);
   const expected = plans.filter(isExpected);
-  const dump = await digestDump(options, expected, digester, digestKey);
+  // Both sides at once: the dump's on worker threads (where the source can), the tree's on this thread.
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  const [tree, dump] = await bothSides(
+    readTree(plans, digester),
+    digestDump({ source: options.source, signal, threads: options.threads ?? verifyThreads() }, expected, digester, digestKey),
+    stop,
+  );
   const { rows, warnings } = compare(plans, expected, dump, tree);
   return {
     ok: rows.every((r) => r.status === 'OK'),

@@ -108,7 +108,7 @@ describe('maven kvms.json as amu writes it', () => {
     ];
     await writeMaven(kvms);
     const seen: { name: string; digest: string; entries: number }[] = [];
-    const ok = readMavenLayout(path.join(dir, 'org', 'kvms.json'), new EntryLines(), (k) => seen.push({ name: k.name, ...digester.digestLines(k.lines) }));
+    const ok = await readMavenLayout(path.join(dir, 'org', 'kvms.json'), new EntryLines(), (k) => seen.push({ name: k.name, ...digester.digestLines(k.lines) }));
     expect(ok).toBe(true);
     expect(seen).toEqual(kvms.map((k) => ({ name: k.name, ...digester.digest(k.entries) })));
     expect(await tree('maven')).toEqual(kvms.map((k) => ({ scope: org, name: k.name, file: 'org/kvms.json', ...digester.digest(k.entries) })));
@@ -117,7 +117,7 @@ describe('maven kvms.json as amu writes it', () => {
   test('a file with no KVM', async () => {
     await mkdir(path.join(dir, 'org'));
     await writeFile(path.join(dir, 'org', 'kvms.json'), '[\n]\n');
-    expect(readMavenLayout(path.join(dir, 'org', 'kvms.json'), new EntryLines(), () => undefined)).toBe(true);
+    expect(await readMavenLayout(path.join(dir, 'org', 'kvms.json'), new EntryLines(), () => undefined)).toBe(true);
     expect(await tree('maven')).toEqual([]);
   });
 
@@ -164,7 +164,7 @@ describe('files amu did not write that way: read with JSON.parse, same digests',
     await mkdir(path.join(dir, 'org'));
     const kvms = [{ name: 'a', encrypted: true, entry: awkward }, { name: 'b', entry: many(100, 'x') }];
     await writeFile(path.join(dir, 'org', 'kvms.json'), JSON.stringify(kvms, null, 4));
-    expect(readMavenLayout(path.join(dir, 'org', 'kvms.json'), new EntryLines(), () => undefined)).toBe(false);
+    expect(await readMavenLayout(path.join(dir, 'org', 'kvms.json'), new EntryLines(), () => undefined)).toBe(false);
     expect(await tree('maven')).toEqual(kvms.map((k) => ({ scope: org, name: k.name, file: 'org/kvms.json', ...digester.digest(k.entry) })));
   });
 
@@ -199,7 +199,7 @@ describe('malformed files: the errors of before', () => {
     await writeMaven([{ scope: org, name: 'k', entries: awkward }, { scope: org, name: 'm', entries: many(50_000, 'm') }]);
     const file = path.join(dir, 'org', 'kvms.json');
     await writeFile(file, edit(await readFile(file, 'utf8')));
-    expect(readMavenLayout(file, new EntryLines(), () => undefined)).toBe(false);
+    expect(await readMavenLayout(file, new EntryLines(), () => undefined)).toBe(false);
     await expect(tree('maven')).rejects.toThrow(/org\/kvms\.json is not valid JSON/);
   });
 
