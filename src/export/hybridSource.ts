@@ -283,7 +283,7 @@ class KeyTally {
     const names = wrong.map((u) => u.label).join(', ');
     throw new KeyError(`wrong key: ${names} decrypted none of the values it was tried on`, [
       ...wrong.map((u) => `${u.label}: failed on ${u.failedKvms} KVM(s), decrypted nothing`),
-      'Check the keys file against the org and environment secrets (kvmEncryptionKey, envKvmEncryptionKey); nothing was exported.',
+      'Check the keys file against the org and environment secrets (kvmEncryptionKey, envKvmEncryptionKey); amu stopped before writing anything.',
     ]);
   }
 }

@@ -69,7 +69,7 @@ export interface UnknownScopeKind {
 function unknownKindsError(unknown: UnknownScopeKind[]): InputError {
   const kinds = unknown.map((u) => u.kind).join(', ');
   const details = unknown.map((u) => `"${u.kind}###…": ${u.count} row(s), first at ${u.firstSeen}`);
-  details.push('only "" (organization) and "environments###<env>" are known; nothing was exported');
+  details.push('only "" (organization) and "environments###<env>" are known; amu stopped before writing anything');
   return new InputError(`unknown a_scp scope kind(s): ${kinds}`, details);
 }
 

@@ -100,7 +100,16 @@ describe('amu kvms export --src hybrid (cqlsh dumps)', () => {
     const out = path.join(work, 'wrong');
     const r = await runAmu(['kvms', 'export', '--tgt', 'apigeecli', '--export-dir', out], { ...env(), KEYS_FILE: '', DEK: 'abababababababababababababababab' });
     expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/wrong key: .* decrypted none of the values/);
+    expect(r.stderr).toContain('amu stopped before writing anything');
     await expect(readdir(out)).rejects.toThrow(/ENOENT/);
+  });
+
+  test('verify with a wrong key: the same key error (exit 4), in words that fit a check', async () => {
+    const r = await runAmu(['kvms', 'verify', '--tgt', 'apigeecli', '--export-dir', path.join(work, 'cli')], { ...env(), KEYS_FILE: '', DEK: 'abababababababababababababababab' });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/wrong key: .* decrypted none of the values/);
+    expect(r.stderr).not.toContain('exported');
   });
 
   test('neither --dek nor --keys-file: both named as alternatives', async () => {

@@ -69,7 +69,7 @@ describe('collecting unknown kinds', () => {
     expect(err.details).toEqual([
       '"apis###…": 2 row(s), first at dump.out:2',
       '"revisions###…": 1 row(s), first at dump.out:4',
-      'only "" (organization) and "environments###<env>" are known; nothing was exported',
+      'only "" (organization) and "environments###<env>" are known; amu stopped before writing anything',
     ]);
   });
 
