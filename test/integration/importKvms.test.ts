@@ -213,4 +213,19 @@ describe('amu kvms import', () => {
     expect(live.stdout).toMatch(/: OK$/m);
     expect(live.code).toBe(0);
   });
+
+  test("--export-dir without --tgt: the tree's kind and naming come from the export's report, and say so", async () => {
+    const exportDir = path.join(work, 'export-legacy');
+    expect((await runAmu(['kvms', 'export', '--tgt', 'apigeecli', '--apigeecli-naming', 'legacy', '--export-dir', exportDir], base())).code).toBe(0);
+    const tgt = freshOrg();
+    const { run, summary } = await importJson(['--tgt-org', tgt, '--export-dir', exportDir], { KEK: '', SRC: '', EMIGRATE_DIR: '' });
+    expect(run.stderr).toContain(`From the export's report ${path.join(exportDir, 'amu-export-report.json')}`);
+    expect(run.stderr).toContain('--tgt apigeecli --apigeecli-naming legacy');
+    expect(run.code).toBe(0);
+    expect(summary.entries.created).toBe(TOTAL_ENTRIES);
+    // A kind given that differs from the report is used, with a warning (here: no maven files, nothing to import).
+    const other = await importRun(['--tgt-org', freshOrg(), '--export-dir', exportDir, '--tgt', 'maven'], { KEK: '', SRC: '', EMIGRATE_DIR: '' });
+    expect(other.stderr).toContain('warning: --tgt maven is not what the export recorded (apigeecli)');
+    expect(other.code).toBe(3);
+  });
 });

@@ -8,6 +8,7 @@ import type { ImportSource } from '../../import/source.js';
 import type { ImportSummary } from '../../import/summary.js';
 import { openApigee, type ApigeeValues } from '../options/apigee.js';
 import { openKvmSource, type SourceValues } from '../options/dumpSource.js';
+import { fillFromReport, type RecordedOptions } from '../options/recordedOptions.js';
 
 interface ImportValues extends SourceValues, ApigeeValues {
   'export-dir'?: string;
@@ -18,6 +19,12 @@ interface ImportValues extends SourceValues, ApigeeValues {
   prune: boolean;
   json: boolean;
 }
+
+/** An export tree's kind and naming, from its report when left out (the dump options do not apply to a tree). */
+const TREE_RECORDED: RecordedOptions = {
+  recorded: (s) => ({ tgt: s.tgt, 'apigeecli-naming': s.apigeecliNaming }),
+  builtIn: { 'apigeecli-naming': 'current' },
+};
 
 async function openSource(values: ImportValues): Promise<ImportSource> {
   const { parseEnvMap } = await import('../../import/envMap.js');
@@ -42,6 +49,9 @@ async function report(summary: ImportSummary, ctx: RunContext, json: boolean): P
 }
 
 export const handler: CommandHandler<ImportValues> = {
+  prepare: async (values, ctx) => {
+    if (values['export-dir'] !== undefined) await fillFromReport(values, ctx, values['export-dir'], TREE_RECORDED);
+  },
   run: async (values, ctx) => {
     const source = await openSource(values);
     const apigee = await openApigee(values, ctx);

@@ -1,5 +1,4 @@
 // `amu kvms verify`: checks that an export tree (or, with --live, the target organization) holds what the dump holds.
-import path from 'node:path';
 import type { CommandHandler } from '../../cli/command.js';
 import { MismatchError } from '../../errors.js';
 import type { RunContext } from '../../cli/context.js';
@@ -7,10 +6,10 @@ import type { TargetKind } from '../../export/targets/index.js';
 import type { ApigeecliNaming } from '../../export/targets/apigeecli.js';
 import type { KvmSource } from '../../export/source.js';
 import type { VerifyResult } from '../../verify/verifyExport.js';
-import type { RecordedExport } from '../../verify/recordedExport.js';
 import { openKvmSource, type SourceValues } from '../options/dumpSource.js';
 import { openApigee, type ApigeeValues } from '../options/apigee.js';
 import { exportThreadsOption } from '../options/exportThreads.js';
+import { fillFromReport, type RecordedOptions } from '../options/recordedOptions.js';
 
 interface VerifyValues extends SourceValues, ApigeeValues {
   live: boolean;
@@ -22,54 +21,24 @@ interface VerifyValues extends SourceValues, ApigeeValues {
   json: boolean;
 }
 
-/** The options verify can take from the export's report, with the report's value for each. */
-function recordedValues(recorded: RecordedExport): Record<string, unknown> {
-  const s = recorded.settings;
-  return {
+/** The options verify takes from the export's report when left out; hybrid also the keys file it was made with. */
+const VERIFY_RECORDED: RecordedOptions = {
+  recorded: (s) => ({
     src: s.src,
     org: s.org,
     'emigrate-dir': s.emigrateDir,
     tgt: s.tgt,
     'apigeecli-naming': s.apigeecliNaming,
     'include-custom-reports': s.includeCustomReports,
-  };
-}
-
-/** What verify uses for an option neither given nor recorded. */
-const BUILT_IN_DEFAULTS: Record<string, unknown> = { 'apigeecli-naming': 'current', 'include-custom-reports': false };
-
-/** Same value, comparing folders by their absolute path. */
-function sameValue(flag: string, a: unknown, b: unknown): boolean {
-  if (flag === 'emigrate-dir' && typeof a === 'string' && typeof b === 'string') return path.resolve(a) === path.resolve(b);
-  return a === b;
-}
-
-/**
- * Fills every option the user left out from the export's report (amu-export-report.json), so a bare
- * `amu kvms verify --export-dir X` checks what was exported; a value given that differs is used, with a warning.
- */
-async function fillFromReport(values: VerifyValues, ctx: RunContext): Promise<void> {
-  const { readRecordedExport } = await import('../../verify/recordedExport.js');
-  const recorded = values['export-dir'] !== undefined ? await readRecordedExport(values['export-dir']) : undefined;
-  if (recorded) {
-    const taken: string[] = [];
-    for (const [flag, value] of Object.entries(recordedValues(recorded))) {
-      if (values[flag] === undefined) {
-        values[flag] = value;
-        if (value !== BUILT_IN_DEFAULTS[flag]) taken.push(value === true ? `--${flag}` : `--${flag} ${String(value)}`);
-      } else if (!sameValue(flag, values[flag], value)) {
-        ctx.out.warn(`--${flag} ${String(values[flag])} is not what the export recorded (${String(value)}); checking with --${flag} ${String(values[flag])}`);
-      }
-    }
+  }),
+  builtIn: { 'apigeecli-naming': 'current', 'include-custom-reports': false },
+  more: (recorded, values) => {
     const keysFile = recorded.settings.keysFile;
-    if (values.src === 'hybrid' && values.dek === undefined && values['keys-file'] === undefined && keysFile !== undefined) {
-      values['keys-file'] = keysFile;
-      taken.push(`--keys-file ${keysFile}`);
-    }
-    if (taken.length > 0) ctx.out.info(`From the export's report ${recorded.file} (amu ${recorded.amuVersion}, ${recorded.createdAt}): ${taken.join(' ')}`);
-  }
-  for (const [flag, value] of Object.entries(BUILT_IN_DEFAULTS)) values[flag] ??= value;
-}
+    if (values.src !== 'hybrid' || values.dek !== undefined || values['keys-file'] !== undefined || keysFile === undefined) return [];
+    values['keys-file'] = keysFile;
+    return [`--keys-file ${keysFile}`];
+  },
+};
 
 /** Prints the result (table or JSON) and fails with exit 7 when anything differs. */
 async function report(result: VerifyResult, json: boolean, ctx: RunContext, live = false): Promise<void> {
@@ -111,7 +80,7 @@ async function verifyLive(values: VerifyValues, source: KvmSource, ctx: RunConte
 }
 
 export const handler: CommandHandler<VerifyValues> = {
-  prepare: fillFromReport,
+  prepare: (values, ctx) => fillFromReport(values, ctx, values['export-dir'], VERIFY_RECORDED),
   run: async (values, ctx) => {
     const threads = exportThreadsOption(values);
     const source = await openKvmSource(values);
