@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run demo`: the whole Edge pipeline on the bundled sample (fixtures/sample), as a user would run it, into demo-out/.
+// `npm run demo`: the whole Edge pipeline on the bundled sample (fixtures/sample), as a user would run it, into demo-out/ and a stand-in Apigee API.
 import { $, fs, path, chalk } from 'zx';
 import { fileURLToPath } from 'node:url';
 
@@ -37,6 +37,30 @@ step('amu kvms verify --src opdk --org demo --emigrate-dir demo-out/emigrate --e
 const verify = await $({ env: { ...env, KEK: kek }, nothrow: true })`${amu} kvms verify --export-dir ${path.join(out, 'apigeecli')} --tgt apigeecli`;
 console.log(verify.stdout.trim());
 if (verify.exitCode !== 0) throw new Error(`amu kvms verify exited with ${verify.exitCode}`);
+
+// Apigee X stands in as amu's fake Apigee API (test/support, the v1 KVM resources) on loopback, with the sample's
+// environments and proxies; amu talks to it as it would to https://apigee.googleapis.com.
+const { FakeApigeeApi } = await import(path.join(root, 'build', 'test', 'support', 'fakeApigeeApi.js'));
+const sampleKvms = JSON.parse(await fs.readFile(path.join(sample, 'expected.json'), 'utf8')).kvms;
+const envs = [...new Set(sampleKvms.filter((k) => k.scope.kind === 'env').map((k) => k.scope.env))];
+const proxies = [...new Set(sampleKvms.filter((k) => k.scope.kind === 'proxy' || k.scope.kind === 'revision').map((k) => k.scope.proxy))];
+const apigee = new FakeApigeeApi({ tokens: ['demo-token'] });
+apigee.addOrg('demo-x', envs, proxies);
+const apiEnv = { ...env, KEK: kek, TGT_ORG: 'demo-x', API_URL: await apigee.start(), APIGEE_TOKEN: 'demo-token' };
+try {
+  for (const [command, args] of [
+    ['kvms import', ['--dry-run']],
+    ['kvms import', []],
+    ['kvms verify', ['--live']],
+  ]) {
+    step(`amu ${command} --src opdk --org demo --emigrate-dir demo-out/emigrate --tgt-org demo-x --api-url ${apiEnv.API_URL} ${args.join(' ')}`.trim() + '   # a stand-in Apigee API; token in APIGEE_TOKEN');
+    const r = await $({ env: apiEnv, nothrow: true })`${amu} ${command.split(' ')} ${args}`;
+    console.log(r.stdout.trim());
+    if (r.exitCode !== 0) throw new Error(`amu ${command} exited with ${r.exitCode}`);
+  }
+} finally {
+  await apigee.stop();
+}
 
 step('find demo-out -type f');
 console.log((await $`cd ${root} && find demo-out -type f | sort`).stdout.trim());
