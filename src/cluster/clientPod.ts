@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadYaml } from '@kubernetes/client-node';
 import type { ContainerState, KubeAdapter, PodInfo } from '../adapters/kube/index.js';
 import { ExternalError, UsageError } from '../errors.js';
-import { CASSANDRA_TLS_SECRET, DML_CREDS_KEYS, DML_CREDS_SECRET } from './secretNames.js';
+import { CASSANDRA_TLS_SECRET, cassandraServiceName, DML_CREDS_KEYS, DML_CREDS_SECRET } from './secretNames.js';
 import { readAsset } from '../assets.js';
 
 export const DEFAULT_CLIENT_REGISTRY = 'gcr.io/apigee-release/hybrid';
@@ -105,7 +105,7 @@ function resolveSpec(opts: EnsureClientPodOptions): ClientPodSpec {
     name: opts.name ?? DEFAULT_CLIENT_POD_NAME,
     image: opts.image ?? clientImage(opts.hybridVersion!, opts.registry),
     podTtlSeconds,
-    cassandraHost: opts.cassandraHost ?? `apigee-cassandra-default.${opts.namespace}.svc.cluster.local`,
+    cassandraHost: opts.cassandraHost ?? cassandraServiceName(opts.namespace),
     imagePullSecrets: opts.imagePullSecrets ?? [],
   };
 }

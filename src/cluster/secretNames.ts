@@ -1,4 +1,4 @@
-// Names of the Kubernetes secrets amu reads in a hybrid cluster: Cassandra's credentials and CA, and the candidate
+// Names amu uses in a hybrid cluster: the Cassandra service, the secrets of Cassandra's credentials and CA, and the candidate
 // names of the secrets holding the encryption keys, in the order to try.
 //
 // The encoded names shorten org and env to 15 characters and add 7 hex digits of a SHA-256, to stay
@@ -25,6 +25,11 @@ export const CASSANDRA_CA_KEY = 'ca.crt';
 
 /** Suffix of every key secret's name. */
 export const KEY_SECRET_SUFFIX = '-encryption-keys';
+
+/** The Cassandra service's name in the cluster: the host the client pod connects to, and what its certificate holds. */
+export function cassandraServiceName(namespace: string): string {
+  return `apigee-cassandra-default.${namespace}.svc.cluster.local`;
+}
 /** Prefix some releases put before the name (unconfirmed; tried last). */
 export const KEY_SECRET_PREFIX = 'apigee-';
 

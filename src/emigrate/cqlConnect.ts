@@ -3,7 +3,7 @@ import { promises as fsp } from 'node:fs';
 import { openCql, type CqlOpenOptions, type CqlSession } from '../adapters/cql.js';
 import type { KubeAdapter } from '../adapters/kube/index.js';
 import { ExternalError, UsageError } from '../errors.js';
-import { CASSANDRA_CA_KEY, CASSANDRA_TLS_SECRET, DML_CREDS_KEYS, DML_CREDS_SECRET } from '../cluster/secretNames.js';
+import { CASSANDRA_CA_KEY, CASSANDRA_TLS_SECRET, cassandraServiceName, DML_CREDS_KEYS, DML_CREDS_SECRET } from '../cluster/secretNames.js';
 
 export interface CqlConnection {
   session: CqlSession;
@@ -72,11 +72,6 @@ async function secretData(kube: KubeAdapter, namespace: string, name: string, ke
     throw new ExternalError(`secret ${namespace}/${name} has no ${missing.join(', ')} (it has: ${Object.keys(data).join(', ') || 'nothing'})`);
   }
   return keys.map((k) => data[k]!);
-}
-
-/** The Cassandra service's name in the cluster: what its certificate holds. */
-export function cassandraServiceName(namespace: string): string {
-  return `apigee-cassandra-default.${namespace}.svc.cluster.local`;
 }
 
 /**

@@ -79,8 +79,8 @@ async function connectWithClusterSecrets(
   ctx: RunContext,
   common: { tlsVerify: boolean; localDc: string | undefined; retryDelayMs: number | undefined },
 ): Promise<CqlConnection> {
-  const { clusterCqlCredentials, connectDirect, cassandraServiceName } = await import('../../emigrate/cqlConnect.js');
-  const { DML_CREDS_SECRET } = await import('../../cluster/secretNames.js');
+  const { clusterCqlCredentials, connectDirect } = await import('../../emigrate/cqlConnect.js');
+  const { cassandraServiceName, DML_CREDS_SECRET } = await import('../../cluster/secretNames.js');
   const tls = values['cass-tls'] ?? true;
   const kube = await kubeForSecrets(hosts, values, ctx, tls);
   const creds = await clusterCqlCredentials(kube, values.namespace, tls && !values['cass-ca']);
