@@ -39,12 +39,13 @@ const benchDir = path.join(root, 'bench-out');
 const fourScopes = [{ kind: 'org' }, { kind: 'env', env: 'prod' }, { kind: 'env', env: 'test' }, { kind: 'proxy', proxy: 'orders' }];
 const twoScopes = [{ kind: 'env', env: 'prod' }, { kind: 'env', env: 'test' }];
 
-/** The shapes of the issue: many mid-size KVMs, few huge ones, many tiny ones, large values; hybrid 1M rows. */
+/** The shapes of the issue: many mid-size KVMs, few huge ones, many tiny ones, large values (and the first as an Edge CQL dump); hybrid 1M rows. */
 const SHAPES = {
   'edge-10k-x100': { src: 'opdk', scopes: fourScopes, kvmsPerScope: 2500, entriesPerKvm: 100, valueBytes: 32 },
   'edge-10-x100k': { src: 'opdk', scopes: twoScopes, kvmsPerScope: 5, entriesPerKvm: 100_000, valueBytes: 32 },
   'edge-100k-x10': { src: 'opdk', scopes: fourScopes, kvmsPerScope: 25_000, entriesPerKvm: 10, valueBytes: 32 },
   'edge-200k-2kb': { src: 'opdk', scopes: fourScopes, kvmsPerScope: 500, entriesPerKvm: 100, valueBytes: 2048 },
+  'edge-cql-10k-x100': { src: 'opdk', format: 'cql', scopes: fourScopes, kvmsPerScope: 2500, entriesPerKvm: 100, valueBytes: 32 },
   'hybrid-cqlsh-1m': { src: 'hybrid', format: 'cqlsh', maps: 10_000, entriesPerMap: 100, valueBytes: 32 },
   'hybrid-cql-1m': { src: 'hybrid', format: 'cql', maps: 10_000, entriesPerMap: 100, valueBytes: 32 },
   'emigrate-cql-100k': { src: 'cql-server', rows: 100_000 },
@@ -64,6 +65,33 @@ async function writeLines(file, lines) {
   await once(out, 'finish');
 }
 
+/** The records of cassandra-cli dump lines as an amu CQL dump of keyvaluemaps_r21 (what `emigrate --reader cql` writes). */
+async function writeEdgeCqlDump(file, lines) {
+  const { parseRecord } = await import(path.join(root, 'dist', 'dumps', 'edgeCliDump.js'));
+  const { CqlDumpWriter } = await import(path.join(root, 'dist', 'dumps', 'cqlDumpFormat.js'));
+  const { edgeKvmSpec } = await import(path.join(root, 'dist', 'emigrate', 'cql.js'));
+  const spec = edgeKvmSpec('bench');
+  const text = (name) => ({ name, type: 'text' });
+  const header = { source: spec.source, keyspace: spec.keyspace, table: spec.table, columns: [text('column1'), text('value')], query: spec.query, params: spec.params.map(String), startedAt: '2026-01-01T00:00:00.000Z' };
+  const writer = await CqlDumpWriter.create(file, header);
+  let rows = [];
+  let lineNo = 0;
+  for (const chunk of lines) {
+    for (const line of chunk.split('\n')) {
+      lineNo++;
+      if (!line.startsWith('=> (')) continue;
+      const column = parseRecord(line, 'bench', lineNo);
+      rows.push([column.name, column.value]);
+      if (rows.length >= 1000) {
+        await writer.writeRows(rows);
+        rows = [];
+      }
+    }
+  }
+  if (rows.length > 0) await writer.writeRows(rows);
+  await writer.finish();
+}
+
 /** Writes a shape's dump once; later runs reuse it (the spec is recorded beside it). */
 async function ensureDump(name) {
   const spec = SHAPES[name];
@@ -75,7 +103,9 @@ async function ensureDump(name) {
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   const started = Date.now();
-  if (spec.src === 'opdk') {
+  if (spec.src === 'opdk' && spec.format === 'cql') {
+    await writeEdgeCqlDump(file, syntheticEdgeDumpLines({ org: 'bench', ...spec, kek: Buffer.from(KEK, 'hex'), rng: seededRandomBytes('bench') }));
+  } else if (spec.src === 'opdk') {
     await writeLines(file, syntheticEdgeDumpLines({ org: 'bench', ...spec, kek: Buffer.from(KEK, 'hex'), rng: seededRandomBytes('bench') }));
   } else {
     const { entryLines, descriptorLines } = hybridBenchLines({ ...spec, key: Buffer.from(HYBRID_KEY, 'hex') });
@@ -200,6 +230,7 @@ const GOALS = {
   'edge-10-x100k': (r) => r.rate >= 400_000,
   'edge-100k-x10': (r) => r.rate >= 250_000,
   'edge-200k-2kb': (r) => r.mbps >= 100,
+  'edge-cql-10k-x100': (r) => r.rate >= 500_000,
   'hybrid-cqlsh-1m': (r) => r.rate >= 250_000,
   'hybrid-cql-1m': (r) => r.rate >= 250_000,
   'emigrate-cql-100k': () => true,

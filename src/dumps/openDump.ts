@@ -4,7 +4,8 @@ import path from 'node:path';
 import { InputError } from '../errors.js';
 import { readLines } from './lines.js';
 import { fileChunks } from './lineBlocks.js';
-import { isCqlDump, readCqlDump, type CqlDumpHeader } from './cqlDumpFormat.js';
+import { isCqlDump, parseCqlDumpHeader, readCqlDump, type CqlDumpHeader } from './cqlDumpFormat.js';
+import type { EdgeDumpLayout } from '../export/parallel/protocol.js';
 import { parseCliDump, shortenRecordLine } from './edgeCliDump.js';
 import { type HybridDescriptorRow, type HybridEntryRow } from './hybridRows.js';
 import {
@@ -48,12 +49,31 @@ export interface HybridDumpReaders {
   descriptorName?: string;
 }
 
-/** The Edge dump of `org`: its file, a reader of its columns, and whether it is cassandra-cli text (else an amu CQL dump). */
-export async function openEdgeDump(emigrateDir: string, org: string): Promise<{ file: string; columns: EdgeColumnReader; cassandraCliText: boolean }> {
+/**
+ * The Edge dump of `org`: its file, a reader of its columns, and how its rows are laid out when the export's second
+ * pass can take the file in chunks of lines: cassandra-cli text, or a CQL dump whose column1 and value are text
+ * (undefined for anything else, e.g. blob cells: the reader then does the second pass too).
+ */
+export async function openEdgeDump(emigrateDir: string, org: string): Promise<{ file: string; columns: EdgeColumnReader; layout: EdgeDumpLayout | undefined }> {
   const file = kvmDumpPath(emigrateDir, org);
   await checkDumpExists(file, `amu kvms emigrate --src opdk --org ${org} --emigrate-dir ${emigrateDir}`);
-  const cql = await isCqlDumpFile(file);
-  return { file, columns: cql ? cqlEdgeColumns(file) : cassandraCliColumns(file), cassandraCliText: !cql };
+  const first = await firstLine(file);
+  if (!isCqlDump(first)) return { file, columns: cassandraCliColumns(file), layout: { format: 'cli' } };
+  return { file, columns: cqlEdgeColumns(file), layout: cqlEdgeLayout(first) };
+}
+
+/** Where column1 and value are in a CQL dump's rows, when both are text; undefined when the header says otherwise. */
+function cqlEdgeLayout(headerLine: string): EdgeDumpLayout | undefined {
+  let header: CqlDumpHeader;
+  try {
+    header = parseCqlDumpHeader(headerLine, 'header');
+  } catch {
+    return undefined;
+  }
+  const nameAt = header.columns.findIndex((c) => c.name === 'column1');
+  const valueAt = header.columns.findIndex((c) => c.name === 'value');
+  if (nameAt < 0 || valueAt < 0 || header.columns[nameAt]!.type !== 'text' || header.columns[valueAt]!.type !== 'text') return undefined;
+  return { format: 'cql', nameAt, valueAt };
 }
 
 /** The hybrid dumps of `org`: the entry dump's file and readers of its rows (and of the descriptors, when dumped). */

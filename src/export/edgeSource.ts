@@ -10,7 +10,7 @@ import { type KvmDescriptor, type KvmSource, type SourceIndex, type SourceItem }
 import type { EdgeColumn, EdgeColumnReader } from '../dumps/openDump.js';
 import path from 'node:path';
 import { exportThreads, renderEdgeDump, type DigestedItem, type RenderedItem } from './parallel/edgeParallel.js';
-import type { RenderKind } from './parallel/protocol.js';
+import type { EdgeDumpLayout, RenderKind } from './parallel/protocol.js';
 
 /** A scope's unwrapped data key, or why it could not be unwrapped. */
 export interface ScopeKey {
@@ -37,8 +37,8 @@ export class EdgeKvmSource implements KvmSource {
     readonly description: string,
     private readonly readColumns: EdgeColumnReader,
     private readonly kek: Buffer,
-    /** The dump's file when it is cassandra-cli text: the second pass of an export can then run on worker threads. */
-    private readonly cliFile?: string,
+    /** The dump's file and how its rows are laid out, when the second pass can read it in chunks (on worker threads too). */
+    private readonly chunked?: { file: string; layout: EdgeDumpLayout },
   ) {}
 
   async index(): Promise<SourceIndex> {
@@ -67,16 +67,18 @@ export class EdgeKvmSource implements KvmSource {
   }
 
   readRendered(wanted: string[], render: RenderKind, threads?: number): AsyncIterable<RenderedItem[]> | undefined {
-    if (this.cliFile === undefined) return undefined;
+    if (this.chunked === undefined) return undefined;
+    const { file, layout } = this.chunked;
     // A target's render kind gives rendered (or failed) KVMs only.
-    return renderEdgeDump(this.cliFile, { label: path.basename(this.cliFile), keys: this.sharedKeys(), wanted, render }, exportThreads(threads)) as AsyncIterable<RenderedItem[]>;
+    return renderEdgeDump(file, { label: path.basename(file), layout, keys: this.sharedKeys(), wanted, render }, exportThreads(threads)) as AsyncIterable<RenderedItem[]>;
   }
 
   readDigested(wanted: string[], digestKey: Buffer, threads?: number): AsyncIterable<DigestedItem[]> | undefined {
-    if (this.cliFile === undefined) return undefined;
-    const setup = { label: path.basename(this.cliFile), keys: this.sharedKeys(), wanted, render: 'digest' as const, digestKey: new Uint8Array(digestKey) };
+    if (this.chunked === undefined) return undefined;
+    const { file, layout } = this.chunked;
+    const setup = { label: path.basename(file), layout, keys: this.sharedKeys(), wanted, render: 'digest' as const, digestKey: new Uint8Array(digestKey) };
     // The digest kind gives digested (or failed) KVMs only.
-    return renderEdgeDump(this.cliFile, setup, exportThreads(threads)) as AsyncIterable<DigestedItem[]>;
+    return renderEdgeDump(file, setup, exportThreads(threads)) as AsyncIterable<DigestedItem[]>;
   }
 
   /** The scopes' keys as they cross to worker threads. */

@@ -68,6 +68,46 @@ describe('a CQL dump exports to the same tree as the equivalent text dump', () =
     }
   });
 
+  test('Edge: a larger CQL dump (chunks, a row longer than a chunk, awkward text, a value that fails) vs its cassandra-cli twin, on 0 and 2 threads, and verify', async () => {
+    const kek = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
+    const specs = Array.from({ length: 400 }, (_, i) => ({
+      scope: i % 4 === 0 ? { kind: 'org' as const } : i % 4 === 3 ? { kind: 'proxy' as const, proxy: 'p1' } : { kind: 'env' as const, env: i % 4 === 1 ? 'prod' : 'test' },
+      name: `kvm${i}`,
+      encrypted: i % 5 !== 0,
+      entries: Array.from({ length: (i % 7) * 5 }, (_, j) => ({ name: `k${j} ü東 "q"`, value: `v${i}.${j}, value=x), timestamp=1 \\ \n 🚀 ${'x'.repeat((i * 37 + j) % 900)}` })),
+    }));
+    specs.push({ scope: { kind: 'env', env: 'prod' }, name: 'huge', encrypted: true, entries: [{ name: 'big', value: '€"'.repeat(700_000) }] });
+    specs.push({ scope: { kind: 'env', env: 'prod' }, name: 'broken', encrypted: true, entries: [{ name: 'a', value: 'secret' }] });
+    const columns = buildEdgeColumns(kek, specs, seededRandomBytes('equiv-large'));
+    // A value that does not decrypt (its first base64 block replaced): the same failure from both dumps.
+    const broken = columns.find((c) => c.value.startsWith('{"broken":'))!;
+    broken.value = broken.value.replace(/(\\"value\\":\\")([A-Za-z0-9+/]{4})/, (_m, head: string) => `${head}AAAA`);
+    const textDir = path.join(work, 'edge-large-text');
+    const cqlDir = path.join(work, 'edge-large-cql');
+    await mkdir(textDir);
+    await mkdir(cqlDir);
+    await writeFile(path.join(textDir, 'acme-kvms.out'), formatCliDump('acme', columns));
+    await writeCqlDump(path.join(cqlDir, 'acme-kvms.out'), edgeKvmSpec('acme'), [{ name: 'column1', type: 'text' }, { name: 'value', type: 'text' }], columns.map((c) => [c.name, c.value]));
+    for (const tgt of ['apigeecli', 'maven']) {
+      const env = { SRC: 'opdk', ORG: 'acme', KEK: kek.toString('hex'), TGT: tgt };
+      const a = await runAmu(['kvms', 'export', '--emigrate-dir', textDir, '--export-dir', path.join(work, `edge-large-text-${tgt}`)], env);
+      expect(a.stdout).toMatch(/\[decrypt-failed\] env prod \/ broken/);
+      expect(a.code).toBe(6);
+      const expected = await tree(path.join(work, `edge-large-text-${tgt}`));
+      expect(Object.keys(expected).length).toBeGreaterThanOrEqual(4);
+      for (const threads of ['0', '2']) {
+        const out = path.join(work, `edge-large-cql-${tgt}-${threads}`);
+        const b = await runAmu(['kvms', 'export', '--emigrate-dir', cqlDir, '--export-dir', out], { ...env, EXPORT_THREADS: threads });
+        expect(b.stdout).toMatch(/\[decrypt-failed\] env prod \/ broken/);
+        expect(b.code).toBe(6);
+        expect(await tree(out)).toEqual(expected);
+        const v = await runAmu(['kvms', 'verify', '--export-dir', out, '--json'], { KEK: kek.toString('hex'), EXPORT_THREADS: threads });
+        const totals = JSON.parse(v.stdout).totals;
+        expect(totals).toMatchObject({ kvms: specs.length, ok: specs.length - 1, undecryptable: 1, missing: 0, different: 0 });
+      }
+    }
+  });
+
   test('hybrid: CQL dumps of kvm_map_entry and kvm_map_descriptor vs cqlsh dumps', async () => {
     const key = Buffer.from('0123456789abcdef0123456789abcdef', 'hex');
     const enc = (t: string) => {

@@ -63,9 +63,9 @@ async function openEdgeSource(values: SourceValues): Promise<KvmSource> {
   const { openEdgeDump } = await import('../../dumps/openDump.js');
   const { EdgeKvmSource } = await import('../../export/edgeSource.js');
   const kek = parseHexKey(values.kek!, 'the KEK (--kek / KEK)');
-  const { file, columns, cassandraCliText } = await openEdgeDump(values['emigrate-dir']!, values.org!);
+  const { file, columns, layout } = await openEdgeDump(values['emigrate-dir']!, values.org!);
   const { CheckedKvmSource } = await import('../../export/checkedSource.js');
-  return new CheckedKvmSource(new EdgeKvmSource(file, columns, kek, cassandraCliText ? file : undefined), [file]);
+  return new CheckedKvmSource(new EdgeKvmSource(file, columns, kek, layout ? { file, layout } : undefined), [file]);
 }
 
 async function openHybridSource(values: SourceValues): Promise<KvmSource> {

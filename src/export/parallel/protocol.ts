@@ -1,4 +1,4 @@
-// Messages between the export's main thread and its worker threads (second pass over an Edge cassandra-cli dump).
+// Messages between the export's main thread and its worker threads (second pass over an Edge dump, cassandra-cli text or CQL).
 import type { KvmDescriptor } from '../source.js';
 
 /** How a worker renders each KVM: the target's text for one KVM. */
@@ -6,10 +6,16 @@ export type RenderKind = 'apigeecli' | 'maven';
 /** What a worker makes of each KVM: its text in a target, or (for `kvms verify`) its keyed content digest. */
 export type WorkerOutput = RenderKind | 'digest';
 
+/** Where an Edge dump's rows are: cassandra-cli text (record lines `=> (name=…, value=…, timestamp=…)`), or an amu
+ * CQL dump whose row lines are JSON arrays with the column name and value as text cells at these places. */
+export type EdgeDumpLayout = { format: 'cli' } | { format: 'cql'; nameAt: number; valueAt: number };
+
 /** Sent once, as workerData: everything a worker needs besides the chunks. */
 export interface WorkerSetup {
   /** Names the dump in locations (`file:line`). */
   label: string;
+  /** How its rows are written (default cassandra-cli text). */
+  layout?: EdgeDumpLayout;
   /** The scopes' data keys by scopeKey (or why a scope has none). */
   keys: [string, { dek?: Uint8Array; failure?: string }][];
   /** descriptorKey of every KVM to render; the others are passed over. */

@@ -1,4 +1,4 @@
-// Decrypts and renders the wanted KVMs of a chunk of whole lines of an Edge cassandra-cli dump: the work of the export's second pass, on any thread.
+// Decrypts and renders the wanted KVMs of a chunk of whole lines of an Edge dump (cassandra-cli text or CQL): the work of the export's second pass, on any thread.
 //
 // The first pass has read and checked the whole dump (structure, trailer, names, data keys), and the dump is checked
 // unchanged after this pass, so only the record lines are read here and the rest is passed over.
@@ -11,13 +11,16 @@ import { edgeItemOf, type ScopeKey } from '../edgeSource.js';
 import { descriptorKey } from '../source.js';
 import { apigeecliFileText } from '../targets/apigeecli.js';
 import { mavenKvmText } from '../targets/maven.js';
-import type { RenderedRow, WorkerError, WorkerSetup } from './protocol.js';
+import type { EdgeDumpLayout, RenderedRow, WorkerError, WorkerSetup } from './protocol.js';
 import { ByteOut } from './byteOut.js';
 import { entryLinesFast, renderRowFast } from './fastRow.js';
 import { ContentDigester } from '../../verify/digest.js';
 import { EntryLines } from '../../verify/entryLines.js';
 
 const RECORD_START = '=> (';
+const VALUE_SEPARATOR = ', value=';
+
+type CqlLayout = Extract<EdgeDumpLayout, { format: 'cql' }>;
 const LF = 0x0a;
 const CR = 0x0d;
 
@@ -64,7 +67,9 @@ export function errorOf(err: unknown): WorkerError {
 
 /** The wanted KVMs of `bytes` (whole lines, the first numbered `firstLine`): rows, and their texts in one buffer (`reuse`, when large enough). */
 export function renderChunk(context: ChunkContext, bytes: Buffer, firstLine: number, reuse?: ArrayBuffer): { rows: RenderedRow[]; text: ArrayBuffer } {
-  const { setup, keys, isWanted } = context;
+  const { setup } = context;
+  const cql = setup.layout?.format === 'cql' ? setup.layout : undefined;
+  const recordStart = cql ? 0x5b : 0x3d;
   const valid = isUtf8(bytes);
   const rows: RenderedRow[] = [];
   const out = new ByteOut(bytes.length + (bytes.length >> 1), reuse);
@@ -73,25 +78,19 @@ export function renderChunk(context: ChunkContext, bytes: Buffer, firstLine: num
   while (start < bytes.length) {
     let end = bytes.indexOf(LF, start);
     if (end < 0) end = bytes.length;
-    // Only record lines matter; `=` (0x3d) is the cheap first test.
-    if (bytes[start] === 0x3d) {
+    // Only record lines matter: `=` (0x3d) in cassandra-cli text, `[` (0x5b) in a CQL dump, is the cheap first test.
+    if (bytes[start] === recordStart) {
       const stop = end > start && bytes[end - 1] === CR ? end - 1 : end;
       if (!valid && !isUtf8(bytes.subarray(start, stop))) throw new InputError(`${location(setup.label, lineNo)}: not valid UTF-8 text`);
-      const fast = context.digester ? digestFast(context, context.digester, bytes, start, stop, lineNo) : renderRowFast(context, bytes, start, stop, lineNo, out);
-      if (fast !== 'general') rows.push(fast);
+      if (cql) renderCqlRow(context, cql, bytes.toString('utf8', start, stop), lineNo, out, rows);
       else {
-        const text = bytes.toString('utf8', start, stop);
-        if (text.startsWith(RECORD_START)) {
-          const column = parseRecord(text, setup.label, lineNo);
-          const item = edgeItemOf({ name: column.name, value: column.value, where: location(setup.label, lineNo) }, keys, isWanted);
-          if (item?.kind === 'failed') rows.push({ descriptor: item.descriptor, kind: 'failed', entries: 0, reason: item.reason, start: 0, end: 0 });
-          else if (item !== undefined && context.digester) {
-            const { entries, digest } = context.digester.digest(item.kvm.entries);
-            rows.push({ descriptor: item.descriptor, kind: 'kvm', entries, digest, start: 0, end: 0 });
-          } else if (item !== undefined) {
-            const from = out.length;
-            out.text(setup.render === 'apigeecli' ? apigeecliFileText(item.kvm.entries) : mavenKvmText(item.kvm));
-            rows.push({ descriptor: item.descriptor, kind: 'kvm', entries: item.kvm.entries.length, start: from, end: out.length });
+        const fast = renderFast(context, bytes, start, stop, lineNo, out);
+        if (fast !== 'general') rows.push(fast);
+        else {
+          const text = bytes.toString('utf8', start, stop);
+          if (text.startsWith(RECORD_START)) {
+            const column = parseRecord(text, setup.label, lineNo);
+            renderGeneral(context, column.name, column.value, lineNo, out, rows);
           }
         }
       }
@@ -100,4 +99,50 @@ export function renderChunk(context: ChunkContext, bytes: Buffer, firstLine: num
     start = end + 1;
   }
   return { rows, text: out.bytes.buffer as ArrayBuffer };
+}
+
+/** The fast path's row (rendered, or digested for verify) of the record line `bytes[start, stop)`, or 'general'. */
+function renderFast(context: ChunkContext, bytes: Buffer, start: number, stop: number, lineNo: number, out: ByteOut): RenderedRow | 'general' {
+  return context.digester ? digestFast(context, context.digester, bytes, start, stop, lineNo) : renderRowFast(context, bytes, start, stop, lineNo, out);
+}
+
+/** A column (name and value) the fast path does not take: through the general parser, with the same result or error. */
+function renderGeneral(context: ChunkContext, name: string, value: string, lineNo: number, out: ByteOut, rows: RenderedRow[]): void {
+  const { setup, keys, isWanted } = context;
+  const item = edgeItemOf({ name, value, where: location(setup.label, lineNo) }, keys, isWanted);
+  if (item?.kind === 'failed') rows.push({ descriptor: item.descriptor, kind: 'failed', entries: 0, reason: item.reason, start: 0, end: 0 });
+  else if (item !== undefined && context.digester) {
+    const { entries, digest } = context.digester.digest(item.kvm.entries);
+    rows.push({ descriptor: item.descriptor, kind: 'kvm', entries, digest, start: 0, end: 0 });
+  } else if (item !== undefined) {
+    const from = out.length;
+    out.text(setup.render === 'apigeecli' ? apigeecliFileText(item.kvm.entries) : mavenKvmText(item.kvm));
+    rows.push({ descriptor: item.descriptor, kind: 'kvm', entries: item.kvm.entries.length, start: from, end: out.length });
+  }
+}
+
+/**
+ * A row line of a CQL dump (a JSON array of cells): its column name and value, which hold the same text as a
+ * cassandra-cli record's, go through the same fast path as that record would (set out as one), else the general one.
+ */
+function renderCqlRow(context: ChunkContext, cql: CqlLayout, line: string, lineNo: number, out: ByteOut, rows: RenderedRow[]): void {
+  let cells: unknown;
+  try {
+    cells = JSON.parse(line);
+  } catch {
+    cells = undefined;
+  }
+  const name = Array.isArray(cells) ? (cells[cql.nameAt] as unknown) : undefined;
+  const value = Array.isArray(cells) ? (cells[cql.valueAt] as unknown) : undefined;
+  // The first pass read every row with the dump's own reader: a row it took is never refused here.
+  if (typeof name !== 'string' || typeof value !== 'string') throw new InputError(`${location(context.setup.label, lineNo)}: not a row of column1 and value as text`);
+  if (!name.includes(VALUE_SEPARATOR)) {
+    const record = Buffer.from(`${RECORD_START}name=${name}${VALUE_SEPARATOR}${value}, timestamp=0)`, 'utf8');
+    const fast = renderFast(context, record, 0, record.length, lineNo, out);
+    if (fast !== 'general') {
+      rows.push(fast);
+      return;
+    }
+  }
+  renderGeneral(context, name, value, lineNo, out, rows);
 }
