@@ -11,6 +11,8 @@ import { scopeKey, type KvmEntry, type Scope } from '../../src/kvm/model.js';
 import { buildEdgeColumns, formatCliDump, seededRandomBytes, type EdgeKvmSpec } from '../support/edgeDump.js';
 import { decodeColumnName } from '../../src/kvm/edgeColumnNames.js';
 import { ContentDigester } from '../../src/verify/digest.js';
+import { EntryLines } from '../../src/verify/entryLines.js';
+import { entryLinesFast } from '../../src/export/parallel/fastRow.js';
 
 const kek = Buffer.from('00a1b2c3d4e5f60718293a4b5c6d7e8f', 'hex');
 const org: Scope = { kind: 'org' };
@@ -83,6 +85,44 @@ describe('renderChunk', () => {
     const digests = new Map(rows.map((r) => [descriptorKey(r.descriptor), { entries: r.entries, digest: r.digest }]));
     expect(digests.size).toBe(specs.length);
     for (const spec of specs) expect(digests.get(descriptorKey(spec))).toEqual(new ContentDigester(digestKey).digest(spec.entries));
+  });
+
+  describe('CQL dump rows (column1 and value as JSON text cells)', () => {
+    const keys = (): [string, { dek?: Uint8Array }][] => [...deks].map(([scope, dek]) => [scope, { dek: new Uint8Array(dek) }]);
+    const wanted = specs.map((s) => descriptorKey(s));
+    const header = JSON.stringify({ format: 'amu-cql-dump', version: 1 });
+    const cqlDump = (order: 'name-first' | 'value-first') =>
+      Buffer.from(`${[header, ...columns.map((c) => JSON.stringify(order === 'name-first' ? [c.name, c.value] : [c.value, c.name])), JSON.stringify({ end: true })].join('\n')}\n`, 'utf8');
+    const layouts = { 'name-first': { format: 'cql', nameAt: 0, valueAt: 1 }, 'value-first': { format: 'cql', nameAt: 1, valueAt: 0 } } as const;
+    const textsOf = (result: ReturnType<typeof renderChunk>) => new Map(result.rows.map((r) => [descriptorKey(r.descriptor), Buffer.from(result.text, r.start, r.end - r.start).toString('utf8')]));
+
+    test.each(['name-first', 'value-first'] as const)('%s: the same texts and digests as the cassandra-cli lines', (order) => {
+      for (const render of ['apigeecli', 'maven'] as const) {
+        const cli = textsOf(renderChunk(chunkContext({ label: 'acme-kvms.out', keys: keys(), wanted, render }), dump, 1));
+        const cql = textsOf(renderChunk(chunkContext({ label: 'acme-kvms.out', layout: layouts[order], keys: keys(), wanted, render }), cqlDump(order), 1));
+        expect(cql.size).toBe(specs.length);
+        expect(cql).toEqual(cli);
+      }
+      const digestKey = new Uint8Array(32).fill(7);
+      const { rows } = renderChunk(chunkContext({ label: 'acme-kvms.out', layout: layouts[order], keys: keys(), wanted, render: 'digest', digestKey }), cqlDump(order), 1);
+      for (const spec of specs) expect(rows.find((r) => descriptorKey(r.descriptor) === descriptorKey(spec))).toMatchObject(new ContentDigester(Buffer.from(digestKey)).digest(spec.entries));
+    });
+
+    test('a plain encrypted KVM of a CQL row is taken by the byte fast path, as its cassandra-cli line is', () => {
+      const context = chunkContext({ label: 'acme-kvms.out', layout: layouts['name-first'], keys: keys(), wanted, render: 'digest', digestKey: new Uint8Array(32) });
+      const cliContext = chunkContext({ label: 'acme-kvms.out', keys: keys(), wanted, render: 'digest', digestKey: new Uint8Array(32) });
+      const cliLines = dump.toString('utf8').split('\n');
+      // Entry names without quotes or backslashes (the others take the general path from either dump).
+      const fast = specs.filter((spec) => /^Kvm\d+$/.test(spec.name) && spec.entries.every((e) => !/["\\]/.test(e.name)));
+      expect(fast.length).toBeGreaterThan(6);
+      for (const spec of fast) {
+        const column = columns.find((c) => c.value.startsWith(`{"${spec.name}":`))!;
+        const cqlLine = Buffer.from(JSON.stringify([column.name, column.value]), 'utf8');
+        expect(entryLinesFast(context, cqlLine, 0, cqlLine.length, 2, new EntryLines())).toMatchObject({ name: spec.name });
+        const cliLine = Buffer.from(cliLines.find((l) => l.includes(`value={"${spec.name}":`))!, 'utf8');
+        expect(entryLinesFast(cliContext, cliLine, 0, cliLine.length, 2, new EntryLines())).toMatchObject({ name: spec.name });
+      }
+    });
   });
 
   test('a value that does not decrypt is a failed KVM with the general path\'s reason', () => {

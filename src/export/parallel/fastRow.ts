@@ -1,4 +1,4 @@
-// The common Edge row rendered straight from the dump's bytes: no JSON parse, no string per value, values escaped as JSON.stringify does.
+// The common Edge row rendered straight from the dump's bytes (cassandra-cli text or a CQL dump): no JSON parse, no string per value, values escaped as JSON.stringify does.
 //
 // It takes only the plain case: an encrypted KVM the export wants, in Edge's own layout, names without escapes, every
 // value strict base64 that decrypts with good padding to UTF-8. Anything else (a plain KVM, an escape, a value that
@@ -20,13 +20,68 @@ import type { RenderedRow } from './protocol.js';
 const NAME_START = Buffer.from('=> (name=');
 const VALUE_SEP = Buffer.from(', value=');
 const TIMESTAMP_SEP = Buffer.from(', timestamp=');
-const TRUE_TAIL = Buffer.from(`","${ENCRYPTED_FLAG}":"true"}`);
-/** Inside the entries literal (escaped once more): `{\"name\":\"`, `\",\"value\":\"`, `\"}`. */
-const ENTRY_START = Buffer.from('{\\"name\\":\\"');
-const VALUE_START = Buffer.from('\\",\\"value\\":\\"');
-const ENTRY_END = Buffer.from('\\"}');
+/** A CQL dump's row of column1 and value: `["<column1>","<value as a JSON string>"]`. */
+const CQL_ROW_START = Buffer.from('["');
+const CQL_CELL_SEP = Buffer.from('","');
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+
+/**
+ * The tokens of Edge's row value `{"<kvm>":"<entries literal>","__apigee__encrypted":"true"}` as the dump holds it:
+ * as it is in cassandra-cli text, escaped once more (a JSON string) in a CQL dump. Names and base64 values hold no
+ * quote or backslash (else the general path takes the row), so they are the same bytes in both.
+ */
+interface RowSyntax {
+  rowOpen: Buffer;
+  nameClose: Buffer;
+  trueTail: Buffer;
+  /** Inside the entries literal: `{\"name\":\"`, `\",\"value\":\"`, `\"}` (in cassandra-cli text). */
+  entryStart: Buffer;
+  valueStart: Buffer;
+  entryEnd: Buffer;
+}
+
+function rowSyntax(escape: (token: string) => string): RowSyntax {
+  const token = (text: string) => Buffer.from(escape(text));
+  return {
+    rowOpen: token('{"'),
+    nameClose: token('":"'),
+    trueTail: token(`","${ENCRYPTED_FLAG}":"true"}`),
+    entryStart: token('{\\"name\\":\\"'),
+    valueStart: token('\\",\\"value\\":\\"'),
+    entryEnd: token('\\"}'),
+  };
+}
+
+const CLI_SYNTAX = rowSyntax((token) => token);
+const CQL_SYNTAX = rowSyntax((token) => JSON.stringify(token).slice(1, -1));
+
+/** Where a record line's column name and row value are, and how the value is written. */
+interface RowParts {
+  nameStart: number;
+  nameEnd: number;
+  valueStart: number;
+  valueEnd: number;
+  syntax: RowSyntax;
+}
+
+/** `=> (name=<column>, value=<row>, timestamp=<t>)`. */
+function cliRowParts(bytes: Buffer, start: number, stop: number): RowParts | undefined {
+  if (!startsWithAt(bytes, start, NAME_START, stop)) return undefined;
+  const valueSep = bytes.indexOf(VALUE_SEP, start + NAME_START.length);
+  if (valueSep < 0 || valueSep >= stop) return undefined;
+  const tail = bytes.lastIndexOf(TIMESTAMP_SEP, stop - TIMESTAMP_SEP.length);
+  if (tail < valueSep + VALUE_SEP.length) return undefined;
+  return { nameStart: start + NAME_START.length, nameEnd: valueSep, valueStart: valueSep + VALUE_SEP.length, valueEnd: tail, syntax: CLI_SYNTAX };
+}
+
+/** `["<column1>","<row>"]` of a CQL dump whose rows hold column1 then value, both text; column1 without escapes. */
+function cqlRowParts(bytes: Buffer, start: number, stop: number): RowParts | undefined {
+  if (!startsWithAt(bytes, start, CQL_ROW_START, stop) || bytes[stop - 1] !== 0x5d || bytes[stop - 2] !== QUOTE) return undefined;
+  const sep = bytes.indexOf(CQL_CELL_SEP, start + CQL_ROW_START.length);
+  if (sep < 0 || sep + CQL_CELL_SEP.length > stop - 2 || !plainText(bytes, start + CQL_ROW_START.length, sep)) return undefined;
+  return { nameStart: start + CQL_ROW_START.length, nameEnd: sep, valueStart: sep + CQL_CELL_SEP.length, valueEnd: stop - 2, syntax: CQL_SYNTAX };
+}
 
 /** The targets' layouts with the quotes around entry names: names are copied raw from the dump (no escapes in them). */
 const APIGEECLI = withNameQuotes(TARGET_LAYOUTS.apigeecli);
@@ -78,23 +133,25 @@ interface ParsedRow {
 
 /** The wanted KVM of the record line `bytes[start, stop)` decrypted, or 'general' when the fast path does not take it. */
 function parseRowFast(context: ChunkContext, bytes: Buffer, start: number, stop: number, lineNo: number): ParsedRow | 'general' {
-  if (!startsWithAt(bytes, start, NAME_START, stop)) return 'general';
-  const valueSep = bytes.indexOf(VALUE_SEP, start + NAME_START.length);
-  if (valueSep < 0 || valueSep >= stop) return 'general';
-  const vs = valueSep + VALUE_SEP.length;
-  const tail = bytes.lastIndexOf(TIMESTAMP_SEP, stop - TIMESTAMP_SEP.length);
-  if (tail < vs) return 'general';
+  const layout = context.setup.layout;
+  const parts = layout?.format === 'cql' ? (layout.nameAt === 0 && layout.valueAt === 1 ? cqlRowParts(bytes, start, stop) : undefined) : cliRowParts(bytes, start, stop);
+  if (parts === undefined) return 'general';
+  const { syntax } = parts;
+  const vs = parts.valueStart;
+  const tail = parts.valueEnd;
   // Edge's row: {"<name>":"<entries literal>","__apigee__encrypted":"true"}
-  if (bytes[vs] !== 0x7b || bytes[vs + 1] !== QUOTE) return 'general';
-  const nameEnd = bytes.indexOf(QUOTE, vs + 2);
-  if (nameEnd < 0 || nameEnd >= tail || bytes[nameEnd + 1] !== 0x3a || bytes[nameEnd + 2] !== QUOTE) return 'general';
-  if (!plainText(bytes, vs + 2, nameEnd)) return 'general';
-  const literalEnd = tail - TRUE_TAIL.length;
-  if (literalEnd < nameEnd + 3 || !startsWithAt(bytes, literalEnd, TRUE_TAIL, tail)) return 'general';
-  const name = bytes.toString('utf8', vs + 2, nameEnd);
+  if (!startsWithAt(bytes, vs, syntax.rowOpen, tail)) return 'general';
+  const nameStart = vs + syntax.rowOpen.length;
+  // The name holds no quote or backslash (checked next): the first byte that opens nameClose ends it.
+  const nameEnd = bytes.indexOf(syntax.nameClose[0]!, nameStart);
+  if (nameEnd < 0 || nameEnd >= tail || !startsWithAt(bytes, nameEnd, syntax.nameClose, tail)) return 'general';
+  if (!plainText(bytes, nameStart, nameEnd)) return 'general';
+  const literalEnd = tail - syntax.trueTail.length;
+  if (literalEnd < nameEnd + syntax.nameClose.length || !startsWithAt(bytes, literalEnd, syntax.trueTail, tail)) return 'general';
+  const name = bytes.toString('utf8', nameStart, nameEnd);
   if (name === KEYSTORE_KVM_NAME || name === ENCRYPTED_FLAG) return 'general';
   const where = location(context.setup.label, lineNo);
-  const { scope, kvmKey } = decodeColumnName(bytes.toString('utf8', start + NAME_START.length, valueSep), where);
+  const { scope, kvmKey } = decodeColumnName(bytes.toString('utf8', parts.nameStart, parts.nameEnd), where);
   if (name.toLowerCase() !== kvmKey) return 'general';
   const descriptor: KvmDescriptor = { scope, name, encrypted: true, origin: where };
   if (!context.isWanted(descriptor)) return 'general';
@@ -102,28 +159,29 @@ function parseRowFast(context: ChunkContext, bytes: Buffer, start: number, stop:
   if (dek === undefined) return 'general';
 
   // The entries: [{\"name\":\"N\",\"value\":\"V\"},...] with N plain and V base64.
-  const ls = nameEnd + 3;
+  const ls = nameEnd + syntax.nameClose.length;
   const le = literalEnd;
+  const { entryStart, valueStart, entryEnd } = syntax;
   const ranges: number[] = [];
   let cipherBytes = 0;
   if (!(le - ls === 2 && bytes[ls] === 0x5b && bytes[ls + 1] === 0x5d)) {
     if (bytes[ls] !== 0x5b || bytes[le - 1] !== 0x5d) return 'general';
     let i = ls + 1;
     for (;;) {
-      if (!startsWithAt(bytes, i, ENTRY_START, le)) return 'general';
-      const ns = i + ENTRY_START.length;
+      if (!startsWithAt(bytes, i, entryStart, le)) return 'general';
+      const ns = i + entryStart.length;
       const ne = bytes.indexOf(BACKSLASH, ns);
-      if (ne < 0 || ne >= le || !startsWithAt(bytes, ne, VALUE_START, le) || !plainText(bytes, ns, ne)) return 'general';
-      const bs = ne + VALUE_START.length;
+      if (ne < 0 || ne >= le || !startsWithAt(bytes, ne, valueStart, le) || !plainText(bytes, ns, ne)) return 'general';
+      const bs = ne + valueStart.length;
       const be = bytes.indexOf(BACKSLASH, bs);
-      if (be < 0 || be >= le || !startsWithAt(bytes, be, ENTRY_END, le)) return 'general';
+      if (be < 0 || be >= le || !startsWithAt(bytes, be, entryEnd, le)) return 'general';
       // Decoded straight into the ciphertext scratch (strictness checked on the way).
       if (scratch.length < cipherBytes + ((be - bs) >> 2) * 3) scratch = grown(scratch, cipherBytes, cipherBytes + ((be - bs) >> 2) * 3);
       const size = decodeStrictBase64Bytes(bytes, bs, be, scratch, cipherBytes);
       if (size <= 0 || size % 16 !== 0) return 'general';
       ranges.push(ns, ne, size);
       cipherBytes += size;
-      i = be + ENTRY_END.length;
+      i = be + entryEnd.length;
       if (bytes[i] === 0x2c) {
         i++;
         continue;

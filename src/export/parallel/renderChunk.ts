@@ -18,7 +18,6 @@ import { ContentDigester } from '../../verify/digest.js';
 import { EntryLines } from '../../verify/entryLines.js';
 
 const RECORD_START = '=> (';
-const VALUE_SEPARATOR = ', value=';
 
 type CqlLayout = Extract<EdgeDumpLayout, { format: 'cql' }>;
 const LF = 0x0a;
@@ -82,7 +81,7 @@ export function renderChunk(context: ChunkContext, bytes: Buffer, firstLine: num
     if (bytes[start] === recordStart) {
       const stop = end > start && bytes[end - 1] === CR ? end - 1 : end;
       if (!valid && !isUtf8(bytes.subarray(start, stop))) throw new InputError(`${location(setup.label, lineNo)}: not valid UTF-8 text`);
-      if (cql) renderCqlRow(context, cql, bytes.toString('utf8', start, stop), lineNo, out, rows);
+      if (cql) renderCqlRow(context, cql, bytes, start, stop, lineNo, out, rows);
       else {
         const fast = renderFast(context, bytes, start, stop, lineNo, out);
         if (fast !== 'general') rows.push(fast);
@@ -122,13 +121,18 @@ function renderGeneral(context: ChunkContext, name: string, value: string, lineN
 }
 
 /**
- * A row line of a CQL dump (a JSON array of cells): its column name and value, which hold the same text as a
- * cassandra-cli record's, go through the same fast path as that record would (set out as one), else the general one.
+ * A row line of a CQL dump (a JSON array of cells), whose column name and value hold the same text as a
+ * cassandra-cli record's: the fast path reads it from its bytes, else its cells go through the general path.
  */
-function renderCqlRow(context: ChunkContext, cql: CqlLayout, line: string, lineNo: number, out: ByteOut, rows: RenderedRow[]): void {
+function renderCqlRow(context: ChunkContext, cql: CqlLayout, bytes: Buffer, start: number, stop: number, lineNo: number, out: ByteOut, rows: RenderedRow[]): void {
+  const fast = renderFast(context, bytes, start, stop, lineNo, out);
+  if (fast !== 'general') {
+    rows.push(fast);
+    return;
+  }
   let cells: unknown;
   try {
-    cells = JSON.parse(line);
+    cells = JSON.parse(bytes.toString('utf8', start, stop));
   } catch {
     cells = undefined;
   }
@@ -136,13 +140,5 @@ function renderCqlRow(context: ChunkContext, cql: CqlLayout, line: string, lineN
   const value = Array.isArray(cells) ? (cells[cql.valueAt] as unknown) : undefined;
   // The first pass read every row with the dump's own reader: a row it took is never refused here.
   if (typeof name !== 'string' || typeof value !== 'string') throw new InputError(`${location(context.setup.label, lineNo)}: not a row of column1 and value as text`);
-  if (!name.includes(VALUE_SEPARATOR)) {
-    const record = Buffer.from(`${RECORD_START}name=${name}${VALUE_SEPARATOR}${value}, timestamp=0)`, 'utf8');
-    const fast = renderFast(context, record, 0, record.length, lineNo, out);
-    if (fast !== 'general') {
-      rows.push(fast);
-      return;
-    }
-  }
   renderGeneral(context, name, value, lineNo, out, rows);
 }
