@@ -9,10 +9,10 @@ import { gathered, prettyJsonPieces } from '../fs/prettyJson.js';
 import { createTarget, type TargetKind, type TargetOptions } from './targets/index.js';
 import type { TargetWriter } from './targets/target.js';
 import { planExport, type PlannedKvm } from './plan.js';
-import { descriptorKey, type KvmDescriptor, type KvmSource } from './source.js';
+import { descriptorKey, type KvmDescriptor, type KvmSource, type SourceIndex } from './source.js';
 import { emptyCounts, isLoss, skippedEntry, type ExportSummary, type KvmReport } from './summary.js';
 import { amuVersion } from '../version.js';
-import { scopeLabel } from '../kvm/model.js';
+import { ScopeLabels } from '../kvm/model.js';
 
 export interface ExportOptions extends TargetOptions {
   source: KvmSource;
@@ -39,9 +39,9 @@ export interface ExportOptions extends TargetOptions {
 
 export { REPORT_FILE };
 
-function reportOf(p: PlannedKvm): KvmReport {
-  const scope = scopeLabel(p.target.scope);
-  const dumpScope = scopeLabel(p.descriptor.scope);
+function reportOf(p: PlannedKvm, labels: ScopeLabels): KvmReport {
+  const scope = labels.of(p.target.scope);
+  const dumpScope = labels.of(p.descriptor.scope);
   return {
     scope,
     name: p.target.name,
@@ -163,7 +163,7 @@ function exportDirCheck(options: ExportOptions): ExportDirCheck {
 }
 
 async function exportLocked(options: ExportOptions): Promise<ExportSummary> {
-  const index = await options.source.index();
+  let index: SourceIndex | undefined = await options.source.index();
   const staging = await StagingDir.create(options.exportDir);
   const writer = createTarget(options.target, staging.dir, options);
   const recorded = options.recordedSource;
@@ -199,13 +199,18 @@ async function exportLocked(options: ExportOptions): Promise<ExportSummary> {
     kvms: [],
   };
   try {
-    const plans = planExport(index.kvms, {
+    let plans: PlannedKvm[] | undefined = planExport(index.kvms, {
       includeCustomReports: options.includeCustomReports,
       unrepresentable: (kvm) => writer.unrepresentable(kvm),
     });
+    // The descriptors are held by the plans from here, and the plans only until the second pass is done: for 100k
+    // KVMs that is tens of megabytes the script and the report are made without.
+    index = undefined;
     countFound(plans, summary);
-    summary.kvms = plans.map(reportOf);
+    const labels = new ScopeLabels();
+    summary.kvms = plans.map((p) => reportOf(p, labels));
     await writeAll(options, writer, plans, summary);
+    plans = undefined;
     const { files, extras } = writer.fileList();
     summary.files = files;
     summary.complete = !summary.skipped.some((s) => isLoss(s.reason));

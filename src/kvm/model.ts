@@ -48,6 +48,19 @@ export function scopeLabel(scope: Scope): string {
   }
 }
 
+/** Scope labels with one string per label, for rows that each name their scope (100k rows, a handful of scopes). */
+export class ScopeLabels {
+  private readonly labels = new Map<string, string>();
+
+  of(scope: Scope): string {
+    const label = scopeLabel(scope);
+    const shared = this.labels.get(label);
+    if (shared !== undefined) return shared;
+    this.labels.set(label, label);
+    return label;
+  }
+}
+
 /** A key that identifies a scope in maps: `org`, `env:qa`, `proxy:p1`, `revision:p1:3`. */
 export function scopeKey(scope: Scope): string {
   switch (scope.kind) {

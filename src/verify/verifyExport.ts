@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { InputError, InterruptedError } from '../errors.js';
-import { scopeKey, scopeLabel, type Scope } from '../kvm/model.js';
+import { scopeKey, ScopeLabels } from '../kvm/model.js';
 import { planExport, type PlannedKvm, type SkipReason } from '../export/plan.js';
 import { descriptorKey, type KvmSource } from '../export/source.js';
 import type { ApigeecliNaming } from '../export/targets/apigeecli.js';
@@ -192,19 +192,6 @@ function missingNote(plan: PlannedKvm): string | undefined {
 
 function treeSide(tree: TreeKvm | undefined): Pick<VerifyRow, 'exportEntries' | 'exportDigest' | 'file'> {
   return { exportEntries: tree?.entries ?? null, exportDigest: tree ? shortDigest(tree.digest) : null, file: tree?.file ?? null };
-}
-
-/** One string per scope label, shared by the rows of that scope (100k rows, a handful of scopes). */
-class ScopeLabels {
-  private readonly labels = new Map<string, string>();
-
-  of(scope: Scope): string {
-    const label = scopeLabel(scope);
-    const shared = this.labels.get(label);
-    if (shared !== undefined) return shared;
-    this.labels.set(label, label);
-    return label;
-  }
 }
 
 /** Compares expected KVM `i` with what the importer would create for it. */

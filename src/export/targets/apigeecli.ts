@@ -192,6 +192,8 @@ export class ApigeecliWriter implements TargetWriter {
     const { importScriptPieces } = await import('./apigeecliScript.js');
     const script = [...importScriptPieces(this.scripted, this.naming)];
     const { files } = this.fileList();
+    // Held in the script and the names now: the export's report is made without 100k of these.
+    this.scripted.length = 0;
     await this.files?.flush();
     await this.files?.stop();
     await writeFileAtomic(path.join(this.root, IMPORT_SCRIPT), script, 0o700);
