@@ -164,7 +164,7 @@ async function digestDump(
   const keys = expected.map((p) => descriptorKey(p.descriptor));
   const contents = new DumpContents(keys);
   const threads = options.threads ?? 0;
-  // An Edge cassandra-cli dump: count and digest per KVM straight from the dump's bytes (on worker threads if asked).
+  // An Edge dump (cassandra-cli text, or CQL with text cells): count and digest per KVM straight from its bytes, on worker threads when given.
   const digested = options.source.readDigested?.(contents.unique ? keys : [...new Set(keys)], digestKey, threads);
   if (digested) {
     for await (const batch of digested) {

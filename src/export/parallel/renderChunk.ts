@@ -18,10 +18,10 @@ import { ContentDigester } from '../../verify/digest.js';
 import { EntryLines } from '../../verify/entryLines.js';
 
 const RECORD_START = '=> (';
-
-type CqlLayout = Extract<EdgeDumpLayout, { format: 'cql' }>;
 const LF = 0x0a;
 const CR = 0x0d;
+
+type CqlLayout = Extract<EdgeDumpLayout, { format: 'cql' }>;
 
 /** What renderChunk needs, built once from the setup. */
 export interface ChunkContext {
