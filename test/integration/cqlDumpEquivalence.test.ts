@@ -4,7 +4,7 @@ import { mkdtemp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runAmu } from '../support/runAmu.js';
-import { buildEdgeColumns, formatCliDump, seededRandomBytes } from '../support/edgeDump.js';
+import { buildEdgeColumns, formatCliDump, seededRandomBytes, type DumpColumn } from '../support/edgeDump.js';
 import { formatCqlshTable } from '../support/cqlshTableFormat.js';
 import { CqlDumpWriter } from '../../src/dumps/cqlDumpFormat.js';
 import { edgeKvmSpec, hybridKvmSpecs } from '../../src/emigrate/cql.js';
@@ -34,6 +34,17 @@ async function writeCqlDump(file: string, spec: ReturnType<typeof edgeKvmSpec>, 
   await writer.finish();
 }
 
+/** The same Edge columns as a cassandra-cli dump (in `<prefix>-text`) and as a CQL dump of text cells (in `<prefix>-cql`). */
+async function writeEdgeTwins(prefix: string, columns: DumpColumn[]): Promise<{ textDir: string; cqlDir: string }> {
+  const textDir = `${prefix}-text`;
+  const cqlDir = `${prefix}-cql`;
+  await mkdir(textDir);
+  await mkdir(cqlDir);
+  await writeFile(path.join(textDir, 'acme-kvms.out'), formatCliDump('acme', columns));
+  await writeCqlDump(path.join(cqlDir, 'acme-kvms.out'), edgeKvmSpec('acme'), [{ name: 'column1', type: 'text' }, { name: 'value', type: 'text' }], columns.map((c) => [c.name, c.value]));
+  return { textDir, cqlDir };
+}
+
 describe('a CQL dump exports to the same tree as the equivalent text dump', () => {
   let work: string;
   beforeAll(async () => {
@@ -51,12 +62,7 @@ describe('a CQL dump exports to the same tree as the equivalent text dump', () =
       ],
       seededRandomBytes('equiv'),
     );
-    const textDir = path.join(work, 'edge-text');
-    const cqlDir = path.join(work, 'edge-cql');
-    await mkdir(textDir);
-    await mkdir(cqlDir);
-    await writeFile(path.join(textDir, 'acme-kvms.out'), formatCliDump('acme', columns));
-    await writeCqlDump(path.join(cqlDir, 'acme-kvms.out'), edgeKvmSpec('acme'), [{ name: 'column1', type: 'text' }, { name: 'value', type: 'text' }], columns.map((c) => [c.name, c.value]));
+    const { textDir, cqlDir } = await writeEdgeTwins(path.join(work, 'edge'), columns);
     for (const tgt of ['apigeecli', 'maven']) {
       const env = { SRC: 'opdk', ORG: 'acme', KEK: kek.toString('hex'), TGT: tgt };
       const a = await runAmu(['kvms', 'export', '--emigrate-dir', textDir, '--export-dir', path.join(work, `edge-text-${tgt}`)], env);
@@ -82,12 +88,7 @@ describe('a CQL dump exports to the same tree as the equivalent text dump', () =
     // A value that does not decrypt (its first base64 block replaced): the same failure from both dumps.
     const broken = columns.find((c) => c.value.startsWith('{"broken":'))!;
     broken.value = broken.value.replace(/(\\"value\\":\\")([A-Za-z0-9+/]{4})/, (_m, head: string) => `${head}AAAA`);
-    const textDir = path.join(work, 'edge-large-text');
-    const cqlDir = path.join(work, 'edge-large-cql');
-    await mkdir(textDir);
-    await mkdir(cqlDir);
-    await writeFile(path.join(textDir, 'acme-kvms.out'), formatCliDump('acme', columns));
-    await writeCqlDump(path.join(cqlDir, 'acme-kvms.out'), edgeKvmSpec('acme'), [{ name: 'column1', type: 'text' }, { name: 'value', type: 'text' }], columns.map((c) => [c.name, c.value]));
+    const { textDir, cqlDir } = await writeEdgeTwins(path.join(work, 'edge-large'), columns);
     for (const tgt of ['apigeecli', 'maven']) {
       const env = { SRC: 'opdk', ORG: 'acme', KEK: kek.toString('hex'), TGT: tgt };
       const a = await runAmu(['kvms', 'export', '--emigrate-dir', textDir, '--export-dir', path.join(work, `edge-large-text-${tgt}`)], env);
