@@ -227,5 +227,13 @@ describe('amu kvms import', () => {
     const other = await importRun(['--tgt-org', freshOrg(), '--export-dir', exportDir, '--tgt', 'maven'], { KEK: '', SRC: '', EMIGRATE_DIR: '' });
     expect(other.stderr).toContain('warning: --tgt maven is not what the export recorded (apigeecli)');
     expect(other.code).toBe(3);
+    // A report amu cannot read back is refused, naming it, unless both options are given (then it is not read).
+    const report = path.join(exportDir, 'amu-export-report.json');
+    await writeFile(report, '{"amuVersion": "0.0.1", "settings": {"src": "opdk"}}\n');
+    const unreadable = await importRun(['--tgt-org', freshOrg(), '--export-dir', exportDir, '--dry-run'], { KEK: '', SRC: '', EMIGRATE_DIR: '' });
+    expect(unreadable.stderr).toContain(`${report} is not a report amu can read back`);
+    expect(unreadable.code).toBe(3);
+    const given = await importRun(['--tgt-org', freshOrg(), '--export-dir', exportDir, '--tgt', 'apigeecli', '--apigeecli-naming', 'legacy', '--dry-run'], { KEK: '', SRC: '', EMIGRATE_DIR: '' });
+    expect(given.code).toBe(0);
   });
 });

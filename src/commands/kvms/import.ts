@@ -50,7 +50,9 @@ async function report(summary: ImportSummary, ctx: RunContext, json: boolean): P
 
 export const handler: CommandHandler<ImportValues> = {
   prepare: async (values, ctx) => {
-    if (values['export-dir'] !== undefined) await fillFromReport(values, ctx, values['export-dir'], TREE_RECORDED);
+    // The report is read only for what it can supply: with both options given, a tree imports whatever its report says.
+    if (values['export-dir'] === undefined || (values.tgt !== undefined && values['apigeecli-naming'] !== undefined)) return;
+    await fillFromReport(values, ctx, values['export-dir'], TREE_RECORDED);
   },
   run: async (values, ctx) => {
     const source = await openSource(values);
