@@ -156,25 +156,24 @@ function unrepresentableCheck(options: VerifyOptions): (kvm: PlacedKvm) => strin
  * does), and the main thread digests those bytes; else the main thread decrypts and digests.
  */
 async function digestDump(
-  options: { source: KvmSource; signal?: AbortSignal | undefined; threads?: number | undefined },
+  options: { source: KvmSource; signal: AbortSignal; threads: number },
   expected: PlannedKvm[],
   digester: ContentDigester,
   digestKey: Buffer,
 ): Promise<DumpContents> {
   const keys = expected.map((p) => descriptorKey(p.descriptor));
   const contents = new DumpContents(keys);
-  const threads = options.threads ?? 0;
   // An Edge dump (cassandra-cli text, or CQL with text cells): count and digest per KVM straight from its bytes, on worker threads when given.
-  const digested = options.source.readDigested?.(contents.unique ? keys : [...new Set(keys)], digestKey, threads);
+  const digested = options.source.readDigested?.(contents.unique ? keys : [...new Set(keys)], digestKey, options.threads);
   if (digested) {
     for await (const batch of digested) {
-      if (options.signal?.aborted) throw new InterruptedError('verify interrupted');
+      if (options.signal.aborted) throw new InterruptedError('verify interrupted');
       for (const item of batch) contents.set(descriptorKey(item.descriptor), item.kind === 'failed' ? undefined : item);
     }
   } else {
     const wanted = new Set(keys);
     for await (const item of options.source.read((d) => wanted.has(descriptorKey(d)))) {
-      if (options.signal?.aborted) throw new InterruptedError('verify interrupted');
+      if (options.signal.aborted) throw new InterruptedError('verify interrupted');
       contents.set(descriptorKey(item.descriptor), item.kind === 'failed' ? undefined : digester.digest(item.kvm.entries));
     }
   }
