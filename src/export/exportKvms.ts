@@ -5,7 +5,7 @@ import { clearLeftovers } from '../dumps/leftovers.js';
 import { lockExportDir } from './exportLock.js';
 import { checkExportDir, REPORT_FILE, type ExportDirCheck } from './overwriteGuard.js';
 import { mkdirPrivate, StagingDir, writeFileAtomic } from '../fs/secureFs.js';
-import { gathered, prettyJsonPieces } from '../fs/prettyJson.js';
+import { prettyJsonChunks } from '../fs/prettyJson.js';
 import { createTarget, type TargetKind, type TargetOptions } from './targets/index.js';
 import type { TargetWriter } from './targets/target.js';
 import { planExport, type PlannedKvm } from './plan.js';
@@ -132,12 +132,6 @@ async function writeAll(options: ExportOptions, writer: TargetWriter, plans: Pla
   }
 }
 
-/** The report file: JSON.stringify(summary, null, 2) and a newline, piece by piece. */
-function* reportText(summary: ExportSummary): Generator<string> {
-  yield* prettyJsonPieces(summary);
-  yield '\n';
-}
-
 /** Runs the whole export; the export folder appears only when everything that could be written was. */
 export async function exportKvms(options: ExportOptions): Promise<ExportSummary> {
   const note = (text: string) => options.onNote?.(text);
@@ -216,8 +210,8 @@ async function exportLocked(options: ExportOptions): Promise<ExportSummary> {
     summary.complete = !summary.skipped.some((s) => isLoss(s.reason));
     summary.written = [...files, ...extras, REPORT_FILE].sort();
     await writer.finish();
-    // Written in pieces: for an org of 100k KVMs the report is tens of megabytes.
-    await writeFileAtomic(path.join(staging.dir, REPORT_FILE), gathered(reportText(summary)));
+    // Written a megabyte at a time: for an org of 100k KVMs the report is tens of megabytes.
+    await writeFileAtomic(path.join(staging.dir, REPORT_FILE), prettyJsonChunks(summary, '\n'));
     // The folder to replace is checked again: the user may have put files in it while the export ran.
     await checkExportDir(exportDirCheck(options));
     await staging.commit(options.overwrite);

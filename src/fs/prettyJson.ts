@@ -1,75 +1,160 @@
-// JSON.stringify(value, null, 2) as a stream of pieces (one per slice of an array), for large reports: the same text, never one string of all of it.
+// JSON.stringify(value, null, 2) as UTF-8 bytes in chunks of a few reused buffers, for large reports: the same text, never one string (or fresh buffer) of all of it.
+import { ByteChunks, SHORT_BYTES } from './byteChunks.js';
 
 /** True for what JSON.stringify leaves out of objects (and writes as null in arrays). */
 function omitted(value: unknown): boolean {
   return value === undefined || typeof value === 'function' || typeof value === 'symbol';
 }
 
-/** Array elements printed by one native call. */
-const SLICE = 1024;
-
-/**
- * The pieces of `JSON.stringify(value, null, 2)` for plain data (objects, arrays, strings, numbers, booleans, null;
- * no toJSON, no cycles), at `indent` (the caller's current indentation).
- */
-export function* prettyJsonPieces(value: unknown, indent = ''): Generator<string> {
-  if (Array.isArray(value)) {
-    if (value.length === 0) {
-      yield '[]';
-      return;
-    }
-    // Elements by the native printer, a slice at a time (one call per slice, not per element), the slice's lines
-    // indented to their place: JSON text has no raw newline inside strings, so every newline is a line break of the layout.
-    const breakAt = `\n${indent}`;
-    yield '[\n';
-    for (let start = 0; start < value.length; start += SLICE) {
-      const text = JSON.stringify(value.slice(start, start + SLICE), null, 2);
-      // `[\n` + the elements, each indented by two, separated by `,\n` + `\n]`
-      const body = text.slice(2, -2);
-      yield (indent === '' ? body : indent + body.replaceAll('\n', breakAt)) + (start + SLICE < value.length ? ',\n' : '\n');
-    }
-    yield `${indent}]`;
-    return;
+/** What JSON.stringify prints for `value` under `key`: its toJSON() when it has one. */
+function jsonValue(value: unknown, key: string): unknown {
+  if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    return (value as { toJSON: (key: string) => unknown }).toJSON(key);
   }
-  if (typeof value === 'object' && value !== null && !(value instanceof Date)) {
-    const keys = Object.keys(value).filter((k) => !omitted((value as Record<string, unknown>)[k]));
-    if (keys.length === 0) {
-      yield '{}';
-      return;
-    }
-    const inner = `${indent}  `;
-    yield '{\n';
-    for (let i = 0; i < keys.length; i++) {
-      yield `${inner}${JSON.stringify(keys[i])}: `;
-      yield* prettyJsonPieces((value as Record<string, unknown>)[keys[i]!], inner);
-      yield i + 1 < keys.length ? ',\n' : '\n';
-    }
-    yield `${indent}}`;
-    return;
-  }
-  yield JSON.stringify(value);
+  return value;
 }
 
-/** The pieces gathered into strings of about `size` characters (fewer, larger writes); large pieces pass as they are. */
-export function* gathered(pieces: Iterable<string>, size = 1024 * 1024): Generator<string> {
-  let batch: string[] = [];
-  let chars = 0;
-  for (const piece of pieces) {
-    if (piece.length >= size / 4) {
-      // A large piece goes as it is, after what was gathered before it (no copy of it into a batch).
-      if (batch.length > 0) yield batch.join('');
-      yield piece;
-      batch = [];
-      chars = 0;
-      continue;
+const NEWLINE = 0x0a;
+const SPACE = 0x20;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+/** Levels walked element by element (a report's rows are one level down), so full buffers leave between elements. */
+const STEPPED_DEPTH = 2;
+
+/** True when `text` is printable ASCII with no quote or backslash: its JSON literal is the text in quotes. */
+function plainAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === QUOTE || c === BACKSLASH) return false;
+  }
+  return true;
+}
+
+class PrettyJsonEncoder {
+  constructor(readonly out: ByteChunks) {}
+
+  /** `value` at `depth`, walked element by element down to STEPPED_DEPTH, pausing whenever a chunk is full. */
+  *stepwise(value: unknown, depth: number, key: string): Generator<void> {
+    value = jsonValue(value, key);
+    if (depth >= STEPPED_DEPTH || value === null || typeof value !== 'object') {
+      this.value(value, depth, key);
+      return;
     }
-    batch.push(piece);
-    chars += piece.length;
-    if (chars >= size) {
-      yield batch.join('');
-      batch = [];
-      chars = 0;
+    const isArray = Array.isArray(value);
+    const keys = isArray ? undefined : Object.keys(value).filter((k) => !omitted((value as Record<string, unknown>)[k]));
+    const count = isArray ? (value as unknown[]).length : keys!.length;
+    if (count === 0) {
+      this.text(isArray ? '[]' : '{}');
+      return;
+    }
+    for (let i = 0; i < count; i++) {
+      this.text(i === 0 ? (isArray ? '[' : '{') : ',');
+      this.newline(depth + 1);
+      const field = isArray ? String(i) : keys![i]!;
+      let element = isArray ? (value as unknown[])[i] : (value as Record<string, unknown>)[field];
+      if (!isArray) this.key(field);
+      else if (omitted(element)) element = null;
+      // Below the stepped levels an element is written in one call (no generator per row).
+      if (depth + 1 >= STEPPED_DEPTH) this.value(element, depth + 1, field);
+      else yield* this.stepwise(element, depth + 1, field);
+      if (this.out.hasReady()) yield;
+    }
+    this.newline(depth);
+    this.text(isArray ? ']' : '}');
+  }
+
+  private value(value: unknown, depth: number, key: string): void {
+    value = jsonValue(value, key);
+    if (Array.isArray(value)) this.array(value, depth);
+    else if (value !== null && typeof value === 'object') this.object(value as Record<string, unknown>, depth);
+    else if (typeof value === 'string') this.string(value);
+    else this.text(JSON.stringify(value) ?? 'null');
+  }
+
+  private array(value: unknown[], depth: number): void {
+    if (value.length === 0) {
+      this.text('[]');
+      return;
+    }
+    for (let i = 0; i < value.length; i++) {
+      this.text(i === 0 ? '[' : ',');
+      this.newline(depth + 1);
+      const element = value[i];
+      if (omitted(element)) this.text('null');
+      else this.value(element, depth + 1, String(i));
+    }
+    this.newline(depth);
+    this.text(']');
+  }
+
+  private object(value: Record<string, unknown>, depth: number): void {
+    let first = true;
+    for (const key of Object.keys(value)) {
+      const field = value[key];
+      if (omitted(field)) continue;
+      this.text(first ? '{' : ',');
+      first = false;
+      this.newline(depth + 1);
+      this.key(key);
+      this.value(field, depth + 1, key);
+    }
+    if (first) this.text('{}');
+    else {
+      this.newline(depth);
+      this.text('}');
     }
   }
-  if (batch.length > 0) yield batch.join('');
+
+  private key(key: string): void {
+    this.string(key);
+    this.text(': ');
+  }
+
+  private string(text: string): void {
+    if (text.length + 2 > SHORT_BYTES || !plainAscii(text)) {
+      this.text(JSON.stringify(text));
+      return;
+    }
+    const chunks = this.out;
+    chunks.room(text.length + 2);
+    const out = chunks.buffer;
+    let at = chunks.length;
+    out[at++] = QUOTE;
+    for (let i = 0; i < text.length; i++) out[at++] = text.charCodeAt(i);
+    out[at++] = QUOTE;
+    chunks.length = at;
+  }
+
+  private newline(depth: number): void {
+    if (depth * 2 + 1 > SHORT_BYTES) {
+      this.text(`\n${' '.repeat(depth * 2)}`);
+      return;
+    }
+    const chunks = this.out;
+    chunks.room(depth * 2 + 1);
+    const out = chunks.buffer;
+    let at = chunks.length;
+    out[at++] = NEWLINE;
+    for (let i = 0; i < depth * 2; i++) out[at++] = SPACE;
+    chunks.length = at;
+  }
+
+  /** Punctuation, numbers and JSON.stringify's literals (non-ASCII as UTF-8; a lone surrogate it already wrote as \uXXXX). */
+  private text(text: string): void {
+    this.out.text(text);
+  }
+}
+
+/**
+ * The UTF-8 bytes of `JSON.stringify(value, null, 2) + tail` for plain data (objects, arrays, strings, numbers,
+ * booleans, null; toJSON honoured; no cycles), in chunks of about `size` bytes. A chunk is a view of a buffer that is
+ * reused once the next chunk is asked for: write it out (or copy it) first.
+ */
+export function* prettyJsonChunks(value: unknown, tail = '', size = 1024 * 1024): Generator<Uint8Array> {
+  const out = new ByteChunks(size);
+  const encoder = new PrettyJsonEncoder(out);
+  for (const _ of encoder.stepwise(value, 0, '')) yield* out.takeReady();
+  out.text(tail);
+  out.flush();
+  yield* out.takeReady();
 }

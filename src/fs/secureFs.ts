@@ -33,13 +33,16 @@ async function syncDir(dir: string): Promise<void> {
   await handle.close();
 }
 
-/** Writes `data` (or its pieces, in order) to a temporary name (0600 unless told), flushes it and renames it to `finalPath`. */
-export async function writeFileAtomic(finalPath: string, data: string | Uint8Array | Iterable<string>, mode = FILE_MODE): Promise<void> {
+/**
+ * Writes `data` (or its pieces, in order: each is written out before the next is asked for, so a piece may be a
+ * reused buffer) to a temporary name (0600 unless told), flushes it and renames it to `finalPath`.
+ */
+export async function writeFileAtomic(finalPath: string, data: string | Uint8Array | Iterable<string | Uint8Array>, mode = FILE_MODE): Promise<void> {
   const tmp = temporaryNameFor(finalPath);
   const handle = await fsp.open(tmp, 'wx', mode);
   try {
     if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
-    else for (const piece of data) await handle.write(piece);
+    else for (const piece of data) await handle.writeFile(piece);
     await handle.sync();
   } catch (err) {
     await handle.close();

@@ -4,33 +4,13 @@ import type { Kvm, KvmEntry } from '../../kvm/model.js';
 import { FILE_MODE, writeFileAtomic } from '../../fs/secureFs.js';
 import { BackgroundWriter } from '../../fs/backgroundWriter.js';
 import { NAME_MAX, PIECE_CHARS, unsafePathSegment, type PlacedKvm, type TargetWriter } from './target.js';
-import type { ScriptKvm } from './apigeecliScript.js';
+import { ImportScriptLines } from './apigeecliScript.js';
+import { apigeecliFileName, splitterFor, type ApigeecliNaming } from './apigeecliNames.js';
 
-export type ApigeecliNaming = 'current' | 'legacy';
+export { apigeecliFileName, splitterFor, type ApigeecliNaming } from './apigeecliNames.js';
 
 /** The script beside the files that imports each one by itself (apigeecliScript.ts). */
 export const IMPORT_SCRIPT = 'import-kvms.sh';
-
-/** `__` since apigeecli's March 2024 releases, `_` before (the bash amu's naming). */
-export function splitterFor(naming: ApigeecliNaming): string {
-  return naming === 'current' ? '__' : '_';
-}
-
-/** The file name apigeecli derives scope and KVM name from. */
-export function apigeecliFileName(kvm: PlacedKvm, naming: ApigeecliNaming): string {
-  const s = splitterFor(naming);
-  const tail = `${s}kvmfile${s}0.json`;
-  switch (kvm.scope.kind) {
-    case 'org':
-      return `org${s}${kvm.name}${tail}`;
-    case 'env':
-      return `env${s}${kvm.scope.env}${s}${kvm.name}${tail}`;
-    case 'proxy':
-      return `proxy${s}${kvm.scope.proxy}${s}${kvm.name}${tail}`;
-    case 'revision':
-      throw new Error('revision-scoped KVMs must be mapped to proxy scope before writing');
-  }
-}
 
 /** Why a name cannot round-trip through apigeecli's file names (split on the splitter, matched with `\S*`). */
 function nameProblem(what: string, name: string, naming: ApigeecliNaming): string | undefined {
@@ -95,8 +75,10 @@ function bulkImportCollisions(planned: PlacedKvm[]): string[] {
 export class ApigeecliWriter implements TargetWriter {
   readonly label = 'apigeecli';
   readonly renderKind = 'apigeecli';
-  /** The KVMs written, with their entry counts, for import-kvms.sh (a KVM that failed to decrypt has no file). */
-  private readonly scripted: ScriptKvm[] = [];
+  /** The lines of import-kvms.sh, one per KVM written (a KVM that failed to decrypt has no file). */
+  private readonly script: ImportScriptLines;
+  /** The KVM files' names, as written. */
+  private readonly written: string[] = [];
   /** Creates the files off this thread (started with the first file). */
   private files: BackgroundWriter | undefined;
   /** The KVM files' names, sorted (once all KVMs were placed). */
@@ -110,6 +92,7 @@ export class ApigeecliWriter implements TargetWriter {
     private readonly naming: ApigeecliNaming = 'current',
   ) {
     this.rootSlash = path.join(root, path.sep);
+    this.script = new ImportScriptLines(naming);
   }
 
   unrepresentable(kvm: PlacedKvm): string | undefined {
@@ -162,7 +145,7 @@ export class ApigeecliWriter implements TargetWriter {
       if (pieces.length > 0) files.append(handle, pieces.join(''));
       files.close(handle);
     }
-    this.scripted.push({ scope: kvm.scope, name: kvm.name, entries: kvm.entries.length });
+    this.placed(kvm, name, kvm.entries.length);
     await files.ready();
   }
 
@@ -172,7 +155,13 @@ export class ApigeecliWriter implements TargetWriter {
     const name = apigeecliFileName(kvm, this.naming);
     // A file name is one path segment (unrepresentable() refuses separators, `.` and `..`): no path.join needed.
     this.files.writeFileBytes(`${this.rootSlash}${name}`, text, FILE_MODE);
-    this.scripted.push({ scope: kvm.scope, name: kvm.name, entries });
+    this.placed(kvm, name, entries);
+  }
+
+  /** A KVM given to the writer thread as `file`: listed, and its line of the script made now (while the thread writes). */
+  private placed(kvm: PlacedKvm, file: string, entries: number): void {
+    this.written.push(file);
+    this.script.add({ scope: kvm.scope, name: kvm.name, entries }, file);
   }
 
   async drain(): Promise<void> {
@@ -182,21 +171,18 @@ export class ApigeecliWriter implements TargetWriter {
   async skip(): Promise<void> {}
 
   fileList(): { files: string[]; extras: string[] } {
-    this.names ??= this.scripted.map((kvm) => apigeecliFileName(kvm, this.naming)).sort();
+    this.names ??= this.written.sort();
     return { files: this.names, extras: [IMPORT_SCRIPT] };
   }
 
   /** The KVM files, sorted; import-kvms.sh (for every KVM written) is written beside them but not listed. */
   async finish(): Promise<string[]> {
-    // The script is made while the writer thread is still creating the last files.
-    const { importScriptPieces } = await import('./apigeecliScript.js');
-    const script = [...importScriptPieces(this.scripted, this.naming)];
+    // Sorted while the writer thread is still creating the last files.
+    this.script.sort();
     const { files } = this.fileList();
-    // Held in the script and the names now: the export's report is made without 100k of these.
-    this.scripted.length = 0;
     await this.files?.flush();
     await this.files?.stop();
-    await writeFileAtomic(path.join(this.root, IMPORT_SCRIPT), script, 0o700);
+    await writeFileAtomic(path.join(this.root, IMPORT_SCRIPT), this.script.chunks(), 0o700);
     return files;
   }
 

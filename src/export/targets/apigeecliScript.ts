@@ -1,7 +1,8 @@
 // Writes import-kvms.sh beside apigeecli files: creates each KVM and imports its entries with apigeecli; safe to run again.
 import { escapeControl } from '../../cli/output.js';
 import type { PlacedKvm } from './target.js';
-import { apigeecliFileName, type ApigeecliNaming } from './apigeecli.js';
+import { ByteChunks } from '../../fs/byteChunks.js';
+import { apigeecliFileName, type ApigeecliNaming } from './apigeecliNames.js';
 
 /** A KVM the script imports, with the number of entries its file holds. */
 export interface ScriptKvm extends PlacedKvm {
@@ -19,8 +20,8 @@ function label(kvm: PlacedKvm): string {
   return escapeControl(`${kvm.scope.kind}${where} KVM ${kvm.name}`);
 }
 
-function callFor(kvm: ScriptKvm, naming: ApigeecliNaming): string {
-  const file = apigeecliFileName(kvm, naming);
+/** The script's line for `kvm`, whose entries are in `file`. */
+function callFor(kvm: ScriptKvm, file: string): string {
   const where = kvm.scope.kind === 'env' ? kvm.scope.env : kvm.scope.kind === 'proxy' ? kvm.scope.proxy : '';
   return `import_kvm ${kvm.scope.kind} ${shellQuote(where)} ${shellQuote(kvm.name)} ${shellQuote(file)} ${kvm.entries} ${shellQuote(label(kvm))}`;
 }
@@ -87,53 +88,66 @@ import_kvm() {
 
 `;
 
-/** The script for these KVMs, org scope first, then environments, then proxies. */
-export function buildImportScript(kvms: ScriptKvm[], naming: ApigeecliNaming): string {
-  return [...importScriptPieces(kvms, naming)].join('');
-}
+const SCOPE_ORDER = { org: 0, env: 1, proxy: 2, revision: 3 } as const;
 
 /**
- * The call lines of `kvms`, each a flat string (made flat at once, so the pieces it was built from die young instead
- * of filling the old generation for 100k KVMs), in the script's order: org scope first, then environments, then
- * proxies, each by the order String#localeCompare gives (one collator for all), ties in the order given.
+ * The script's call lines, one added as each KVM is written (the work spread over the export), sorted once at the
+ * end: org scope first, then environments, then proxies, each by the order String#localeCompare gives (one collator
+ * for all), ties in the order added.
  */
-function sortedCalls(kvms: ScriptKvm[], naming: ApigeecliNaming): string[] {
-  const order = { org: 0, env: 1, proxy: 2, revision: 3 } as const;
-  const calls = new Array<string>(kvms.length);
-  const ranks = new Uint8Array(kvms.length);
-  const indexes = new Array<number>(kvms.length);
-  for (let i = 0; i < kvms.length; i++) {
-    const call = callFor(kvms[i]!, naming);
-    call.charCodeAt(0); // flattens the string V8 built by concatenation
-    calls[i] = call;
-    ranks[i] = order[kvms[i]!.scope.kind];
-    indexes[i] = i;
+export class ImportScriptLines {
+  private readonly lines: string[] = [];
+  private readonly ranks: number[] = [];
+  /** Line indexes in the script's order, once sorted. */
+  private order: number[] | undefined;
+
+  constructor(private readonly naming: ApigeecliNaming) {}
+
+  /** A KVM written to `file` (its apigeecli file name, when already known). */
+  add(kvm: ScriptKvm, file = apigeecliFileName(kvm, this.naming)): void {
+    const call = callFor(kvm, file);
+    call.charCodeAt(0); // flattens the string V8 built by concatenation (its pieces die young)
+    this.lines.push(call);
+    this.ranks.push(SCOPE_ORDER[kvm.scope.kind]);
   }
-  const collator = new Intl.Collator();
-  indexes.sort((a, b) => ranks[a]! - ranks[b]! || collator.compare(calls[a]!, calls[b]!) || a - b);
-  return indexes.map((i) => calls[i]!);
+
+  /** Puts the lines in the script's order (done by `chunks` otherwise): call it while other work is still under way. */
+  sort(): void {
+    const { lines, ranks } = this;
+    const order = Array.from({ length: lines.length }, (_, i) => i);
+    const collator = new Intl.Collator();
+    order.sort((a, b) => ranks[a]! - ranks[b]! || collator.compare(lines[a]!, lines[b]!) || a - b);
+    this.order = order;
+  }
+
+  /** The whole script as UTF-8, a megabyte at a time (for 100k KVMs it is tens of megabytes); the lines are let go. */
+  *chunks(): Generator<Uint8Array> {
+    if (this.order?.length !== this.lines.length) this.sort();
+    const { lines } = this;
+    const order = this.order!;
+    const out = new ByteChunks();
+    out.text(HEADER);
+    for (let i = 0; i < order.length; i++) {
+      out.text(lines[order[i]!]!);
+      if (i + 1 < order.length) out.text('\n');
+      if (out.hasReady()) yield* out.takeReady();
+    }
+    out.text('\n\n');
+    out.text(`echo "${lines.length} KVM(s): $created created, $updated updated (existed already), $skipped skipped (existed already, no entries), $failed failed"\n`);
+    out.text('if [ "$failed" -gt 0 ]; then echo "$failed KVM(s) failed to import" >&2; exit 1; fi\n');
+    this.lines.length = 0;
+    this.ranks.length = 0;
+    this.order = undefined;
+    out.flush();
+    yield* out.takeReady();
+  }
 }
 
-/** The same text in pieces of about a megabyte (for 100k KVMs the script is tens of megabytes). */
-export function* importScriptPieces(kvms: ScriptKvm[], naming: ApigeecliNaming): Generator<string> {
-  const lines = sortedCalls(kvms, naming);
-  yield HEADER;
-  let batch: string[] = [];
-  let chars = 0;
-  for (let i = 0; i < lines.length; i++) {
-    batch.push(lines[i]!);
-    if (i + 1 < lines.length) batch.push('\n');
-    chars += lines[i]!.length + 1;
-    if (chars >= 1024 * 1024) {
-      yield batch.join('');
-      batch = [];
-      chars = 0;
-    }
-  }
-  batch.push(
-    '\n\n',
-    `echo "${kvms.length} KVM(s): $created created, $updated updated (existed already), $skipped skipped (existed already, no entries), $failed failed"\n`,
-    'if [ "$failed" -gt 0 ]; then echo "$failed KVM(s) failed to import" >&2; exit 1; fi\n',
-  );
-  yield batch.join('');
+/** The script for these KVMs as one string. */
+export function buildImportScript(kvms: ScriptKvm[], naming: ApigeecliNaming): string {
+  const lines = new ImportScriptLines(naming);
+  for (const kvm of kvms) lines.add(kvm);
+  const copies: Buffer[] = [];
+  for (const chunk of lines.chunks()) copies.push(Buffer.from(chunk));
+  return Buffer.concat(copies).toString('utf8');
 }
