@@ -1,6 +1,6 @@
 // A KVM source guarded by the dumps' integrity records: checked before the first pass, unchanged through the second.
 import { InputError } from '../errors.js';
-import type { KvmDescriptor, KvmSource, SourceIndex, SourceItem } from './source.js';
+import type { KvmDescriptor, KvmRef, KvmSource, SourceIndex, SourceItem } from './source.js';
 import type { DigestedItem, RenderedItem } from './parallel/edgeParallel.js';
 import type { RenderKind } from './parallel/protocol.js';
 import { checkDumpAgainstRecord, checkUnchanged, noRecordNote, type DumpCheck } from '../dumps/integrity.js';
@@ -40,11 +40,11 @@ export class CheckedKvmSource implements KvmSource {
     await this.unchanged();
   }
 
-  readRendered(wanted: string[], render: RenderKind, threads?: number): AsyncIterable<RenderedItem[]> | undefined {
+  readRendered(wanted: readonly KvmRef[], render: RenderKind, threads?: number): AsyncIterable<RenderedItem[]> | undefined {
     return this.guarded(this.inner.readRendered?.(wanted, render, threads));
   }
 
-  readDigested(wanted: string[], digestKey: Buffer, threads?: number): AsyncIterable<DigestedItem[]> | undefined {
+  readDigested(wanted: readonly KvmRef[], digestKey: Buffer, threads?: number): AsyncIterable<DigestedItem[]> | undefined {
     return this.guarded(this.inner.readDigested?.(wanted, digestKey, threads));
   }
 

@@ -6,11 +6,11 @@ import { decodeColumnName } from '../kvm/edgeColumnNames.js';
 import { decodeRowHeader, decodeRowValue, KEYSTORE_KVM_NAME } from '../dumps/edgeRowValue.js';
 import { DecryptFailure, decryptEdgeValues, unwrapEdgeDek } from '../keys/aesEcb.js';
 import { InputError, KeyError } from '../errors.js';
-import { type KvmDescriptor, type KvmSource, type SourceIndex, type SourceItem } from './source.js';
+import { type KvmDescriptor, type KvmRef, type KvmSource, type SourceIndex, type SourceItem } from './source.js';
 import type { EdgeColumn, EdgeColumnReader } from '../dumps/openDump.js';
 import path from 'node:path';
 import { exportThreads, renderEdgeDump, type DigestedItem, type RenderedItem } from './parallel/edgeParallel.js';
-import type { EdgeDumpLayout, RenderKind } from './parallel/protocol.js';
+import { wantedByScope, type EdgeDumpLayout, type RenderKind } from './parallel/protocol.js';
 
 /** A scope's unwrapped data key, or why it could not be unwrapped. */
 export interface ScopeKey {
@@ -66,17 +66,18 @@ export class EdgeKvmSource implements KvmSource {
     }
   }
 
-  readRendered(wanted: string[], render: RenderKind, threads?: number): AsyncIterable<RenderedItem[]> | undefined {
+  readRendered(wanted: readonly KvmRef[], render: RenderKind, threads?: number): AsyncIterable<RenderedItem[]> | undefined {
     if (this.chunked === undefined) return undefined;
     const { file, layout } = this.chunked;
+    const setup = { label: path.basename(file), layout, keys: this.sharedKeys(), wanted: wantedByScope(wanted), render };
     // A target's render kind gives rendered (or failed) KVMs only.
-    return renderEdgeDump(file, { label: path.basename(file), layout, keys: this.sharedKeys(), wanted, render }, exportThreads(threads)) as AsyncIterable<RenderedItem[]>;
+    return renderEdgeDump(file, setup, exportThreads(threads)) as AsyncIterable<RenderedItem[]>;
   }
 
-  readDigested(wanted: string[], digestKey: Buffer, threads?: number): AsyncIterable<DigestedItem[]> | undefined {
+  readDigested(wanted: readonly KvmRef[], digestKey: Buffer, threads?: number): AsyncIterable<DigestedItem[]> | undefined {
     if (this.chunked === undefined) return undefined;
     const { file, layout } = this.chunked;
-    const setup = { label: path.basename(file), layout, keys: this.sharedKeys(), wanted, render: 'digest' as const, digestKey: new Uint8Array(digestKey) };
+    const setup = { label: path.basename(file), layout, keys: this.sharedKeys(), wanted: wantedByScope(wanted), render: 'digest' as const, digestKey: new Uint8Array(digestKey) };
     // The digest kind gives digested (or failed) KVMs only.
     return renderEdgeDump(file, setup, exportThreads(threads)) as AsyncIterable<DigestedItem[]>;
   }

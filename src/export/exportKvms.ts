@@ -12,7 +12,7 @@ import { planExport, type PlannedKvm } from './plan.js';
 import { descriptorKey, type KvmDescriptor, type KvmSource, type SourceIndex } from './source.js';
 import { emptyCounts, isLoss, skippedEntry, type ExportSummary, type KvmReport } from './summary.js';
 import { amuVersion } from '../version.js';
-import { ScopeLabels } from '../kvm/model.js';
+import { sameScope, ScopeLabels } from '../kvm/model.js';
 
 export interface ExportOptions extends TargetOptions {
   source: KvmSource;
@@ -41,15 +41,14 @@ export { REPORT_FILE };
 
 function reportOf(p: PlannedKvm, labels: ScopeLabels): KvmReport {
   const scope = labels.of(p.target.scope);
+  const { name } = p.target;
+  const { encrypted } = p.descriptor;
+  // Literals of fixed shape (fields in the report's order): 100k rows built by spreads take several times the time.
+  if (p.target.scope === p.descriptor.scope && !p.skip) return { scope, name, encrypted, entries: null, status: 'exported' };
   const dumpScope = labels.of(p.descriptor.scope);
-  return {
-    scope,
-    name: p.target.name,
-    ...(dumpScope !== scope ? { dumpScope } : {}),
-    encrypted: p.descriptor.encrypted,
-    entries: null,
-    ...(p.skip ? { status: p.skip.reason, reason: p.skip.detail } : { status: 'exported' }),
-  };
+  const report: KvmReport = dumpScope !== scope ? { scope, name, dumpScope, encrypted, entries: null, status: 'exported' } : { scope, name, encrypted, entries: null, status: 'exported' };
+  if (p.skip) Object.assign(report, { status: p.skip.reason, reason: p.skip.detail });
+  return report;
 }
 
 function countFound(plans: PlannedKvm[], summary: ExportSummary): void {
@@ -62,26 +61,56 @@ function countFound(plans: PlannedKvm[], summary: ExportSummary): void {
   }
 }
 
+/**
+ * Finds the plan of each KVM the second pass reads, once. The pass reads the planned KVMs in the order the first
+ * pass found them, so the next planned one is nearly always it; a map by descriptorKey is made only if not.
+ */
+class PlanFinder {
+  /** `found[i]` once plan i was read again. */
+  readonly found: Uint8Array;
+  private next = 0;
+  private byKey: Map<string, number> | undefined;
+
+  constructor(private readonly plans: PlannedKvm[]) {
+    this.found = new Uint8Array(plans.length);
+  }
+
+  /** The index of the plan of a KVM read in the second pass; undefined for one not planned (or read twice). */
+  planOf(descriptor: KvmDescriptor): number | undefined {
+    const { plans, found } = this;
+    while (this.next < plans.length && (plans[this.next]!.skip || found[this.next])) this.next++;
+    const candidate = plans[this.next];
+    let i: number | undefined;
+    if (candidate !== undefined && candidate.descriptor.name === descriptor.name && sameScope(candidate.descriptor.scope, descriptor.scope)) i = this.next;
+    else {
+      if (this.byKey === undefined) {
+        this.byKey = new Map();
+        plans.forEach((p, n) => {
+          if (!p.skip) this.byKey!.set(descriptorKey(p.descriptor), n);
+        });
+      }
+      i = this.byKey.get(descriptorKey(descriptor));
+    }
+    if (i === undefined || found[i]) return undefined;
+    found[i] = 1;
+    return i;
+  }
+}
+
 async function writeAll(options: ExportOptions, writer: TargetWriter, plans: PlannedKvm[], summary: ExportSummary): Promise<void> {
-  /** Planned KVM by descriptorKey -> its index in plans (and in summary.kvms); `found` marks those read again. */
-  const wanted = new Map<string, number>();
-  plans.forEach((p, i) => {
-    if (!p.skip) wanted.set(descriptorKey(p.descriptor), i);
-  });
-  const found = new Uint8Array(plans.length);
-  const total = wanted.size;
-  const planned = plans.filter((p) => !p.skip).map((p) => p.target);
+  const wanted = plans.filter((p) => !p.skip);
+  const total = wanted.length;
+  const planned = wanted.map((p) => p.target);
   summary.warnings.push(...writer.warnings(planned));
   await writer.begin(planned);
   let done = 0;
   let entries = 0;
+  const finder = new PlanFinder(plans);
+  const { found } = finder;
   /** The plan of a KVM read in the second pass, once; undefined for one not planned (or read twice). */
   const planOf = (descriptor: KvmDescriptor): number | undefined => {
     if (options.signal?.aborted) throw new InterruptedError('export interrupted; nothing was written to the export folder');
-    const i = wanted.get(descriptorKey(descriptor));
-    if (i === undefined || found[i]) return undefined;
-    found[i] = 1;
-    return i;
+    return finder.planOf(descriptor);
   };
   const failed = async (i: number, reason: string) => {
     const d = plans[i]!.descriptor;
@@ -98,7 +127,7 @@ async function writeAll(options: ExportOptions, writer: TargetWriter, plans: Pla
     entries += count;
   };
   // Worker threads decrypt and render when the source and machine allow it (a batch per chunk of the dump); else KVM by KVM.
-  const batches = options.source.readRendered?.([...wanted.keys()], writer.renderKind, options.threads);
+  const batches = options.source.readRendered?.(wanted.map((p) => p.descriptor), writer.renderKind, options.threads);
   if (batches !== undefined) {
     for await (const batch of batches) {
       for (const item of batch) {
@@ -114,7 +143,8 @@ async function writeAll(options: ExportOptions, writer: TargetWriter, plans: Pla
       options.onProgress?.({ kvms: done, entries, total });
     }
   } else {
-    for await (const item of options.source.read((d) => wanted.has(descriptorKey(d)))) {
+    const wantedKeys = new Set(wanted.map((p) => descriptorKey(p.descriptor)));
+    for await (const item of options.source.read((d) => wantedKeys.has(descriptorKey(d)))) {
       const i = planOf(item.descriptor);
       if (i === undefined) continue;
       if (item.kind === 'failed') await failed(i, item.reason);

@@ -52,7 +52,7 @@ import {
   writeRecordBytes,
   type SpillRecord,
 } from './spillRecords.js';
-import { descriptorKey, type KvmDescriptor, type KvmSource, type SourceIndex, type SourceItem, type SourceNote } from './source.js';
+import { descriptorKey, type KvmDescriptor, type KvmRef, type KvmSource, type SourceIndex, type SourceItem, type SourceNote } from './source.js';
 import type { RenderKind } from './parallel/protocol.js';
 import type { DigestedItem, RenderedItem } from './parallel/edgeParallel.js';
 import { groupRecords } from './hybrid/bucketRender.js';
@@ -444,13 +444,13 @@ export class HybridKvmSource implements KvmSource {
    * order, as `read`, rendered from the spill records' bytes (bucketRender.ts) or, for anything unusual, from `read`'s
    * own items. One thread: the file writer thread already has the other core.
    */
-  readRendered(wanted: string[], render: RenderKind): AsyncIterable<RenderedItem[]> {
-    return this.fastPass(new Set(wanted), new RenderSink(render));
+  readRendered(wanted: readonly KvmRef[], render: RenderKind): AsyncIterable<RenderedItem[]> {
+    return this.fastPass(new Set(wanted.map(descriptorKey)), new RenderSink(render));
   }
 
   /** The same pass for `kvms verify`: each KVM's entry count and content digest under `digestKey` (see ContentDigester). */
-  readDigested(wanted: string[], digestKey: Buffer): AsyncIterable<DigestedItem[]> {
-    return this.fastPass(new Set(wanted), new DigestSink(new ContentDigester(digestKey)));
+  readDigested(wanted: readonly KvmRef[], digestKey: Buffer): AsyncIterable<DigestedItem[]> {
+    return this.fastPass(new Set(wanted.map(descriptorKey)), new DigestSink(new ContentDigester(digestKey)));
   }
 
   private async *fastPass<T>(wanted: Set<string>, sink: PassSink<T>): AsyncIterable<T[]> {

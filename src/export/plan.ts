@@ -1,5 +1,5 @@
 // Decides, before any value is read, which KVMs are written where and which are left out, and why.
-import type { Scope } from '../kvm/model.js';
+import { scopeKey, type Scope } from '../kvm/model.js';
 import type { PlacedKvm } from './targets/target.js';
 import { descriptorKey, type KvmDescriptor } from './source.js';
 
@@ -30,6 +30,7 @@ function placed(d: KvmDescriptor): PlacedKvm {
 
 /** Proxy scope has no revisions on X/hybrid: a proxy-scoped KVM of the same name wins, else the highest revision. */
 function markSupersededRevisions(plans: PlannedKvm[]): void {
+  if (!plans.some((p) => p.descriptor.scope.kind === 'revision')) return;
   const groups = new Map<string, PlannedKvm[]>();
   for (const p of plans) {
     if (p.skip || p.target.scope.kind !== 'proxy') continue;
@@ -60,13 +61,21 @@ function supersededDetail(winner: KvmDescriptor): string {
 
 /** Two KVMs that would land in the same place (possible in hybrid dumps): both are refused rather than one lost. */
 function markDuplicates(plans: PlannedKvm[]): void {
-  const seen = new Map<string, PlannedKvm>();
+  // By scope, then name (no key string per KVM: the KVMs of a scope come together and mostly share its object).
+  const byScope = new Map<string, Map<string, PlannedKvm>>();
+  let lastScope: Scope | undefined;
+  let seen = new Map<string, PlannedKvm>();
   for (const p of plans) {
     if (p.skip) continue;
-    const key = descriptorKey(p.target);
-    const first = seen.get(key);
+    if (p.target.scope !== lastScope) {
+      lastScope = p.target.scope;
+      const key = scopeKey(lastScope);
+      seen = byScope.get(key) ?? new Map<string, PlannedKvm>();
+      byScope.set(key, seen);
+    }
+    const first = seen.get(p.target.name);
     if (!first) {
-      seen.set(key, p);
+      seen.set(p.target.name, p);
       continue;
     }
     const detail = `another KVM of the same name and scope is in the dump (${first.descriptor.origin} and ${p.descriptor.origin})`;

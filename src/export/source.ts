@@ -41,12 +41,18 @@ export interface KvmSource {
   /** Second pass: the KVMs `wanted` selects, decrypted, in dump order. */
   read(wanted: (d: KvmDescriptor) => boolean): AsyncIterable<SourceItem>;
   /**
-   * Second pass done by worker threads, each KVM already in the target's text: the KVMs whose descriptorKey is in
-   * `wanted`, in dump order, a batch per chunk of the dump. Undefined when this source cannot (then `read` is used).
+   * Second pass done by worker threads, each KVM already in the target's text: the KVMs `wanted` names (by scope and
+   * exact name), in dump order, a batch per chunk of the dump. Undefined when this source cannot (then `read` is used).
    */
-  readRendered?(wanted: string[], render: RenderKind, threads?: number): AsyncIterable<RenderedItem[]> | undefined;
+  readRendered?(wanted: readonly KvmRef[], render: RenderKind, threads?: number): AsyncIterable<RenderedItem[]> | undefined;
   /** The same for `kvms verify`: each wanted KVM's entry count and content digest under `digestKey` (see ContentDigester). */
-  readDigested?(wanted: string[], digestKey: Buffer, threads?: number): AsyncIterable<DigestedItem[]> | undefined;
+  readDigested?(wanted: readonly KvmRef[], digestKey: Buffer, threads?: number): AsyncIterable<DigestedItem[]> | undefined;
+}
+
+/** A KVM by scope and exact name (a descriptor, or anything else that names one). */
+export interface KvmRef {
+  scope: Scope;
+  name: string;
 }
 
 /** Identifies a KVM within a dump: scope and exact name. */

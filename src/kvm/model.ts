@@ -51,13 +51,37 @@ export function scopeLabel(scope: Scope): string {
 /** Scope labels with one string per label, for rows that each name their scope (100k rows, a handful of scopes). */
 export class ScopeLabels {
   private readonly labels = new Map<string, string>();
+  /** The last scope object asked for and its label (KVMs of a scope come together and share its object). */
+  private last: { scope: Scope; label: string } | undefined;
 
   of(scope: Scope): string {
+    if (this.last?.scope === scope) return this.last.label;
+    const label = this.shared(scope);
+    this.last = { scope, label };
+    return label;
+  }
+
+  private shared(scope: Scope): string {
     const label = scopeLabel(scope);
     const shared = this.labels.get(label);
     if (shared !== undefined) return shared;
     this.labels.set(label, label);
     return label;
+  }
+}
+
+/** True when `a` and `b` are the same scope. */
+export function sameScope(a: Scope, b: Scope): boolean {
+  if (a === b) return true;
+  switch (a.kind) {
+    case 'org':
+      return b.kind === 'org';
+    case 'env':
+      return b.kind === 'env' && a.env === b.env;
+    case 'proxy':
+      return b.kind === 'proxy' && a.proxy === b.proxy;
+    case 'revision':
+      return b.kind === 'revision' && a.proxy === b.proxy && a.revision === b.revision;
   }
 }
 

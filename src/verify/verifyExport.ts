@@ -164,7 +164,7 @@ async function digestDump(
   const keys = expected.map((p) => descriptorKey(p.descriptor));
   const contents = new DumpContents(keys);
   // An Edge dump (cassandra-cli text, or CQL with text cells): count and digest per KVM straight from its bytes, on worker threads when given.
-  const digested = options.source.readDigested?.(contents.unique ? keys : [...new Set(keys)], digestKey, options.threads);
+  const digested = options.source.readDigested?.(expected.map((p) => p.descriptor), digestKey, options.threads);
   if (digested) {
     for await (const batch of digested) {
       if (options.signal.aborted) throw new InterruptedError('verify interrupted');

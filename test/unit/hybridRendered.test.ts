@@ -5,7 +5,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { HybridKvmSource, type HybridKeys, type HybridSourceOptions } from '../../src/export/hybridSource.js';
-import { descriptorKey } from '../../src/export/source.js';
+import { descriptorKey, type KvmDescriptor } from '../../src/export/source.js';
 import { cqlHybridReaders, cqlshEntryReaders, type HybridDumpReaders } from '../../src/dumps/openDump.js';
 import { CqlDumpWriter } from '../../src/dumps/cqlDumpFormat.js';
 import { apigeecliFileText } from '../../src/export/targets/apigeecli.js';
@@ -124,12 +124,12 @@ type Seen = SeenItem[] | { error: string };
 const DIGEST_KEY = Buffer.from('a digest key for the tests, 32 b');
 
 /** What a source gives after its index pass, item by item, or the error it throws. */
-async function seen(readers: HybridDumpReaders, options: HybridSourceOptions, keys: HybridKeys, each: (src: HybridKvmSource, wanted: string[]) => AsyncIterable<SeenItem>): Promise<Seen> {
+async function seen(readers: HybridDumpReaders, options: HybridSourceOptions, keys: HybridKeys, each: (src: HybridKvmSource, wanted: KvmDescriptor[]) => AsyncIterable<SeenItem>): Promise<Seen> {
   const src = new HybridKvmSource('d', readers, keys, options);
   const out: SeenItem[] = [];
   try {
     const index = await src.index();
-    for await (const item of each(src, index.kvms.map(descriptorKey))) out.push(item);
+    for await (const item of each(src, index.kvms)) out.push(item);
   } catch (err) {
     return { error: String(err) };
   }

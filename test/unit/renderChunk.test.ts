@@ -1,7 +1,7 @@
 // The export's chunk renderer: the byte fast path and the general path write exactly the targets' text, and JSON escaping matches JSON.stringify.
 import { ByteOut } from '../../src/export/parallel/byteOut.js';
 import { chunkContext, renderChunk } from '../../src/export/parallel/renderChunk.js';
-import type { RenderKind } from '../../src/export/parallel/protocol.js';
+import { wantedByScope, type RenderKind } from '../../src/export/parallel/protocol.js';
 import { descriptorKey } from '../../src/export/source.js';
 import { apigeecliFileText } from '../../src/export/targets/apigeecli.js';
 import { mavenKvmText } from '../../src/export/targets/maven.js';
@@ -60,7 +60,7 @@ describe('renderChunk', () => {
 
   test.each<RenderKind>(['apigeecli', 'maven'])('%s: every KVM exactly as the target writes it, in dump order', (render) => {
     const keys: [string, { dek?: Uint8Array }][] = [...deks].map(([scope, dek]) => [scope, { dek: new Uint8Array(dek) }]);
-    const wanted = specs.filter((s) => s.name !== 'Kvm3').map((s) => descriptorKey(s));
+    const wanted = wantedByScope(specs.filter((s) => s.name !== 'Kvm3'));
     const { rows, text } = renderChunk(chunkContext({ label: 'acme-kvms.out', keys, wanted, render }), dump, 1);
     const rendered = new Map(rows.map((r) => [descriptorKey(r.descriptor), Buffer.from(text, r.start, r.end - r.start).toString('utf8')]));
     expect(rendered.size).toBe(specs.length - 1);
@@ -80,7 +80,7 @@ describe('renderChunk', () => {
   test('digest: each KVM\'s count and keyed digest, as ContentDigester gives them from the entries', () => {
     const keys: [string, { dek?: Uint8Array }][] = [...deks].map(([scope, dek]) => [scope, { dek: new Uint8Array(dek) }]);
     const digestKey = Buffer.alloc(32, 5);
-    const wanted = specs.map((s) => descriptorKey(s));
+    const wanted = wantedByScope(specs);
     const { rows } = renderChunk(chunkContext({ label: 'acme-kvms.out', keys, wanted, render: 'digest', digestKey: new Uint8Array(digestKey) }), dump, 1);
     const digests = new Map(rows.map((r) => [descriptorKey(r.descriptor), { entries: r.entries, digest: r.digest }]));
     expect(digests.size).toBe(specs.length);
@@ -89,7 +89,7 @@ describe('renderChunk', () => {
 
   describe('CQL dump rows (column1 and value as JSON text cells)', () => {
     const keys = (): [string, { dek?: Uint8Array }][] => [...deks].map(([scope, dek]) => [scope, { dek: new Uint8Array(dek) }]);
-    const wanted = specs.map((s) => descriptorKey(s));
+    const wanted = wantedByScope(specs);
     const header = JSON.stringify({ format: 'amu-cql-dump', version: 1 });
     const cqlDump = (order: 'name-first' | 'value-first') =>
       Buffer.from(`${[header, ...columns.map((c) => JSON.stringify(order === 'name-first' ? [c.name, c.value] : [c.value, c.name])), JSON.stringify({ end: true })].join('\n')}\n`, 'utf8');
@@ -127,7 +127,7 @@ describe('renderChunk', () => {
 
   test('a value that does not decrypt is a failed KVM with the general path\'s reason', () => {
     const keys: [string, { dek?: Uint8Array }][] = [...deks].map(([scope]) => [scope, { dek: new Uint8Array(16).fill(9) }]);
-    const wanted = specs.map((s) => descriptorKey(s));
+    const wanted = wantedByScope(specs);
     const { rows } = renderChunk(chunkContext({ label: 'acme-kvms.out', keys, wanted, render: 'apigeecli' }), dump, 1);
     const failed = rows.filter((r) => r.kind === 'failed');
     expect(failed.length).toBeGreaterThan(5);

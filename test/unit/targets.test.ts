@@ -45,6 +45,25 @@ describe('apigeecli target', () => {
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ keyValueEntries: kvm.entries, nextPageToken: '' });
     expect((await stat(file)).mode & 0o777).toBe(0o600);
   });
+  test('warns once per KVM name bulk import would merge, environments and proxies apart, in the order the names first come', () => {
+    const w = new ApigeecliWriter('/nowhere');
+    const proxy = (p: string) => ({ kind: 'proxy', proxy: p }) as const;
+    const planned = [
+      { scope: env('qa'), name: 'b' },
+      { scope: proxy('p1'), name: 'a' },
+      { scope: env('prod'), name: 'b' },
+      { scope: env('qa'), name: 'a' },
+      { scope: proxy('p2'), name: 'a' },
+      { scope: org, name: 'b' },
+      { scope: env('x'), name: 'c' },
+      { scope: env('y'), name: 'b' },
+      { scope: proxy('p3'), name: 'b' },
+    ];
+    expect(w.warnings(planned).map((text) => text.slice(0, text.indexOf(':')))).toEqual([
+      'KVM "b" exists in 3 environments (qa, prod, y)',
+      'KVM "a" exists in 2 proxies (p1, p2)',
+    ]);
+  });
   test('owns its extras: warns of names bulk import would merge, writes import-kvms.sh (0700) for the planned KVMs', async () => {
     const dir = await tmp();
     const w = new ApigeecliWriter(dir);

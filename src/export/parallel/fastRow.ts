@@ -8,13 +8,13 @@ import { location } from '../../dumps/lines.js';
 import { ENCRYPTED_FLAG, KEYSTORE_KVM_NAME } from '../../dumps/edgeRowValue.js';
 import { aesEcbDecryptBlocks } from '../../keys/aesEcb.js';
 import { decodeStrictBase64Bytes } from '../../keys/base64.js';
-import { decodeColumnName } from '../../kvm/edgeColumnNames.js';
-import { scopeKey } from '../../kvm/model.js';
+import { decodeColumnName, KVM_MARKER } from '../../kvm/edgeColumnNames.js';
+import { scopeKey, type Scope } from '../../kvm/model.js';
 import type { KvmDescriptor } from '../source.js';
 import type { EntryLines } from '../../verify/entryLines.js';
 import type { ByteOut } from './byteOut.js';
 import { MAVEN_ENTRY, MAVEN_HEAD, TARGET_LAYOUTS, withNameQuotes } from './targetLayout.js';
-import type { ChunkContext } from './renderChunk.js';
+import type { ChunkContext, ColumnScope } from './renderChunk.js';
 import type { RenderedRow } from './protocol.js';
 
 const NAME_START = Buffer.from('=> (name=');
@@ -105,6 +105,46 @@ function plainText(bytes: Buffer, start: number, end: number): boolean {
   return true;
 }
 
+const KVM_MARKER_BYTES = Buffer.from(KVM_MARKER);
+
+/**
+ * The scope of the column name `bytes[start, end)` whose KVM marker is at `markerAt`: the last one again when the
+ * bytes before the marker are the same (a dump's rows of one scope come together), else decoded and kept; undefined
+ * for a column name decodeColumnName refuses (the general path then says why).
+ */
+function columnScope(context: ChunkContext, bytes: Buffer, start: number, markerAt: number, end: number): ColumnScope | undefined {
+  const last = context.lastScope;
+  if (last !== undefined && last.prefix.length === markerAt - start && bytes.compare(last.prefix, 0, last.prefix.length, start, markerAt) === 0) return last;
+  let scope: Scope;
+  try {
+    scope = decodeColumnName(bytes.toString('utf8', start, end)).scope;
+  } catch {
+    return undefined;
+  }
+  const key = scopeKey(scope);
+  const column: ColumnScope = { prefix: Buffer.from(bytes.subarray(start, markerAt)), scope, dek: context.keys.get(key)?.dek, names: context.wanted.get(key) };
+  context.lastScope = column;
+  return column;
+}
+
+/** True when `bytes[start, end)` (a column name's KVM part) is `name` lowercased, as Edge names the column. */
+function namesColumn(name: string, bytes: Buffer, start: number, end: number): boolean {
+  if (name.length === end - start) {
+    let ascii = true;
+    for (let i = 0; i < name.length; i++) {
+      let c = name.charCodeAt(i);
+      if (c > 0x7f) {
+        ascii = false;
+        break;
+      }
+      if (c >= 0x41 && c <= 0x5a) c += 0x20;
+      if (bytes[start + i] !== c) return false;
+    }
+    if (ascii) return true;
+  }
+  return name.toLowerCase() === bytes.toString('utf8', start, end);
+}
+
 /** Scratch for the ciphertext of one KVM, grown to the largest. */
 let scratch: Buffer = Buffer.allocUnsafe(64 * 1024);
 
@@ -150,13 +190,14 @@ function parseRowFast(context: ChunkContext, bytes: Buffer, start: number, stop:
   if (literalEnd < nameEnd + syntax.nameClose.length || !startsWithAt(bytes, literalEnd, syntax.trueTail, tail)) return 'general';
   const name = bytes.toString('utf8', nameStart, nameEnd);
   if (name === KEYSTORE_KVM_NAME || name === ENCRYPTED_FLAG) return 'general';
-  const where = location(context.setup.label, lineNo);
-  const { scope, kvmKey } = decodeColumnName(bytes.toString('utf8', parts.nameStart, parts.nameEnd), where);
-  if (name.toLowerCase() !== kvmKey) return 'general';
-  const descriptor: KvmDescriptor = { scope, name, encrypted: true, origin: where };
-  if (!context.isWanted(descriptor)) return 'general';
-  const dek = context.keys.get(scopeKey(scope))?.dek;
-  if (dek === undefined) return 'general';
+  const markerAt = bytes.indexOf(KVM_MARKER_BYTES, parts.nameStart);
+  const keyStart = markerAt + KVM_MARKER_BYTES.length;
+  if (markerAt < 0 || keyStart >= parts.nameEnd) return 'general';
+  const column = columnScope(context, bytes, parts.nameStart, markerAt, parts.nameEnd);
+  // Not wanted, no data key, or the column not named after the KVM: the general path says why (or passes it over).
+  if (column?.dek === undefined || column.names?.has(name) !== true || !namesColumn(name, bytes, keyStart, parts.nameEnd)) return 'general';
+  const { dek } = column;
+  const descriptor: KvmDescriptor = { scope: column.scope, name, encrypted: true, origin: location(context.setup.label, lineNo) };
 
   // The entries: [{\"name\":\"N\",\"value\":\"V\"},...] with N plain and V base64.
   const ls = nameEnd + syntax.nameClose.length;

@@ -1,5 +1,6 @@
 // Messages between the export's main thread and its worker threads (second pass over an Edge dump, cassandra-cli text or CQL).
-import type { KvmDescriptor } from '../source.js';
+import { scopeKey, type Scope } from '../../kvm/model.js';
+import type { KvmDescriptor, KvmRef } from '../source.js';
 
 /** How a worker renders each KVM: the target's text for one KVM. */
 export type RenderKind = 'apigeecli' | 'maven';
@@ -18,8 +19,8 @@ export interface WorkerSetup {
   layout?: EdgeDumpLayout;
   /** The scopes' data keys by scopeKey (or why a scope has none). */
   keys: [string, { dek?: Uint8Array; failure?: string }][];
-  /** descriptorKey of every KVM to render; the others are passed over. */
-  wanted: string[];
+  /** The KVMs to render, their exact names by scopeKey; the others are passed over. */
+  wanted: [scopeKey: string, names: string[]][];
   render: WorkerOutput;
   /** With render 'digest': the run's HMAC key (see ContentDigester). */
   digestKey?: Uint8Array;
@@ -62,4 +63,21 @@ export interface ChunkResult {
   /** The chunk's buffer, given back for the next read. */
   buffer: ArrayBuffer;
   error?: WorkerError;
+}
+
+/** The wanted KVMs' names by scopeKey, as they cross to worker threads (no string made per KVM: KVMs of one scope share its object). */
+export function wantedByScope(wanted: readonly KvmRef[]): [string, string[]][] {
+  const byScope = new Map<string, string[]>();
+  let lastScope: Scope | undefined;
+  let names: string[] = [];
+  for (const kvm of wanted) {
+    if (kvm.scope !== lastScope) {
+      lastScope = kvm.scope;
+      const key = scopeKey(kvm.scope);
+      names = byScope.get(key) ?? [];
+      byScope.set(key, names);
+    }
+    names.push(kvm.name);
+  }
+  return [...byScope];
 }

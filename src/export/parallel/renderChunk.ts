@@ -6,9 +6,8 @@ import { isUtf8 } from 'node:buffer';
 import { AmuError, InputError, KeyError } from '../../errors.js';
 import { parseRecord } from '../../dumps/edgeCliDump.js';
 import { location } from '../../dumps/lines.js';
-import type { Scope } from '../../kvm/model.js';
+import { scopeKey, type Scope } from '../../kvm/model.js';
 import { edgeItemOf, type ScopeKey } from '../edgeSource.js';
-import { descriptorKey } from '../source.js';
 import { apigeecliFileText } from '../targets/apigeecli.js';
 import { mavenKvmText } from '../targets/maven.js';
 import type { EdgeDumpLayout, RenderedRow, WorkerError, WorkerSetup } from './protocol.js';
@@ -31,18 +30,32 @@ export interface ChunkContext {
   /** With render 'digest': the lines of the KVM being digested (one buffer, reused). */
   lines?: EntryLines;
   keys: Map<string, ScopeKey>;
+  /** The wanted KVMs' exact names by scopeKey. */
+  wanted: Map<string, Set<string>>;
   isWanted: (d: { scope: Scope; name: string }) => boolean;
+  /** The fast path's last column scope (the rows of a scope come together in a dump): see fastRow.ts. */
+  lastScope?: ColumnScope;
+}
+
+/** A scope as the fast path meets it in column names: the bytes before the KVM marker, and what it needs of the scope. */
+export interface ColumnScope {
+  prefix: Buffer;
+  scope: Scope;
+  dek: Buffer | undefined;
+  /** The wanted KVM names of the scope. */
+  names: Set<string> | undefined;
 }
 
 export function chunkContext(setup: WorkerSetup): ChunkContext {
   const keys = new Map<string, ScopeKey>(
     setup.keys.map(([scope, key]) => [scope, { ...(key.dek ? { dek: Buffer.from(key.dek) } : {}), ...(key.failure !== undefined ? { failure: key.failure } : {}) }]),
   );
-  const wanted = new Set(setup.wanted);
+  const wanted = new Map(setup.wanted.map(([scope, names]) => [scope, new Set(names)]));
   return {
     setup,
     keys,
-    isWanted: (d) => wanted.has(descriptorKey(d)),
+    wanted,
+    isWanted: (d) => wanted.get(scopeKey(d.scope))?.has(d.name) === true,
     ...(setup.render === 'digest' ? { digester: new ContentDigester(Buffer.from(setup.digestKey ?? [])), lines: new EntryLines() } : {}),
   };
 }

@@ -53,23 +53,33 @@ export function apigeecliFileText(entries: readonly KvmEntry[]): string {
  * two environments (or two proxies) reaches it once: the files are right, the bulk import is not.
  */
 function bulkImportCollisions(planned: PlacedKvm[]): string[] {
-  const places = new Map<string, string[]>();
-  for (const kvm of planned) {
-    const scope = kvm.scope;
-    if (scope.kind !== 'env' && scope.kind !== 'proxy') continue;
-    const key = `${scope.kind}\0${kvm.name}`;
-    places.set(key, [...(places.get(key) ?? []), scope.kind === 'env' ? scope.env : scope.proxy]);
+  // Per scope kind, KVM name -> the index of its first KVM; names met again gather their places by that index.
+  const firstOf = { env: new Map<string, number>(), proxy: new Map<string, number>() };
+  const shared = new Map<number, string[]>();
+  const placeOf = (kvm: PlacedKvm) => (kvm.scope.kind === 'env' ? kvm.scope.env : kvm.scope.kind === 'proxy' ? kvm.scope.proxy : '');
+  for (let i = 0; i < planned.length; i++) {
+    const kvm = planned[i]!;
+    const kind = kvm.scope.kind;
+    if (kind !== 'env' && kind !== 'proxy') continue;
+    const first = firstOf[kind].get(kvm.name);
+    if (first === undefined) firstOf[kind].set(kvm.name, i);
+    else {
+      const where = shared.get(first);
+      if (where) where.push(placeOf(kvm));
+      else shared.set(first, [placeOf(planned[first]!), placeOf(kvm)]);
+    }
   }
-  const warnings: string[] = [];
-  for (const [key, where] of places) {
-    if (where.length < 2) continue;
-    const [kind, name] = key.split('\0');
-    warnings.push(
-      `KVM "${name}" exists in ${where.length} ${kind === 'env' ? 'environments' : 'proxies'} (${where.join(', ')}): ` +
-        '"apigeecli kvms import -f" keys its files by KVM name and would import only one of them; import with import-kvms.sh, which imports each file by itself',
-    );
-  }
-  return warnings;
+  // In the order the names were first met.
+  return [...shared.keys()]
+    .sort((a, b) => a - b)
+    .map((first) => {
+      const { scope, name } = planned[first]!;
+      const where = shared.get(first)!;
+      return (
+        `KVM "${name}" exists in ${where.length} ${scope.kind === 'env' ? 'environments' : 'proxies'} (${where.join(', ')}): ` +
+        '"apigeecli kvms import -f" keys its files by KVM name and would import only one of them; import with import-kvms.sh, which imports each file by itself'
+      );
+    });
 }
 
 export class ApigeecliWriter implements TargetWriter {
@@ -86,6 +96,8 @@ export class ApigeecliWriter implements TargetWriter {
 
   /** The root with one trailing separator. */
   private readonly rootSlash: string;
+  /** unrepresentable's verdict on the last scope object it met. */
+  private lastScope: { scope: PlacedKvm['scope']; problem: string | undefined; nameBytes: number } | undefined;
 
   constructor(
     private readonly root: string,
@@ -97,21 +109,34 @@ export class ApigeecliWriter implements TargetWriter {
 
   unrepresentable(kvm: PlacedKvm): string | undefined {
     const scope = kvm.scope;
-    const scopeProblem =
+    // What the scope allows is worked out once per scope object (the KVMs of a scope come together and share it).
+    let checked = this.lastScope;
+    if (checked?.scope !== scope) {
+      checked = { scope, problem: this.scopeProblem(scope), nameBytes: 0 };
+      // The file name's bytes besides the KVM name's (revision scopes are checked again once mapped to proxy scope).
+      if (checked.problem === undefined && scope.kind !== 'revision') checked.nameBytes = Buffer.byteLength(apigeecliFileName({ scope, name: '' }, this.naming), 'utf8');
+      this.lastScope = checked;
+    }
+    if (checked.problem !== undefined) return checked.problem;
+    const problem = nameProblem('KVM name', kvm.name, this.naming);
+    if (problem || scope.kind === 'revision') return problem;
+    const bytes = checked.nameBytes + Buffer.byteLength(kvm.name, 'utf8');
+    if (bytes > NAME_MAX) return `its file name would be ${bytes} bytes long, more than the ${NAME_MAX} a file name may have`;
+    return undefined;
+  }
+
+  private scopeProblem(scope: PlacedKvm['scope']): string | undefined {
+    const problem =
       scope.kind === 'env'
         ? nameProblem('environment name', scope.env, this.naming)
         : scope.kind === 'proxy' || scope.kind === 'revision'
           ? nameProblem('proxy name', scope.proxy, this.naming)
           : undefined;
-    if (scopeProblem) return scopeProblem;
+    if (problem) return problem;
     if ((scope.kind === 'proxy' || scope.kind === 'revision') && scope.proxy.endsWith('env')) {
       // apigeecli tests the env pattern first and it is not anchored: `proxy__myenv__k__kvmfile__0.json` reads as env "myenv".
       return `proxy name "${scope.proxy}" ends with "env": apigeecli would import this proxy's KVM file as an environment KVM`;
     }
-    const problem = nameProblem('KVM name', kvm.name, this.naming);
-    if (problem || scope.kind === 'revision') return problem;
-    const bytes = Buffer.byteLength(apigeecliFileName(kvm, this.naming), 'utf8');
-    if (bytes > NAME_MAX) return `its file name would be ${bytes} bytes long, more than the ${NAME_MAX} a file name may have`;
     return undefined;
   }
 
