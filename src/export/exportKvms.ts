@@ -6,6 +6,7 @@ import { lockExportDir } from './exportLock.js';
 import { checkExportDir, REPORT_FILE, type ExportDirCheck } from './overwriteGuard.js';
 import { mkdirPrivate, StagingDir, writeFileAtomic } from '../fs/secureFs.js';
 import { prettyJsonChunks } from '../fs/prettyJson.js';
+import { BackgroundWriter } from '../fs/backgroundWriter.js';
 import { createTarget, type TargetKind, type TargetOptions } from './targets/index.js';
 import type { TargetWriter } from './targets/target.js';
 import { planExport, type PlannedKvm } from './plan.js';
@@ -187,6 +188,8 @@ function exportDirCheck(options: ExportOptions): ExportDirCheck {
 }
 
 async function exportLocked(options: ExportOptions): Promise<ExportSummary> {
+  // The file writer thread starts while the first pass reads the dump (the next target writer takes it).
+  BackgroundWriter.startAhead();
   let index: SourceIndex | undefined = await options.source.index();
   const staging = await StagingDir.create(options.exportDir);
   const writer = createTarget(options.target, staging.dir, options);
@@ -239,9 +242,10 @@ async function exportLocked(options: ExportOptions): Promise<ExportSummary> {
     summary.files = files;
     summary.complete = !summary.skipped.some((s) => isLoss(s.reason));
     summary.written = [...files, ...extras, REPORT_FILE].sort();
-    await writer.finish();
-    // Written a megabyte at a time: for an org of 100k KVMs the report is tens of megabytes.
+    // Written a megabyte at a time (for an org of 100k KVMs the report is tens of megabytes), while the writer thread
+    // finishes the last files; a failure there still fails the export and takes the report with the staging folder.
     await writeFileAtomic(path.join(staging.dir, REPORT_FILE), prettyJsonChunks(summary, '\n'));
+    await writer.finish();
     // The folder to replace is checked again: the user may have put files in it while the export ran.
     await checkExportDir(exportDirCheck(options));
     await staging.commit(options.overwrite);

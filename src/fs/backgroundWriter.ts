@@ -95,9 +95,28 @@ export class BackgroundWriter {
   private nextHandle = 1;
   private stopped = false;
 
+  /** A thread started ahead of need (startAhead), for the next writer made; `dead` once it failed or ended. */
+  private static ahead: { worker: Worker; dead: boolean } | undefined;
+
+  /** Starts a thread now, so its start-up overlaps other work; the next writer made takes it (else it waits, unref'd). */
+  static startAhead(): void {
+    if (BackgroundWriter.ahead !== undefined) return;
+    const ahead = { worker: BackgroundWriter.startThread(), dead: false };
+    ahead.worker.once('error', () => (ahead.dead = true));
+    ahead.worker.once('exit', () => (ahead.dead = true));
+    BackgroundWriter.ahead = ahead;
+  }
+
+  private static startThread(): Worker {
+    const worker = new Worker(THREAD_CODE, { eval: true });
+    worker.unref();
+    return worker;
+  }
+
   constructor() {
-    this.worker = new Worker(THREAD_CODE, { eval: true });
-    this.worker.unref();
+    const ahead = BackgroundWriter.ahead;
+    BackgroundWriter.ahead = undefined;
+    this.worker = ahead !== undefined && !ahead.dead ? ahead.worker : BackgroundWriter.startThread();
     this.worker.on('message', (reply: Reply | 'closed') => {
       if (reply === 'closed') return;
       if (reply.error && this.failure === undefined) this.failure = systemError(reply.error);

@@ -202,12 +202,11 @@ export class ApigeecliWriter implements TargetWriter {
 
   /** The KVM files, sorted; import-kvms.sh (for every KVM written) is written beside them but not listed. */
   async finish(): Promise<string[]> {
-    // Sorted while the writer thread is still creating the last files.
-    this.script.sort();
+    // Made and written while the writer thread is still creating the last files.
     const { files } = this.fileList();
+    await writeFileAtomic(path.join(this.root, IMPORT_SCRIPT), this.script.chunks(), 0o700);
     await this.files?.flush();
     await this.files?.stop();
-    await writeFileAtomic(path.join(this.root, IMPORT_SCRIPT), this.script.chunks(), 0o700);
     return files;
   }
 
