@@ -11,6 +11,7 @@ import { fsErrorToAmu } from '../fsErrors.js';
 import { scrubProcessEnv } from './childEnv.js';
 import { maskArguments } from './quoteInput.js';
 import { helpWidth } from './fastPath.js';
+import { applyHeapSettings } from './heapSettings.js';
 
 interface ParseOutcome {
   error?: Error | undefined;
@@ -138,6 +139,7 @@ export function ignoreClosedPipe(stream: NodeJS.WritableStream & { destroy(): vo
 
 /** The process entry point used by bin/amu. */
 export async function main(): Promise<void> {
+  applyHeapSettings();
   ignoreClosedPipe(process.stdout);
   ignoreClosedPipe(process.stderr);
   const controller = new AbortController();

@@ -88,6 +88,26 @@ describe('BackgroundWriter', () => {
     await rm(dir, { recursive: true });
   });
 
+  test('a thread started ahead is taken by the next writer; one that ended while it waited is replaced', async () => {
+    const dir = await tmp();
+    BackgroundWriter.startAhead();
+    const first = new BackgroundWriter();
+    first.writeFile(path.join(dir, 'one.json'), 'one', 0o600);
+    await first.flush();
+    await first.stop();
+    BackgroundWriter.startAhead();
+    // The waiting thread ends (as if it had failed to start): the next writer starts its own.
+    const parked = (BackgroundWriter as unknown as { ahead: { worker: { terminate(): Promise<number> } } }).ahead.worker;
+    await parked.terminate();
+    const second = new BackgroundWriter();
+    second.writeFile(path.join(dir, 'two.json'), 'two', 0o600);
+    await second.flush();
+    await second.stop();
+    expect(await readFile(path.join(dir, 'one.json'), 'utf8')).toBe('one');
+    expect(await readFile(path.join(dir, 'two.json'), 'utf8')).toBe('two');
+    await rm(dir, { recursive: true });
+  });
+
   test('stop() drops what was not sent, closes open files and refuses more', async () => {
     const dir = await tmp();
     const w = new BackgroundWriter();
