@@ -7,4 +7,7 @@ export default {
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }] },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 60000,
+  // Every temporary folder of the run in one, removed at the end (test/support/tmpRoot.mjs).
+  globalSetup: '<rootDir>/test/support/tmpRootSetup.mjs',
+  globalTeardown: '<rootDir>/test/support/tmpRootTeardown.mjs',
 };

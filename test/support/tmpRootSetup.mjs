@@ -1,0 +1,2 @@
+// Jest globalSetup: see tmpRoot.mjs.
+export { setup as default } from './tmpRoot.mjs';

@@ -1,0 +1,2 @@
+// Jest globalTeardown: see tmpRoot.mjs.
+export { teardown as default } from './tmpRoot.mjs';
