@@ -53,6 +53,8 @@ describeTls('amu in the cluster, under the Role of templates/amu-rbac.yaml', () 
   let work: string;
   let saDir: string;
   let role: Json;
+  /** The Role the fake API enforces: the template's, or one a test puts in its place. */
+  let granted: Json;
   const refused: string[] = [];
 
   /** The in-cluster environment of a pod: service host and port, the mounted service account, no kubeconfig. */
@@ -93,8 +95,9 @@ describeTls('amu in the cluster, under the Role of templates/amu-rbac.yaml', () 
     kube.addPod(NS, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'apigee-cassandra-default-0', namespace: NS }, spec: { containers: [{ name: 'c', image: 'x' }] } });
     kube.onPortForward(tcpPortForward('127.0.0.1', cql.port));
     role = (await template('amu-rbac.yaml')).find((d) => d.kind === 'Role')!;
+    granted = role;
     kube.authorize((request) => {
-      const ok = roleAllows(role, request);
+      const ok = roleAllows(granted, request);
       if (!ok) refused.push(described(request));
       return ok;
     });
@@ -150,6 +153,41 @@ describeTls('amu in the cluster, under the Role of templates/amu-rbac.yaml', () 
     // apigeectl's encoded name is tried first: refused (403) as RBAC would, then the kpt name the Role lists.
     expect(refused).toEqual([expect.stringMatching(/^get secrets acme-[0-9a-f]{7}-encryption-keys$/)]);
     expect(kube.requests.map(described).at(-1)).toBe(`get secrets ${ORG}-encryption-keys`);
+  });
+
+  test('under the Role amu kek rbac prints, the key secrets of an apigeectl install (encoded names) and of its environments are read', async () => {
+    const org = 'globex-corporation-emea';
+    const printed = await runAmu(['kek', 'rbac', '--org', org, '--envs', 'prod,test', '--namespace', NS], {});
+    expect(printed.code).toBe(0);
+    const docs = loadAllYaml(printed.stdout) as Json[];
+    expect(docs.map((d) => d.kind)).toEqual(['ServiceAccount', 'Role', 'RoleBinding']);
+    const key = (text: string) => Buffer.from(text).toString('base64');
+    // apigeectl names: <org[:15]>-<sha7>-encryption-keys and <org[:15]>-<env[:15]>-<sha7>-encryption-keys.
+    const secrets = (printed.stdout.match(/globex-corporat-[a-z0-9-]*encryption-keys/g) ?? []).filter((n) => !n.startsWith('apigee-'));
+    const orgSecret = secrets.find((n) => /^globex-corporat-[0-9a-f]{7}-encryption-keys$/.test(n))!;
+    const prodSecret = secrets.find((n) => /^globex-corporat-prod-[0-9a-f]{7}-encryption-keys$/.test(n))!;
+    const testSecret = secrets.find((n) => /^globex-corporat-test-[0-9a-f]{7}-encryption-keys$/.test(n))!;
+    kube.addSecret(NS, orgSecret, { kvmEncryptionKey: key('orgkey-456789abc') });
+    kube.addSecret(NS, prodSecret, { envKvmEncryptionKey: key('prodkey-56789abc') });
+    kube.addSecret(NS, testSecret, { envKvmEncryptionKey: key('testkey-56789abc') });
+    const keysFile = path.join(work, 'globex-keys.json');
+    granted = docs[1]!;
+    try {
+      const r = await runAmu(['kek', 'export', '--src', 'hybrid', '--org', org, '--keys-file', keysFile, '--envs', 'prod,test'], podEnv());
+      expect(r.stderr).not.toMatch(/forbid|403/i);
+      expect(r.code).toBe(0);
+      expect(refused).toEqual([]);
+      const keys = JSON.parse(await readFile(keysFile, 'utf8'));
+      expect(JSON.stringify(keys)).toContain(Buffer.from('prodkey-56789abc').toString('hex'));
+      expect(JSON.stringify(keys)).toContain(Buffer.from('testkey-56789abc').toString('hex'));
+      // The same under the template's Role (kpt's org name only): every one of these secrets is refused.
+      granted = role;
+      const denied = await runAmu(['kek', 'export', '--src', 'hybrid', '--org', org, '--env', 'prod'], podEnv());
+      expect(denied.code).toBe(5);
+      expect(refused).toContain(`get secrets ${prodSecret}`);
+    } finally {
+      granted = role;
+    }
   });
 
   test('the cqlsh client pod (organizations list): create, status, exec, all within the Role', async () => {

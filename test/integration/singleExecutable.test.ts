@@ -221,4 +221,12 @@ describeSea('release/amu-linux-x64 (npm run package), with no Node.js where it r
       await fake.close();
     }
   });
+
+  test('kek rbac prints the embedded RBAC template, filled in', async () => {
+    const r = await amu(['kek', 'rbac', '--org', 'o1', '--envs', 'prod']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('kind: Role');
+    expect(r.stdout).toContain('"o1-prod-encryption-keys"');
+    expect(r.stdout).not.toContain('__ORG__');
+  });
 });

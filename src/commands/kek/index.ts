@@ -25,5 +25,19 @@ export const kekGroup: CommandGroup = {
       required: (values) => (values.src === 'opdk' ? ['src', 'vault', 'storepass'] : values.src === 'hybrid' ? ['src', 'org'] : ['src']),
       load: () => import('./export.js'),
     },
+    {
+      name: 'rbac',
+      describe: 'Print the ServiceAccount, Role and RoleBinding amu needs in a hybrid cluster, the Role naming the key secrets of the org and of --envs',
+      options: {
+        ...pick('org'),
+        envs: { ...OPTION.envs, describe: 'Environments whose key secrets the Role names (for --env and --keys-file of kek export), comma-separated' },
+        namespace: OPTION.namespace,
+      },
+      examples: [
+        ['amu kek rbac --org my-org --envs dev,prod | kubectl apply -f -', 'amu\'s account in namespace apigee, allowed to read the KVM keys of my-org, dev and prod'],
+      ],
+      required: () => ['org'],
+      load: () => import('./rbac.js'),
+    },
   ],
 };
