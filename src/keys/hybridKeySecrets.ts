@@ -111,7 +111,7 @@ async function readFirstSecret(kube: KubeAdapter, namespace: string, target: Key
   if (forbidden.length > 0) {
     throw new ForbiddenError(`no readable key secret of ${target.what} in namespace ${namespace}: RBAC forbids reading ${forbidden.join(', ')}`, [
       `tried: ${target.candidates.join(', ')}`,
-      'allow "get" on the key secret in the Role amu runs under (its resourceNames, see templates/amu-rbac.yaml), or name it with --secret',
+      'allow "get" on the key secret in the Role amu runs under ("amu kek rbac" prints one that names every candidate), or name it with --secret',
     ]);
   }
   throw new InputError(`no key secret of ${target.what} in namespace ${namespace}`, [

@@ -185,6 +185,7 @@ describeTls('amu in the cluster, under the Role of templates/amu-rbac.yaml', () 
       const denied = await runAmu(['kek', 'export', '--src', 'hybrid', '--org', org, '--env', 'prod'], podEnv());
       expect(denied.code).toBe(5);
       expect(refused).toContain(`get secrets ${prodSecret}`);
+      expect(denied.stderr).toContain('"amu kek rbac" prints one that names every candidate');
     } finally {
       granted = role;
     }
