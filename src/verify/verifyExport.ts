@@ -95,11 +95,6 @@ class DumpContents {
     this.digests = Buffer.alloc(keys.length * DIGEST_BYTES);
   }
 
-  /** Whether no KVM is expected twice (`keys` has no duplicate). */
-  get unique(): boolean {
-    return this.slots.size === this.slotOf.length;
-  }
-
   /** The KVM of `key` read (a later read of the same KVM replaces an earlier one); false when it is not expected. */
   set(key: string, content: ContentDigest | undefined): boolean {
     const slot = this.slots.get(key);

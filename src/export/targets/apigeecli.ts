@@ -89,7 +89,7 @@ export class ApigeecliWriter implements TargetWriter {
   private readonly script: ImportScriptLines;
   /** The KVM files' names, as written. */
   private readonly written: string[] = [];
-  /** Creates the files off this thread (started with the first file). */
+  /** Creates the files off this thread (made with the first file; its thread may have been started ahead). */
   private files: BackgroundWriter | undefined;
   /** The KVM files' names, sorted (once all KVMs were placed). */
   private names: string[] | undefined;

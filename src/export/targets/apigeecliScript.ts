@@ -111,8 +111,8 @@ export class ImportScriptLines {
     this.ranks.push(SCOPE_ORDER[kvm.scope.kind]);
   }
 
-  /** Puts the lines in the script's order (done by `chunks` otherwise): call it while other work is still under way. */
-  sort(): void {
+  /** Puts the lines in the script's order. */
+  private sort(): void {
     const { lines, ranks } = this;
     const order = Array.from({ length: lines.length }, (_, i) => i);
     const collator = new Intl.Collator();
@@ -122,7 +122,7 @@ export class ImportScriptLines {
 
   /** The whole script as UTF-8, a megabyte at a time (for 100k KVMs it is tens of megabytes); the lines are let go. */
   *chunks(): Generator<Uint8Array> {
-    if (this.order?.length !== this.lines.length) this.sort();
+    this.sort();
     const { lines } = this;
     const order = this.order!;
     const out = new ByteChunks();
