@@ -1,5 +1,5 @@
 // Decides, before any value is read, which KVMs are written where and which are left out, and why.
-import { scopeKey, type Scope } from '../kvm/model.js';
+import { ScopeGroups, type Scope } from '../kvm/model.js';
 import type { PlacedKvm } from './targets/target.js';
 import { descriptorKey, type KvmDescriptor } from './source.js';
 
@@ -61,18 +61,11 @@ function supersededDetail(winner: KvmDescriptor): string {
 
 /** Two KVMs that would land in the same place (possible in hybrid dumps): both are refused rather than one lost. */
 function markDuplicates(plans: PlannedKvm[]): void {
-  // By scope, then name (no key string per KVM: the KVMs of a scope come together and mostly share its object).
-  const byScope = new Map<string, Map<string, PlannedKvm>>();
-  let lastScope: Scope | undefined;
-  let seen = new Map<string, PlannedKvm>();
+  // By scope, then name (no key string per KVM).
+  const byScope = new ScopeGroups(() => new Map<string, PlannedKvm>());
   for (const p of plans) {
     if (p.skip) continue;
-    if (p.target.scope !== lastScope) {
-      lastScope = p.target.scope;
-      const key = scopeKey(lastScope);
-      seen = byScope.get(key) ?? new Map<string, PlannedKvm>();
-      byScope.set(key, seen);
-    }
+    const seen = byScope.of(p.target.scope);
     const first = seen.get(p.target.name);
     if (!first) {
       seen.set(p.target.name, p);

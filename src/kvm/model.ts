@@ -48,21 +48,55 @@ export function scopeLabel(scope: Scope): string {
   }
 }
 
+/**
+ * A value worked out per scope for a run of KVMs: the KVMs of a scope come together and share its object, so it is
+ * worked out again only when the scope object changes (two objects of one scope just work it out twice).
+ */
+export class PerScope<T> {
+  private scope: Scope | undefined;
+  private value: T | undefined;
+
+  constructor(private readonly compute: (scope: Scope) => T) {}
+
+  of(scope: Scope): T {
+    if (scope !== this.scope || this.value === undefined) {
+      this.value = this.compute(scope);
+      this.scope = scope;
+    }
+    return this.value;
+  }
+}
+
+/** Things gathered by scope (one group per scopeKey), without a key string made per item. */
+export class ScopeGroups<T> {
+  readonly groups = new Map<string, T>();
+  private readonly current: PerScope<T>;
+
+  constructor(create: () => T) {
+    this.current = new PerScope((scope) => {
+      const key = scopeKey(scope);
+      let group = this.groups.get(key);
+      if (group === undefined) this.groups.set(key, (group = create()));
+      return group;
+    });
+  }
+
+  /** The group of `scope`. */
+  of(scope: Scope): T {
+    return this.current.of(scope);
+  }
+}
+
 /** Scope labels with one string per label, for rows that each name their scope (100k rows, a handful of scopes). */
 export class ScopeLabels {
   private readonly labels = new Map<string, string>();
-  /** The last scope object asked for and its label (KVMs of a scope come together and share its object). */
-  private last: { scope: Scope; label: string } | undefined;
+  private readonly current = new PerScope((scope) => this.shared(scopeLabel(scope)));
 
   of(scope: Scope): string {
-    if (this.last?.scope === scope) return this.last.label;
-    const label = this.shared(scope);
-    this.last = { scope, label };
-    return label;
+    return this.current.of(scope);
   }
 
-  private shared(scope: Scope): string {
-    const label = scopeLabel(scope);
+  private shared(label: string): string {
     const shared = this.labels.get(label);
     if (shared !== undefined) return shared;
     this.labels.set(label, label);

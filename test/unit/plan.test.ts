@@ -47,4 +47,12 @@ describe('planExport', () => {
     expect(plans.map((p) => p.skip?.reason)).toEqual(['duplicate-name', 'duplicate-name']);
     expect(plans[1]!.skip!.detail).toContain('f:1 and f:9');
   });
+  test('duplicates are found across other scopes between them; the same name in another scope is no duplicate', () => {
+    const env = (e: string): Scope => ({ kind: 'env', env: e });
+    const plans = planExport([d(env('e'), 'k', 'f:1'), d(env('f'), 'k', 'f:2'), d({ kind: 'org' }, 'k', 'f:3'), d(env('e'), 'k', 'f:4')], {
+      includeCustomReports: false,
+      unrepresentable: noProblem,
+    });
+    expect(plans.map((p) => p.skip?.reason)).toEqual(['duplicate-name', undefined, undefined, 'duplicate-name']);
+  });
 });

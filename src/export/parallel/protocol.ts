@@ -1,5 +1,5 @@
 // Messages between the export's main thread and its worker threads (second pass over an Edge dump, cassandra-cli text or CQL).
-import { scopeKey, type Scope } from '../../kvm/model.js';
+import { ScopeGroups } from '../../kvm/model.js';
 import type { KvmDescriptor, KvmRef } from '../source.js';
 
 /** How a worker renders each KVM: the target's text for one KVM. */
@@ -67,17 +67,7 @@ export interface ChunkResult {
 
 /** The wanted KVMs' names by scopeKey, as they cross to worker threads (no string made per KVM: KVMs of one scope share its object). */
 export function wantedByScope(wanted: readonly KvmRef[]): [string, string[]][] {
-  const byScope = new Map<string, string[]>();
-  let lastScope: Scope | undefined;
-  let names: string[] = [];
-  for (const kvm of wanted) {
-    if (kvm.scope !== lastScope) {
-      lastScope = kvm.scope;
-      const key = scopeKey(kvm.scope);
-      names = byScope.get(key) ?? [];
-      byScope.set(key, names);
-    }
-    names.push(kvm.name);
-  }
-  return [...byScope];
+  const names = new ScopeGroups<string[]>(() => []);
+  for (const kvm of wanted) names.of(kvm.scope).push(kvm.name);
+  return [...names.groups];
 }

@@ -1,6 +1,6 @@
 // The apigeecli target: one `<scope>__<kvm>__kvmfile__0.json` file per KVM, as `apigeecli kvms import -f DIR` reads them, and import-kvms.sh.
 import path from 'node:path';
-import type { Kvm, KvmEntry } from '../../kvm/model.js';
+import { PerScope, type Kvm, type KvmEntry } from '../../kvm/model.js';
 import { FILE_MODE, writeFileAtomic } from '../../fs/secureFs.js';
 import { BackgroundWriter } from '../../fs/backgroundWriter.js';
 import { NAME_MAX, PIECE_CHARS, unsafePathSegment, type PlacedKvm, type TargetWriter } from './target.js';
@@ -96,8 +96,13 @@ export class ApigeecliWriter implements TargetWriter {
 
   /** The root with one trailing separator. */
   private readonly rootSlash: string;
-  /** unrepresentable's verdict on the last scope object it met. */
-  private lastScope: { scope: PlacedKvm['scope']; problem: string | undefined; nameBytes: number } | undefined;
+  /** unrepresentable's verdict on a scope, and the bytes of its file names besides the KVM name's. */
+  private readonly scopeCheck = new PerScope((scope) => {
+    const problem = this.scopeProblem(scope);
+    // Revision scopes are checked again once mapped to proxy scope.
+    const nameBytes = problem === undefined && scope.kind !== 'revision' ? Buffer.byteLength(apigeecliFileName({ scope, name: '' }, this.naming), 'utf8') : 0;
+    return { problem, nameBytes };
+  });
 
   constructor(
     private readonly root: string,
@@ -109,14 +114,7 @@ export class ApigeecliWriter implements TargetWriter {
 
   unrepresentable(kvm: PlacedKvm): string | undefined {
     const scope = kvm.scope;
-    // What the scope allows is worked out once per scope object (the KVMs of a scope come together and share it).
-    let checked = this.lastScope;
-    if (checked?.scope !== scope) {
-      checked = { scope, problem: this.scopeProblem(scope), nameBytes: 0 };
-      // The file name's bytes besides the KVM name's (revision scopes are checked again once mapped to proxy scope).
-      if (checked.problem === undefined && scope.kind !== 'revision') checked.nameBytes = Buffer.byteLength(apigeecliFileName({ scope, name: '' }, this.naming), 'utf8');
-      this.lastScope = checked;
-    }
+    const checked = this.scopeCheck.of(scope);
     if (checked.problem !== undefined) return checked.problem;
     const problem = nameProblem('KVM name', kvm.name, this.naming);
     if (problem || scope.kind === 'revision') return problem;
